@@ -1,0 +1,156 @@
+import { createRequire } from "node:module";
+import {
+  type Account,
+  type Address,
+  type Chain,
+  type Client,
+  type Hex,
+  type PublicActions,
+  type Transport,
+  type WalletActions,
+  BaseError,
+  type Abi,
+  concat,
+  encodeAbiParameters,
+  encodeDeployData,
+  getContractAddress,
+} from "viem";
+import { ensureKernelBytecode } from "../setup/kernel-bytecode.mjs";
+import {
+  CREATE2_DEPLOYER,
+  CREATE2_DEPLOYER_RUNTIME,
+  ENTRY_POINT,
+  ENTRY_POINT_SALT,
+  LEASH_SALT,
+} from "./constants.js";
+
+const require = createRequire(import.meta.url);
+
+export type DeployClient = Client<Transport, Chain, Account> & PublicActions<Transport, Chain> & WalletActions<Chain, Account>;
+
+/** Reads compiled artifacts by contract name (Hardhat's `hre.artifacts` does). */
+export interface ArtifactSource {
+  readArtifact(name: string): Promise<{ abi: readonly unknown[]; bytecode: string }>;
+}
+
+/** Every address of the local ERC-4337 test bed. */
+export interface TestBed {
+  chainId: number;
+  entryPoint: Address;
+  kernelImplementation: Address;
+  kernelFactory: Address;
+  ownerValidator: Address;
+  sessionKeySigner: Address;
+  passThroughPolicy: Address;
+  denyAllPolicy: Address;
+}
+
+/** The contracts of ours that the test bed deploys, by artifact name. */
+const OWN_CONTRACTS = {
+  ownerValidator: "OwnerValidator",
+  sessionKeySigner: "SessionKeySigner",
+  passThroughPolicy: "PassThroughPolicy",
+  denyAllPolicy: "DenyAllPolicy",
+} as const;
+
+async function hasCode(client: DeployClient, address: Address): Promise<boolean> {
+  const code = await client.getCode({ address });
+  return code !== undefined && code !== "0x";
+}
+
+/** Deploys `initCode` through the CREATE2 deployer unless it is already there; returns its address. */
+export async function deployCreate2(
+  client: DeployClient,
+  initCode: Hex,
+  salt: Hex = LEASH_SALT,
+  label = "contract",
+): Promise<Address> {
+  const address = getContractAddress({ opcode: "CREATE2", from: CREATE2_DEPLOYER, salt, bytecode: initCode });
+  if (await hasCode(client, address)) return address;
+  let hash: Hex;
+  try {
+    hash = await client.sendTransaction({ to: CREATE2_DEPLOYER, data: concat([salt, initCode]) });
+  } catch (err) {
+    // viem's message repeats the whole init code; keep the cause, say what failed.
+    const reason = err instanceof BaseError ? (err.details ?? err.shortMessage) : String(err);
+    throw new Error(`deploying ${label} (${(initCode.length - 2) / 2} bytes) through the CREATE2 deployer failed: ${reason}`, {
+      cause: err,
+    });
+  }
+  const receipt = await client.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success" || !(await hasCode(client, address))) {
+    throw new Error(`deploying ${label} through the CREATE2 deployer failed (tx ${hash})`);
+  }
+  return address;
+}
+
+/** Deploys artifact `name` with constructor `args` through CREATE2 (same inputs, same address). */
+export async function deployArtifact(
+  client: DeployClient,
+  artifacts: ArtifactSource,
+  name: string,
+  args: readonly unknown[] = [],
+  salt: Hex = LEASH_SALT,
+): Promise<Address> {
+  const { abi, bytecode } = await artifacts.readArtifact(name);
+  const initCode = encodeDeployData({ abi: abi as Abi, bytecode: bytecode as Hex, args });
+  return deployCreate2(client, initCode, salt, name);
+}
+
+/** Places the CREATE2 deployer on a local chain that lacks it (Hardhat has none predeployed). */
+async function ensureCreate2Deployer(client: DeployClient): Promise<void> {
+  if (await hasCode(client, CREATE2_DEPLOYER)) return;
+  await client.request({
+    method: "hardhat_setCode" as never,
+    params: [CREATE2_DEPLOYER, CREATE2_DEPLOYER_RUNTIME] as never,
+  });
+  if (!(await hasCode(client, CREATE2_DEPLOYER))) {
+    throw new Error(`no CREATE2 deployer at ${CREATE2_DEPLOYER} and the chain refused hardhat_setCode`);
+  }
+}
+
+/**
+ * Deploys the test bed (idempotent): EntryPoint v0.7 at its canonical address, Kernel v3.1 and its
+ * factory, our owner validator and session-key signer, and the test policies. Everything goes
+ * through CREATE2, so the addresses are the same on every run and every chain.
+ */
+export async function deployTestBed(opts: {
+  client: DeployClient;
+  artifacts: ArtifactSource;
+  log?: (message: string) => void;
+}): Promise<TestBed> {
+  const { client, artifacts } = opts;
+  const log = opts.log ?? (() => {});
+  await ensureCreate2Deployer(client);
+
+  log("EntryPoint v0.7");
+  const entryPointArtifact = require("@account-abstraction/contracts/artifacts/EntryPoint.json") as { bytecode: Hex };
+  const entryPoint = await deployCreate2(client, entryPointArtifact.bytecode, ENTRY_POINT_SALT, "EntryPoint v0.7");
+  if (entryPoint.toLowerCase() !== ENTRY_POINT.address.toLowerCase()) {
+    throw new Error(`EntryPoint landed at ${entryPoint}, not at the canonical ${ENTRY_POINT.address}`);
+  }
+
+  log("Kernel v3.1 implementation and factory");
+  const kernel = await ensureKernelBytecode({ log });
+  const kernelImplementation = await deployCreate2(
+    client,
+    concat([kernel.kernel as Hex, encodeAbiParameters([{ type: "address" }], [entryPoint])]),
+    LEASH_SALT,
+    "Kernel v3.1",
+  );
+  const kernelFactory = await deployCreate2(
+    client,
+    concat([kernel.factory as Hex, encodeAbiParameters([{ type: "address" }], [kernelImplementation])]),
+    LEASH_SALT,
+    "KernelFactory v3.1",
+  );
+
+  const own = {} as Record<keyof typeof OWN_CONTRACTS, Address>;
+  for (const [key, name] of Object.entries(OWN_CONTRACTS) as [keyof typeof OWN_CONTRACTS, string][]) {
+    log(name);
+    const { bytecode } = await artifacts.readArtifact(name);
+    own[key] = await deployCreate2(client, bytecode as Hex, LEASH_SALT, name);
+  }
+
+  return { chainId: await client.getChainId(), entryPoint, kernelImplementation, kernelFactory, ...own };
+}
