@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
+import {IModule, IPolicy, MODULE_TYPE_POLICY, SIG_VALIDATION_FAILED} from "../interfaces/IERC7579Module.sol";
+import {ICallScopePolicy} from "../interfaces/ICallScopePolicy.sol";
+import {IStandalonePolicy} from "../interfaces/IStandalonePolicy.sol";
+import {CallRuleLib} from "../libraries/CallRuleLib.sol";
+import {ExecutionLib} from "../libraries/ExecutionLib.sol";
+import {SessionStatus, CallPermission, NO_ARG, MAX_CALL_PERMISSIONS} from "../types/SessionTypes.sol";
+import {AllowedCall, CallScopeConfig} from "../types/PolicyTypes.sol";
+
+/// @title CallScopePolicy
+/// @notice Kernel v3 policy (ERC-7579 type 5): an allowlist of (target, selector) with conditions on
+/// native value and arguments. Every call of the operation must be on the list.
+/// @dev Only Kernel `execute` in single or batch mode, default exec type, canonical encoding
+/// (ExecutionLib). The account itself, this policy, the EntryPoint and module lifecycle functions
+/// can never be allowed. State is keyed `... => account` (ERC-7562); the allowlist is keyed by a
+/// generation that every registration bumps, so registering an id again starts from a clean list.
+contract CallScopePolicy is IPolicy, ICallScopePolicy {
+    uint8 private constant STATUS_ACTIVE = 1;
+    uint8 private constant STATUS_REVOKED = 2;
+
+    /// @dev Canonical EntryPoint v0.7: a session must not move the account's deposit.
+    address private constant ENTRY_POINT = 0x0000000071727De22E5E9d8BAf0edAc6f37da032;
+
+    struct Scope {
+        uint8 status;
+        uint16 generation;
+        uint8 callCount;
+    }
+
+    struct CallRecord {
+        /// @dev CallRuleLib.Rule, one word.
+        uint256 rule;
+        bytes32 equalValue;
+        // For enumeration by index.
+        address target;
+        bytes4 selector;
+    }
+
+    mapping(bytes32 id => mapping(address account => Scope)) private _scopes;
+    /// @dev key(id, generation, target, selector).
+    mapping(bytes32 key => mapping(address account => CallRecord)) private _calls;
+    /// @dev key(id, generation, "call", index) => key of the call's record.
+    mapping(bytes32 key => mapping(address account => bytes32)) private _callKeyAt;
+    mapping(address account => uint256) private _activeCount;
+
+    /*//////////////////////////////////////////////////////////////
+                              REGISTRATION
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Registers permission `id` of the calling account: `data` is `bytes32 id ‖
+    /// abi.encode(CallScopeConfig)`, as Kernel passes it. Registering again replaces the list.
+    function onInstall(bytes calldata data) external payable override {
+        if (data.length < 32) revert InvalidPolicyConfig("missing permission id");
+        bytes32 id = bytes32(data[0:32]);
+        CallScopeConfig memory config = abi.decode(data[32:], (CallScopeConfig));
+        if (config.calls.length == 0) revert InvalidPolicyConfig("no call permission");
+        if (config.calls.length > MAX_CALL_PERMISSIONS) revert InvalidPolicyConfig("too many call permissions");
+        address account = msg.sender;
+        Scope storage scope = _scopes[id][account];
+        Scope memory old = scope;
+        if (old.generation == type(uint16).max) revert InvalidPolicyConfig("too many registrations of this id");
+        uint16 generation = old.generation + 1;
+        if (old.status != STATUS_ACTIVE) ++_activeCount[account];
+
+        for (uint256 i; i < config.calls.length; ++i) {
+            AllowedCall memory entry = config.calls[i];
+            string memory reason = CallRuleLib.invalidReason(_asPermission(entry), account, address(this));
+            if (bytes(reason).length == 0 && entry.target == ENTRY_POINT) reason = "target is the EntryPoint";
+            if (bytes(reason).length != 0) revert InvalidCallPermission(i, reason);
+            bytes32 key = _key(id, generation, bytes32(uint256(uint160(entry.target))), entry.selector);
+            if (_calls[key][account].rule != 0) revert InvalidCallPermission(i, "duplicate target and selector");
+            _calls[key][account] = CallRecord({
+                rule: CallRuleLib.encode(
+                    CallRuleLib.Rule({
+                        allowed: true,
+                        allowValue: entry.allowValue,
+                        targetIsToken: false,
+                        amountArg: NO_ARG,
+                        tokenArg: NO_ARG,
+                        tokenIndex: CallRuleLib.NO_TOKEN,
+                        accountArg: entry.accountArg,
+                        equalArg: entry.equalArg,
+                        perTransaction: 0
+                    })
+                ),
+                equalValue: entry.equalValue,
+                target: entry.target,
+                selector: entry.selector
+            });
+            _callKeyAt[_key(id, generation, "call", bytes32(i))][account] = key;
+        }
+        _scopes[id][account] = Scope({status: STATUS_ACTIVE, generation: generation, callCount: uint8(config.calls.length)});
+        emit CallScopeRegistered(account, id, config);
+    }
+
+    /// @notice Revokes permission `data[0:32]` of the calling account (Kernel's permission uninstall);
+    /// does nothing if it is not active.
+    function onUninstall(bytes calldata data) external payable override {
+        if (data.length < 32) revert InvalidPolicyConfig("missing permission id");
+        _revoke(bytes32(data[0:32]));
+    }
+
+    /// @inheritdoc IStandalonePolicy
+    function revoke(bytes32 id) external override {
+        uint8 status = _scopes[id][msg.sender].status;
+        if (status != STATUS_ACTIVE) revert PolicyNotActive(id, _storedStatus(status));
+        _revoke(id);
+    }
+
+    /// @inheritdoc IModule
+    function isModuleType(uint256 moduleTypeId) external pure override returns (bool) {
+        return moduleTypeId == MODULE_TYPE_POLICY;
+    }
+
+    /// @inheritdoc IModule
+    function isInitialized(address smartAccount) external view override returns (bool) {
+        return _activeCount[smartAccount] != 0;
+    }
+
+    function _revoke(bytes32 id) private {
+        Scope storage scope = _scopes[id][msg.sender];
+        if (scope.status != STATUS_ACTIVE) return;
+        scope.status = STATUS_REVOKED;
+        --_activeCount[msg.sender];
+        emit CallScopeRevoked(msg.sender, id);
+    }
+
+    /// @dev The library's registration checks take a CallPermission; this one counts no amount.
+    function _asPermission(AllowedCall memory entry) private pure returns (CallPermission memory) {
+        return CallPermission({
+            target: entry.target,
+            selector: entry.selector,
+            allowValue: entry.allowValue,
+            amountArg: NO_ARG,
+            tokenArg: NO_ARG,
+            amountToken: address(0),
+            accountArg: entry.accountArg,
+            equalArg: entry.equalArg,
+            equalValue: entry.equalValue
+        });
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               VALIDATION
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Checks every call of the operation against the allowlist; reverts with the first call
+    /// refused and why. Returns 0: no time range, no claim read.
+    function checkUserOpPolicy(bytes32 id, PackedUserOperation calldata userOp)
+        external
+        payable
+        override
+        returns (uint256)
+    {
+        Scope memory scope = _scopes[id][msg.sender];
+        if (scope.status != STATUS_ACTIVE) revert PolicyNotActive(id, _storedStatus(scope.status));
+        (bool batch, bytes calldata execution) = ExecutionLib.decode(userOp.callData);
+        uint256 count = 1;
+        if (!batch) {
+            (address target, uint256 value, bytes calldata data) = ExecutionLib.single(execution);
+            _checkCall(id, scope.generation, target, value, data);
+        } else {
+            uint256 cursor;
+            (count, cursor) = ExecutionLib.batchLength(execution);
+            for (uint256 i; i < count; ++i) {
+                address target;
+                uint256 value;
+                bytes calldata data;
+                (target, value, data, cursor) = ExecutionLib.batchAt(execution, i, cursor);
+                _checkCall(id, scope.generation, target, value, data);
+            }
+            ExecutionLib.batchEnd(execution, cursor);
+        }
+        emit CallScopeUsed(msg.sender, id, userOp.nonce, count);
+        return 0;
+    }
+
+    function _checkCall(bytes32 id, uint16 generation, address target, uint256 value, bytes calldata data)
+        private
+        view
+    {
+        bytes4 selector = ExecutionLib.selectorOf(data);
+        CallRuleLib.checkNotForbidden(target, selector, msg.sender, address(this));
+        // Selector 0 stands for empty calldata only: data that starts with four zero bytes reaches
+        // the target's fallback with arguments, which a plain-transfer permission does not allow.
+        if (selector == bytes4(0) && data.length != 0) revert CallRuleLib.CallNotAllowed(target, selector);
+        CallRecord storage record = _calls[_key(id, generation, bytes32(uint256(uint160(target))), selector)][msg.sender];
+        CallRuleLib.Rule memory rule = CallRuleLib.decode(record.rule);
+        if (!rule.allowed) revert CallRuleLib.CallNotAllowed(target, selector);
+        if (value != 0 && !rule.allowValue) revert CallRuleLib.ValueNotAllowed(target, selector, value);
+        if (rule.accountArg != NO_ARG || rule.equalArg != NO_ARG) {
+            CallRuleLib.checkArguments(rule, record.equalValue, msg.sender, target, selector, data);
+        }
+    }
+
+    /// @notice ERC-1271: always refused (1). A signature can authorise calls this policy never sees
+    /// (permits, orders); a session that must sign uses SessionPolicy's signature senders.
+    function checkSignaturePolicy(bytes32, address, bytes32, bytes calldata)
+        external
+        pure
+        override
+        returns (uint256)
+    {
+        return SIG_VALIDATION_FAILED;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IStandalonePolicy
+    function getStatus(address account, bytes32 id) external view override returns (SessionStatus) {
+        uint8 status = _scopes[id][account].status;
+        return status == STATUS_ACTIVE ? SessionStatus.Active : _storedStatus(status);
+    }
+
+    /// @inheritdoc ICallScopePolicy
+    function isAllowed(address account, bytes32 id, address target, bytes4 selector)
+        external
+        view
+        override
+        returns (bool)
+    {
+        Scope memory scope = _scopes[id][account];
+        if (scope.status != STATUS_ACTIVE) return false;
+        bytes32 key = _key(id, scope.generation, bytes32(uint256(uint160(target))), selector);
+        return CallRuleLib.decode(_calls[key][account].rule).allowed;
+    }
+
+    /// @inheritdoc ICallScopePolicy
+    function getConfig(address account, bytes32 id) external view override returns (CallScopeConfig memory config) {
+        Scope memory scope = _scopes[id][account];
+        config.calls = new AllowedCall[](scope.callCount);
+        for (uint256 i; i < scope.callCount; ++i) {
+            CallRecord storage c = _calls[_callKeyAt[_key(id, scope.generation, "call", bytes32(i))][account]][account];
+            CallRuleLib.Rule memory rule = CallRuleLib.decode(c.rule);
+            config.calls[i] = AllowedCall({
+                target: c.target,
+                selector: c.selector,
+                allowValue: rule.allowValue,
+                accountArg: rule.accountArg,
+                equalArg: rule.equalArg,
+                equalValue: c.equalValue
+            });
+        }
+    }
+
+    function _storedStatus(uint8 status) private pure returns (SessionStatus) {
+        return status == STATUS_REVOKED ? SessionStatus.Revoked : SessionStatus.Unknown;
+    }
+
+    /// @dev Sub-table key; the account stays the last mapping key, keeping slots account-associated.
+    function _key(bytes32 id, uint16 generation, bytes32 a, bytes32 b) private pure returns (bytes32) {
+        return keccak256(abi.encode(id, generation, a, b));
+    }
+}

@@ -1,0 +1,742 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IPolicy, MODULE_TYPE_POLICY, SIG_VALIDATION_FAILED} from "../interfaces/IERC7579Module.sol";
+import {ISessionPolicy} from "../interfaces/ISessionPolicy.sol";
+import {CallRuleLib} from "../libraries/CallRuleLib.sol";
+import {ClaimLib} from "../libraries/ClaimLib.sol";
+import {ExecutionLib} from "../libraries/ExecutionLib.sol";
+import {PeriodLib} from "../libraries/PeriodLib.sol";
+import {RateLimitLib} from "../libraries/RateLimitLib.sol";
+import {SpendLib} from "../libraries/SpendLib.sol";
+import {ValidationDataLib} from "../libraries/ValidationDataLib.sol";
+import {
+    CallPermission,
+    TokenLimit,
+    SessionConfig,
+    SessionStatus,
+    SessionSnapshot,
+    TokenRemaining,
+    NATIVE_TOKEN,
+    NO_ARG,
+    MAX_CALL_PERMISSIONS,
+    MAX_TOKEN_LIMITS,
+    MAX_SIGNATURE_SENDERS
+} from "../types/SessionTypes.sol";
+
+/// @title SessionPolicy
+/// @notice One Kernel v3 policy (ERC-7579 type 5) that enforces a whole session in a single call:
+/// call scope, spending limits per token (per operation, lifetime, per period), rate limits and
+/// expiry, and whether the session may sign ERC-1271 messages.
+/// @dev ERC-7562: validation never reads the clock; periods and windows come from the time the
+/// session key claims in this policy's signature slice, and their bounds go back as validation
+/// data for the EntryPoint to enforce. All state is keyed `... => account`, so every slot touched
+/// in validation is associated with the account. Sub-tables are keyed by a generation that every
+/// registration bumps: re-registering an id starts from clean state.
+contract SessionPolicy is IPolicy, ISessionPolicy {
+    /*//////////////////////////////////////////////////////////////
+                                STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    uint8 private constant STATUS_NONE = 0;
+    uint8 private constant STATUS_ACTIVE = 1;
+    uint8 private constant STATUS_REVOKED = 2;
+
+    /// @dev Canonical EntryPoint v0.7: a session must not move the account's deposit.
+    address private constant ENTRY_POINT = 0x0000000071727De22E5E9d8BAf0edAc6f37da032;
+
+    /// @dev Read and written by every operation; stored as one word (see `_encodeHeader`).
+    struct Header {
+        uint8 status;
+        uint16 generation;
+        bool hasFeeCap;
+        bool hasPaymaster;
+        uint48 validAfter;
+        uint48 validUntil;
+        uint32 window;
+        uint16 callsPerWindow;
+        uint32 windowIndex;
+        uint16 callsInWindow;
+        uint32 callsLeft;
+    }
+
+    /// @dev Read when the header's flags say so, and by views.
+    struct Extras {
+        uint32 maxCalls;
+        uint8 callCount;
+        uint8 tokenCount;
+        uint8 signatureSenderCount;
+        uint128 maxFeePerOperation;
+        address paymaster;
+    }
+
+    struct Session {
+        uint256 header;
+        Extras extras;
+    }
+
+    struct CallRecord {
+        /// @dev CallRuleLib.Rule, one word.
+        uint256 rule;
+        bytes32 equalValue;
+        // For enumeration by index.
+        address target;
+        bytes4 selector;
+    }
+
+    struct TokenRecord {
+        /// @dev SpendLib.State, one word, read and written by every spend.
+        uint256 state;
+        /// @dev SpendLib.Limits, one word, read on a period's first spend and for calls whose rule
+        /// does not carry the per-transaction cap.
+        uint256 limits;
+        address token;
+        uint96 total;
+    }
+
+    mapping(bytes32 id => mapping(address account => Session)) private _sessions;
+    /// @dev key(id, generation, target, selector) and key(id, generation, "call", index) (same record).
+    mapping(bytes32 key => mapping(address account => CallRecord)) private _calls;
+    /// @dev key(id, generation, "call", index) => key of the call's record.
+    mapping(bytes32 key => mapping(address account => bytes32)) private _callKeyAt;
+    /// @dev key(id, generation, "token", index).
+    mapping(bytes32 key => mapping(address account => TokenRecord)) private _tokens;
+    /// @dev key(id, generation, token) => index + 1.
+    mapping(bytes32 key => mapping(address account => uint8)) private _tokenSlot;
+    /// @dev key(id, generation, sender) => allowed; key(id, generation, "signer", index) => sender.
+    mapping(bytes32 key => mapping(address account => bool)) private _signatureSenderAllowed;
+    mapping(bytes32 key => mapping(address account => address)) private _signatureSenderAt;
+    mapping(address account => uint256) private _activeSessions;
+
+    /*//////////////////////////////////////////////////////////////
+                              REGISTRATION
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Registers a session for the calling account. `data` is `bytes32 permissionId ‖
+    /// abi.encode(SessionConfig)`, as Kernel passes it when the owner enables the permission.
+    function onInstall(bytes calldata data) external payable override {
+        if (data.length < 32) revert InvalidSessionConfig("missing permission id");
+        bytes32 id = bytes32(data[0:32]);
+        SessionConfig memory config = abi.decode(data[32:], (SessionConfig));
+        _register(id, config);
+    }
+
+    /// @notice Revokes the session `data[0:32]` of the calling account (Kernel's permission uninstall).
+    function onUninstall(bytes calldata data) external payable override {
+        if (data.length < 32) revert InvalidSessionConfig("missing permission id");
+        _revoke(bytes32(data[0:32]));
+    }
+
+    /// @inheritdoc ISessionPolicy
+    function revoke(bytes32 id) external override {
+        uint8 status = _decodeHeader(_sessions[id][msg.sender].header).status;
+        if (status != STATUS_ACTIVE) revert SessionNotActive(id, _storedStatus(status));
+        _revoke(id);
+    }
+
+    function isModuleType(uint256 moduleTypeId) external pure override returns (bool) {
+        return moduleTypeId == MODULE_TYPE_POLICY;
+    }
+
+    function isInitialized(address smartAccount) external view override returns (bool) {
+        return _activeSessions[smartAccount] != 0;
+    }
+
+    function _register(bytes32 id, SessionConfig memory config) private {
+        address account = msg.sender;
+        _checkSessionConfig(config);
+        Session storage session = _sessions[id][account];
+        Header memory old = _decodeHeader(session.header);
+        if (old.generation == type(uint16).max) revert InvalidSessionConfig("too many registrations of this id");
+        uint16 generation = old.generation + 1;
+        if (old.status != STATUS_ACTIVE) ++_activeSessions[account];
+
+        // Tokens first: call permissions refer to them by index.
+        for (uint256 i; i < config.tokens.length; ++i) {
+            TokenLimit memory limit = config.tokens[i];
+            string memory tokenReason = SpendLib.invalidReason(limit);
+            if (bytes(tokenReason).length != 0) revert InvalidTokenLimit(i, tokenReason);
+            bytes32 slotKey = _key(id, generation, bytes32(uint256(uint160(limit.token))), 0);
+            if (_tokenSlot[slotKey][account] != 0) revert InvalidTokenLimit(i, "duplicate token");
+            _tokenSlot[slotKey][account] = uint8(i + 1);
+            _tokens[_key(id, generation, "token", bytes32(i))][account] = TokenRecord({
+                state: SpendLib.encode(SpendLib.initial(limit.total, limit.perPeriod, limit.period)),
+                limits: SpendLib.encode(
+                    SpendLib.Limits({perTransaction: uint96(limit.perTransaction), perPeriod: uint96(limit.perPeriod)})
+                ),
+                token: limit.token,
+                total: uint96(limit.total)
+            });
+        }
+
+        for (uint256 i; i < config.calls.length; ++i) {
+            CallPermission memory permission = config.calls[i];
+            string memory reason = CallRuleLib.invalidReason(permission, account, address(this));
+            if (bytes(reason).length == 0 && permission.target == ENTRY_POINT) reason = "target is the EntryPoint";
+            if (bytes(reason).length != 0) revert InvalidCallPermission(i, reason);
+            bytes32 ruleKey = _key(id, generation, bytes32(uint256(uint160(permission.target))), permission.selector);
+            if (_calls[ruleKey][account].rule != 0) revert InvalidCallPermission(i, "duplicate target and selector");
+            _calls[ruleKey][account] = CallRecord({
+                rule: CallRuleLib.encode(_toRule(id, generation, account, permission, i)),
+                equalValue: permission.equalValue,
+                target: permission.target,
+                selector: permission.selector
+            });
+            _callKeyAt[_key(id, generation, "call", bytes32(i))][account] = ruleKey;
+        }
+
+        for (uint256 i; i < config.signatureSenders.length; ++i) {
+            address sender = config.signatureSenders[i];
+            if (sender == address(0) || _tokenIndexOf(id, generation, account, sender) != CallRuleLib.NO_TOKEN) {
+                revert InvalidSessionConfig("a signature sender is zero or a limited token");
+            }
+            bytes32 senderKey = _key(id, generation, bytes32(uint256(uint160(sender))), "signer");
+            if (_signatureSenderAllowed[senderKey][account]) revert InvalidSessionConfig("duplicate signature sender");
+            _signatureSenderAllowed[senderKey][account] = true;
+            _signatureSenderAt[_key(id, generation, "signer", bytes32(i))][account] = sender;
+        }
+
+        session.header = _encodeHeader(Header({
+            status: STATUS_ACTIVE,
+            generation: generation,
+            hasFeeCap: config.maxFeePerOperation != 0,
+            hasPaymaster: config.paymaster != address(0),
+            validAfter: config.validAfter,
+            validUntil: config.validUntil,
+            window: config.window,
+            callsPerWindow: config.callsPerWindow,
+            windowIndex: 0,
+            callsInWindow: 0,
+            callsLeft: config.maxCalls == 0 ? RateLimitLib.UNLIMITED : config.maxCalls
+        }));
+        session.extras = Extras({
+            maxCalls: config.maxCalls,
+            callCount: uint8(config.calls.length),
+            tokenCount: uint8(config.tokens.length),
+            signatureSenderCount: uint8(config.signatureSenders.length),
+            maxFeePerOperation: config.maxFeePerOperation,
+            paymaster: config.paymaster
+        });
+        emit SessionRegistered(account, id, config);
+    }
+
+    function _checkSessionConfig(SessionConfig memory config) private pure {
+        if (config.calls.length == 0) revert InvalidSessionConfig("no call permission");
+        if (config.calls.length > MAX_CALL_PERMISSIONS) revert InvalidSessionConfig("too many call permissions");
+        if (config.tokens.length > MAX_TOKEN_LIMITS) revert InvalidSessionConfig("too many token limits");
+        if (config.signatureSenders.length > MAX_SIGNATURE_SENDERS) revert InvalidSessionConfig("too many signature senders");
+        if (config.validUntil != 0 && config.validUntil <= config.validAfter) {
+            revert InvalidSessionConfig("validUntil is not after validAfter");
+        }
+        string memory rateReason = RateLimitLib.invalidReason(config.window, config.callsPerWindow, config.maxCalls);
+        if (bytes(rateReason).length != 0) revert InvalidSessionConfig(rateReason);
+    }
+
+    /// @dev Resolves a permission's amount counting to a stored rule; ERC-20 spending functions on a
+    /// limited token always count their amount, and any other function on it must name one.
+    function _toRule(bytes32 id, uint16 generation, address account, CallPermission memory p, uint256 i)
+        private
+        view
+        returns (CallRuleLib.Rule memory rule)
+    {
+        rule = CallRuleLib.Rule({
+            allowed: true,
+            allowValue: p.allowValue,
+            targetIsToken: false,
+            amountArg: p.amountArg,
+            tokenArg: p.tokenArg,
+            tokenIndex: CallRuleLib.NO_TOKEN,
+            accountArg: p.accountArg,
+            equalArg: p.equalArg,
+            perTransaction: 0
+        });
+        if (p.allowValue && _tokenIndexOf(id, generation, account, NATIVE_TOKEN) == CallRuleLib.NO_TOKEN) {
+            revert InvalidCallPermission(i, "value allowed but no limit for the native token");
+        }
+        uint8 targetToken = _tokenIndexOf(id, generation, account, p.target);
+        if (targetToken != CallRuleLib.NO_TOKEN) {
+            uint8 standard = CallRuleLib.erc20AmountArg(p.selector);
+            if (standard != NO_ARG) {
+                if (p.amountArg != NO_ARG || p.tokenArg != NO_ARG) {
+                    revert InvalidCallPermission(i, "ERC-20 spending functions count their own amount");
+                }
+                rule.amountArg = standard;
+                rule.targetIsToken = true;
+                rule.tokenIndex = targetToken;
+                rule.perTransaction = _perTransaction(id, generation, account, targetToken);
+                return rule;
+            }
+            if (p.amountArg == NO_ARG) {
+                revert InvalidCallPermission(i, "a limited token's function must name its amount argument");
+            }
+        }
+        if (p.amountArg != NO_ARG && p.tokenArg == NO_ARG) {
+            rule.tokenIndex = _tokenIndexOf(id, generation, account, p.amountToken);
+            if (rule.tokenIndex == CallRuleLib.NO_TOKEN) revert InvalidCallPermission(i, "amountToken has no limit");
+            rule.perTransaction = _perTransaction(id, generation, account, rule.tokenIndex);
+        }
+    }
+
+    function _perTransaction(bytes32 id, uint16 generation, address account, uint8 tokenIndex)
+        private
+        view
+        returns (uint96)
+    {
+        return SpendLib.decodeLimits(_tokens[_key(id, generation, "token", bytes32(uint256(tokenIndex)))][account].limits)
+            .perTransaction;
+    }
+
+    function _revoke(bytes32 id) private {
+        Session storage session = _sessions[id][msg.sender];
+        Header memory header = _decodeHeader(session.header);
+        if (header.status != STATUS_ACTIVE) return;
+        header.status = STATUS_REVOKED;
+        session.header = _encodeHeader(header);
+        --_activeSessions[msg.sender];
+        emit SessionRevoked(msg.sender, id);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               VALIDATION
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Per-operation working set, kept in memory to stay under the stack limit.
+    struct Op {
+        bytes32 id;
+        address account;
+        uint16 generation;
+        bool hasClaim;
+        uint48 claim;
+        uint48 anchor;
+        uint48 validAfter;
+        uint48 validUntil;
+        uint256 calls;
+        /// @dev Per token index: the amount this operation spends, and `token (160) | perTransaction
+        /// (96)` when a rule supplied them (token 0 = read it from storage); bit i of `touched` and
+        /// `capKnown` say which indices are set.
+        uint256[MAX_TOKEN_LIMITS] amounts;
+        uint256[MAX_TOKEN_LIMITS] known;
+        uint256 touched;
+        uint256 capKnown;
+    }
+
+    /// @notice Checks a user operation against the session and counts it. Reverts with an error
+    /// naming what was exceeded; returns the time range the operation is valid in.
+    function checkUserOpPolicy(bytes32 id, PackedUserOperation calldata userOp)
+        external
+        payable
+        override
+        returns (uint256)
+    {
+        Session storage session = _sessions[id][msg.sender];
+        Header memory header = _decodeHeader(session.header);
+        if (header.status != STATUS_ACTIVE) revert SessionNotActive(id, _storedStatus(header.status));
+
+        Op memory op;
+        op.id = id;
+        op.account = msg.sender;
+        op.generation = header.generation;
+        op.anchor = header.validAfter;
+        op.validAfter = header.validAfter;
+        op.validUntil = ValidationDataLib.until(header.validUntil);
+        (op.hasClaim, op.claim) = ClaimLib.read(userOp.signature);
+
+        if (header.hasFeeCap || header.hasPaymaster || userOp.paymasterAndData.length != 0) {
+            _checkGas(session.extras, userOp);
+        }
+
+        _scanCalls(op, userOp.callData);
+
+        // Rate limit and lifetime count: every call of a batch counts.
+        if (header.window != 0) {
+            uint32 index = PeriodLib.indexOf(_claim(op), op.anchor, header.window);
+            header.callsInWindow = RateLimitLib.countInWindow(
+                header.callsPerWindow, header.windowIndex, header.callsInWindow, index, op.calls
+            );
+            header.windowIndex = index;
+            (uint48 start, uint48 end) = PeriodLib.bounds(index, op.anchor, header.window);
+            _narrow(op, start, end);
+        }
+        header.callsLeft = RateLimitLib.countLifetime(header.callsLeft, op.calls);
+        session.header = _encodeHeader(header);
+
+        _spend(op, header, userOp.nonce);
+
+        if (op.validAfter > op.validUntil) revert ClaimOutsideValidity(op.claim, header.validAfter, header.validUntil);
+        return ValidationDataLib.pack(op.validAfter, op.validUntil);
+    }
+
+    /// @dev Checks every call against the scope and adds up what each spends.
+    function _scanCalls(Op memory op, bytes calldata callData) private view {
+        (bool batch, bytes calldata execution) = ExecutionLib.decode(callData);
+        if (!batch) {
+            (address target, uint256 value, bytes calldata data) = ExecutionLib.single(execution);
+            _checkCall(op, target, value, data);
+            op.calls = 1;
+            return;
+        }
+        (uint256 count, uint256 cursor) = ExecutionLib.batchLength(execution);
+        for (uint256 i; i < count; ++i) {
+            address target;
+            uint256 value;
+            bytes calldata data;
+            (target, value, data, cursor) = ExecutionLib.batchAt(execution, i, cursor);
+            _checkCall(op, target, value, data);
+        }
+        ExecutionLib.batchEnd(execution, cursor);
+        op.calls = count;
+    }
+
+    function _checkCall(Op memory op, address target, uint256 value, bytes calldata data) private view {
+        bytes4 selector = ExecutionLib.selectorOf(data);
+        CallRuleLib.checkNotForbidden(target, selector, op.account, address(this));
+        // Selector 0 permits a plain transfer only: calldata that merely starts with zero bytes is
+        // a call to the target's fallback with arguments nobody allowed.
+        if (selector == bytes4(0) && data.length != 0) revert CallRuleLib.CallNotAllowed(target, selector);
+        CallRecord storage record =
+            _calls[_key(op.id, op.generation, bytes32(uint256(uint160(target))), selector)][op.account];
+        CallRuleLib.Rule memory rule = CallRuleLib.decode(record.rule);
+        if (!rule.allowed) revert CallRuleLib.CallNotAllowed(target, selector);
+        if (value != 0) {
+            if (!rule.allowValue) revert CallRuleLib.ValueNotAllowed(target, selector, value);
+            _add(op, _tokenIndexOf(op.id, op.generation, op.account, NATIVE_TOKEN), value, NATIVE_TOKEN, false, 0);
+        }
+        if (rule.accountArg != NO_ARG || rule.equalArg != NO_ARG) {
+            CallRuleLib.checkArguments(rule, record.equalValue, op.account, target, selector, data);
+        }
+        if (rule.amountArg == NO_ARG) return;
+        uint256 amount = uint256(CallRuleLib.arg(data, target, rule.amountArg));
+        if (rule.tokenArg != NO_ARG) {
+            address token = CallRuleLib.addressArg(data, target, rule.tokenArg);
+            uint8 index = _tokenIndexOf(op.id, op.generation, op.account, token);
+            if (index == CallRuleLib.NO_TOKEN) revert TokenNotLimited(token);
+            _add(op, index, amount, token, false, 0);
+        } else {
+            // A fixed token: the target itself for ERC-20 spending functions, else read when spending.
+            _add(op, rule.tokenIndex, amount, rule.targetIsToken ? target : address(0), true, rule.perTransaction);
+        }
+    }
+
+    /// @dev Adds `amount` to a token's running total for this operation (saturating: any cap is below).
+    function _add(Op memory op, uint8 index, uint256 amount, address token, bool capKnown, uint96 cap)
+        private
+        pure
+    {
+        unchecked {
+            uint256 sum = op.amounts[index] + amount;
+            op.amounts[index] = sum < amount ? type(uint256).max : sum;
+        }
+        uint256 bit = 1 << index;
+        op.touched |= bit;
+        uint256 known = op.known[index];
+        if (token != address(0)) known = (known >> 160 << 160) | uint160(token);
+        if (capKnown) {
+            known = uint160(known) | (uint256(cap) << 160);
+            op.capKnown |= bit;
+        }
+        op.known[index] = known;
+    }
+
+    /// @dev Applies each touched token's limits and emits one SessionUsed per token spent.
+    function _spend(Op memory op, Header memory header, uint256 nonce) private {
+        bool spentAny;
+        for (uint8 i; op.touched >> i != 0; ++i) {
+            if (op.touched & (1 << i) == 0 || op.amounts[i] == 0) continue;
+            _spendToken(op, header, nonce, i);
+            spentAny = true;
+        }
+        if (!spentAny) {
+            emit SessionUsed(
+                op.account, op.id, address(0), nonce, 0, 0, type(uint256).max, type(uint256).max,
+                header.callsInWindow, header.callsLeft
+            );
+        }
+    }
+
+    function _spendToken(Op memory op, Header memory header, uint256 nonce, uint8 i) private {
+        TokenRecord storage record = _tokens[_key(op.id, op.generation, "token", bytes32(uint256(i)))][op.account];
+        SpendLib.State memory state = SpendLib.decode(record.state);
+        bool capKnown = op.capKnown & (1 << i) != 0;
+        uint32 index;
+        if (state.period != 0) {
+            index = PeriodLib.indexOf(_claim(op), op.anchor, state.period);
+            (uint48 start, uint48 end) = PeriodLib.bounds(index, op.anchor, state.period);
+            _narrow(op, start, end);
+        }
+        // The limits word is read only when needed: a new period's refill, or a cap no rule carried.
+        SpendLib.Limits memory limits;
+        if (!capKnown || SpendLib.rollsOver(state, index)) limits = SpendLib.decodeLimits(record.limits);
+        address token = address(uint160(op.known[i]));
+        if (token == address(0)) token = record.token;
+        uint256 amount = op.amounts[i];
+        SpendLib.spend(
+            state, token, amount, capKnown ? uint96(op.known[i] >> 160) : limits.perTransaction, index, limits.perPeriod
+        );
+        record.state = SpendLib.encode(state);
+        _emitUsed(op, header, nonce, token, amount, state);
+    }
+
+    function _emitUsed(
+        Op memory op,
+        Header memory header,
+        uint256 nonce,
+        address token,
+        uint256 amount,
+        SpendLib.State memory state
+    ) private {
+        emit SessionUsed(
+            op.account,
+            op.id,
+            token,
+            nonce,
+            amount,
+            state.periodIndex,
+            state.remainingTotal == SpendLib.UNLIMITED ? type(uint256).max : state.remainingTotal,
+            state.period != 0 ? state.remainingInPeriod : type(uint256).max,
+            header.callsInWindow,
+            header.callsLeft
+        );
+    }
+
+    /// @dev Paymaster and gas-fee checks (the account pays the fee when there is no paymaster).
+    function _checkGas(Extras storage extras, PackedUserOperation calldata userOp) private view {
+        bytes calldata pmd = userOp.paymasterAndData;
+        if (pmd.length != 0) {
+            address paymaster = pmd.length >= 20 ? address(bytes20(pmd[0:20])) : address(0);
+            if (paymaster == address(0) || paymaster != extras.paymaster) revert PaymasterNotAllowed(paymaster);
+            return;
+        }
+        uint128 cap = extras.maxFeePerOperation;
+        if (cap == 0) return;
+        // Saturating: absurd gas fields must end in FeeCapExceeded, not in an arithmetic panic.
+        uint256 gasLimits = Math.saturatingAdd(
+            uint256(uint128(uint256(userOp.accountGasLimits >> 128))) + uint128(uint256(userOp.accountGasLimits)),
+            userOp.preVerificationGas
+        );
+        uint256 maxCost = Math.saturatingMul(gasLimits, uint128(uint256(userOp.gasFees)));
+        if (maxCost > cap) revert FeeCapExceeded(maxCost, cap);
+    }
+
+    function _claim(Op memory op) private pure returns (uint48) {
+        if (!op.hasClaim) revert ClaimLib.MissingClaim();
+        return op.claim;
+    }
+
+    function _narrow(Op memory op, uint48 start, uint48 end) private pure {
+        if (start > op.validAfter) op.validAfter = start;
+        if (end < op.validUntil) op.validUntil = end;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               SIGNATURES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice ERC-1271: a session signs nothing unless the verifying contract (`sender`) is one the
+    /// owner listed. Limited tokens can never be listed, so a session cannot sign their permits;
+    /// Permit2 and other spending verifiers should never be listed (the SDK refuses them).
+    function checkSignaturePolicy(bytes32 id, address sender, bytes32, bytes calldata)
+        external
+        view
+        override
+        returns (uint256)
+    {
+        Header memory header = _decodeHeader(_sessions[id][msg.sender].header);
+        if (header.status != STATUS_ACTIVE || header.callsLeft == 0) return SIG_VALIDATION_FAILED;
+        bytes32 senderKey = _key(id, header.generation, bytes32(uint256(uint160(sender))), "signer");
+        if (!_signatureSenderAllowed[senderKey][msg.sender]) return SIG_VALIDATION_FAILED;
+        return ValidationDataLib.pack(header.validAfter, ValidationDataLib.until(header.validUntil));
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ISessionPolicy
+    function getStatus(address account, bytes32 id) external view override returns (SessionStatus) {
+        return _status(id, account);
+    }
+
+    /// @inheritdoc ISessionPolicy
+    function getSession(address account, bytes32 id) external view override returns (SessionSnapshot memory snap) {
+        Session storage session = _sessions[id][account];
+        Header memory header = _decodeHeader(session.header);
+        snap.status = _status(id, account);
+        snap.validAfter = header.validAfter;
+        snap.validUntil = header.validUntil;
+        snap.callsLeft = header.callsLeft;
+        uint48 nowTs = uint48(block.timestamp);
+        if (header.window == 0) {
+            snap.callsLeftInWindow = type(uint16).max;
+        } else {
+            uint32 index = _indexAt(nowTs, header.validAfter, header.window);
+            uint16 used = index == header.windowIndex ? header.callsInWindow : 0;
+            snap.callsLeftInWindow = header.callsPerWindow - used;
+            (, snap.windowEndsAt) = PeriodLib.bounds(index, header.validAfter, header.window);
+        }
+        uint256 count = session.extras.tokenCount;
+        snap.tokens = new TokenRemaining[](count);
+        for (uint256 i; i < count; ++i) {
+            snap.tokens[i] = _tokenRemaining(_tokens[_key(id, header.generation, "token", bytes32(i))][account], header, nowTs);
+        }
+    }
+
+    function _tokenRemaining(TokenRecord storage record, Header memory header, uint48 nowTs)
+        private
+        view
+        returns (TokenRemaining memory r)
+    {
+        SpendLib.State memory state = SpendLib.decode(record.state);
+        SpendLib.Limits memory limits = SpendLib.decodeLimits(record.limits);
+        r.token = record.token;
+        r.perTransaction = limits.perTransaction == 0 ? type(uint256).max : limits.perTransaction;
+        r.remainingTotal = state.remainingTotal == SpendLib.UNLIMITED ? type(uint256).max : state.remainingTotal;
+        r.remainingInPeriod = type(uint256).max;
+        if (state.period != 0) {
+            r.periodIndex = _indexAt(nowTs, header.validAfter, state.period);
+            r.remainingInPeriod = SpendLib.remainingInPeriod(state, limits.perPeriod, r.periodIndex);
+            (, uint48 end) = PeriodLib.bounds(r.periodIndex, header.validAfter, state.period);
+            r.refillsAt = end == type(uint48).max ? end : end + 1;
+        }
+    }
+
+    /// @dev Index of the period or window containing `time` (0 before the session starts).
+    function _indexAt(uint48 time, uint48 anchor, uint32 length) private pure returns (uint32) {
+        return time < anchor ? 0 : PeriodLib.indexOf(time, anchor, length);
+    }
+
+    /// @inheritdoc ISessionPolicy
+    function getConfig(address account, bytes32 id) external view override returns (SessionConfig memory config) {
+        Session storage session = _sessions[id][account];
+        Header memory header = _decodeHeader(session.header);
+        Extras memory extras = session.extras;
+        if (header.generation == 0) return config;
+        uint16 gen = header.generation;
+        config.validAfter = header.validAfter;
+        config.validUntil = header.validUntil;
+        config.window = header.window;
+        config.callsPerWindow = header.callsPerWindow;
+        config.maxCalls = extras.maxCalls;
+        config.maxFeePerOperation = extras.maxFeePerOperation;
+        config.paymaster = extras.paymaster;
+        config.signatureSenders = new address[](extras.signatureSenderCount);
+        for (uint256 i; i < extras.signatureSenderCount; ++i) {
+            config.signatureSenders[i] = _signatureSenderAt[_key(id, gen, "signer", bytes32(i))][account];
+        }
+        config.tokens = new TokenLimit[](extras.tokenCount);
+        for (uint256 i; i < extras.tokenCount; ++i) {
+            TokenRecord storage t = _tokens[_key(id, gen, "token", bytes32(i))][account];
+            SpendLib.Limits memory limits = SpendLib.decodeLimits(t.limits);
+            config.tokens[i] = TokenLimit({
+                token: t.token,
+                perTransaction: limits.perTransaction,
+                total: t.total,
+                perPeriod: limits.perPeriod,
+                period: SpendLib.decode(t.state).period
+            });
+        }
+        config.calls = new CallPermission[](extras.callCount);
+        for (uint256 i; i < extras.callCount; ++i) {
+            config.calls[i] = _callPermission(_calls[_callKeyAt[_key(id, gen, "call", bytes32(i))][account]][account], id, gen, account);
+        }
+    }
+
+    function _callPermission(CallRecord storage c, bytes32 id, uint16 gen, address account)
+        private
+        view
+        returns (CallPermission memory p)
+    {
+        CallRuleLib.Rule memory rule = CallRuleLib.decode(c.rule);
+        p.target = c.target;
+        p.selector = c.selector;
+        p.allowValue = rule.allowValue;
+        // ERC-20 spending functions count their own amount: registered without amountArg.
+        p.amountArg = rule.targetIsToken ? NO_ARG : rule.amountArg;
+        p.tokenArg = rule.tokenArg;
+        if (!rule.targetIsToken && rule.tokenIndex != CallRuleLib.NO_TOKEN) {
+            p.amountToken = _tokens[_key(id, gen, "token", bytes32(uint256(rule.tokenIndex)))][account].token;
+        }
+        p.accountArg = rule.accountArg;
+        p.equalArg = rule.equalArg;
+        p.equalValue = c.equalValue;
+    }
+
+    /// @dev Status from storage alone (no clock): for errors raised during validation.
+    function _storedStatus(uint8 status) private pure returns (SessionStatus) {
+        return status == STATUS_REVOKED ? SessionStatus.Revoked : SessionStatus.Unknown;
+    }
+
+    function _status(bytes32 id, address account) private view returns (SessionStatus) {
+        Session storage session = _sessions[id][account];
+        Header memory header = _decodeHeader(session.header);
+        if (header.status == STATUS_NONE) return SessionStatus.Unknown;
+        if (header.status == STATUS_REVOKED) return SessionStatus.Revoked;
+        if (header.validUntil != 0 && block.timestamp > header.validUntil) return SessionStatus.Expired;
+        if (header.callsLeft == 0 || _allCapsSpent(id, account, header.generation, session.extras.tokenCount)) {
+            return SessionStatus.Exhausted;
+        }
+        if (block.timestamp < header.validAfter) return SessionStatus.Pending;
+        return SessionStatus.Active;
+    }
+
+    /// @dev True when there is at least one token limit, every one has a total cap, and none remains.
+    function _allCapsSpent(bytes32 id, address account, uint16 gen, uint256 count) private view returns (bool) {
+        if (count == 0) return false;
+        for (uint256 i; i < count; ++i) {
+            if (SpendLib.decode(_tokens[_key(id, gen, "token", bytes32(i))][account].state).remainingTotal != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              HEADER WORD
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev status (8) | generation (16) | flags (8: bit 0 fee cap, bit 1 paymaster) | validAfter (48) |
+    /// validUntil (48) | window (32) | callsPerWindow (16) | windowIndex (32) | callsInWindow (16) |
+    /// callsLeft (32), low to high.
+    function _encodeHeader(Header memory h) private pure returns (uint256) {
+        return uint256(h.status) | (uint256(h.generation) << 8) | (h.hasFeeCap ? 1 << 24 : 0)
+            | (h.hasPaymaster ? 1 << 25 : 0) | (uint256(h.validAfter) << 32) | (uint256(h.validUntil) << 80)
+            | (uint256(h.window) << 128) | (uint256(h.callsPerWindow) << 160) | (uint256(h.windowIndex) << 176)
+            | (uint256(h.callsInWindow) << 208) | (uint256(h.callsLeft) << 224);
+    }
+
+    function _decodeHeader(uint256 w) private pure returns (Header memory h) {
+        h.status = uint8(w);
+        h.generation = uint16(w >> 8);
+        h.hasFeeCap = (w >> 24) & 1 != 0;
+        h.hasPaymaster = (w >> 25) & 1 != 0;
+        h.validAfter = uint48(w >> 32);
+        h.validUntil = uint48(w >> 80);
+        h.window = uint32(w >> 128);
+        h.callsPerWindow = uint16(w >> 160);
+        h.windowIndex = uint32(w >> 176);
+        h.callsInWindow = uint16(w >> 208);
+        h.callsLeft = uint32(w >> 224);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  KEYS
+    //////////////////////////////////////////////////////////////*/
+
+    function _tokenIndexOf(bytes32 id, uint16 generation, address account, address token) private view returns (uint8) {
+        uint8 slot = _tokenSlot[_key(id, generation, bytes32(uint256(uint160(token))), 0)][account];
+        return slot == 0 ? CallRuleLib.NO_TOKEN : slot - 1;
+    }
+
+    /// @dev Sub-table key; the account stays the last mapping key, keeping slots account-associated.
+    function _key(bytes32 id, uint16 generation, bytes32 a, bytes32 b) private pure returns (bytes32 k) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, id)
+            mstore(add(m, 0x20), generation)
+            mstore(add(m, 0x40), a)
+            mstore(add(m, 0x60), b)
+            k := keccak256(m, 0x80)
+        }
+    }
+}

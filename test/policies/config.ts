@@ -1,0 +1,154 @@
+// SessionPolicy's configuration, views and events as viem encodes and decodes them (integers of
+// up to 48 bits as numbers), with builders that fill in "off" for whatever a test leaves out.
+import { type Address, type Hex, parseUnits, toFunctionSelector, zeroAddress, zeroHash } from "viem";
+
+/*//////////////////////////////////////////////////////////////
+                     CONSTANTS (as in SessionTypes.sol)
+//////////////////////////////////////////////////////////////*/
+
+export const NO_ARG = 255;
+export const NATIVE_TOKEN: Address = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE";
+export const HOUR = 3_600;
+export const DAY = 86_400;
+export const UNLIMITED = 2n ** 256n - 1n;
+export const NO_WINDOW = 2 ** 16 - 1;
+export const NO_CALL_LIMIT = 2 ** 32 - 1;
+
+export enum SessionStatus {
+  Unknown = 0,
+  Active = 1,
+  Pending = 2,
+  Expired = 3,
+  Exhausted = 4,
+  Revoked = 5,
+}
+
+export const usdc = (amount: string) => parseUnits(amount, 6);
+
+/*//////////////////////////////////////////////////////////////
+                            CONFIGURATION
+//////////////////////////////////////////////////////////////*/
+
+export interface CallPermission {
+  target: Address;
+  selector: Hex;
+  allowValue: boolean;
+  amountArg: number;
+  tokenArg: number;
+  amountToken: Address;
+  accountArg: number;
+  equalArg: number;
+  equalValue: Hex;
+}
+
+export interface TokenLimit {
+  token: Address;
+  perTransaction: bigint;
+  total: bigint;
+  perPeriod: bigint;
+  period: number;
+}
+
+export interface SessionConfig {
+  validAfter: number;
+  validUntil: number;
+  window: number;
+  callsPerWindow: number;
+  maxCalls: number;
+  maxFeePerOperation: bigint;
+  paymaster: Address;
+  signatureSenders: Address[];
+  calls: CallPermission[];
+  tokens: TokenLimit[];
+}
+
+/** Permission to call `signature` (or a raw selector, 0x00000000 for a plain transfer) on `target`. */
+export function allow(target: Address, signature: string, opts: Partial<CallPermission> = {}): CallPermission {
+  const selector = signature.startsWith("0x") ? (signature as Hex) : toFunctionSelector(signature);
+  return {
+    target,
+    selector,
+    allowValue: false,
+    amountArg: NO_ARG,
+    tokenArg: NO_ARG,
+    amountToken: zeroAddress,
+    accountArg: NO_ARG,
+    equalArg: NO_ARG,
+    equalValue: zeroHash,
+    ...opts,
+  };
+}
+
+export function limit(token: Address, opts: Partial<Omit<TokenLimit, "token">> = {}): TokenLimit {
+  return { token, perTransaction: 0n, total: 0n, perPeriod: 0n, period: 0, ...opts };
+}
+
+export function sessionConfig(validAfter: number, opts: Partial<SessionConfig> & Pick<SessionConfig, "calls">): SessionConfig {
+  return {
+    validAfter,
+    validUntil: 0,
+    window: 0,
+    callsPerWindow: 0,
+    maxCalls: 0,
+    maxFeePerOperation: 0n,
+    paymaster: zeroAddress,
+    signatureSenders: [],
+    tokens: [],
+    ...opts,
+  };
+}
+
+/*//////////////////////////////////////////////////////////////
+                         VIEWS AND EVENTS
+//////////////////////////////////////////////////////////////*/
+
+export interface TokenRemaining {
+  token: Address;
+  perTransaction: bigint;
+  remainingTotal: bigint;
+  remainingInPeriod: bigint;
+  periodIndex: number;
+  refillsAt: number;
+}
+
+export interface SessionSnapshot {
+  status: number;
+  validAfter: number;
+  validUntil: number;
+  callsLeftInWindow: number;
+  windowEndsAt: number;
+  callsLeft: number;
+  tokens: readonly TokenRemaining[];
+}
+
+export interface SessionUsed {
+  account: Address;
+  id: Hex;
+  token: Address;
+  nonce: bigint;
+  amount: bigint;
+  period: number;
+  remainingTotal: bigint;
+  remainingInPeriod: bigint;
+  callsInWindow: number;
+  callsLeft: number;
+}
+
+/** A TokenRemaining view entry; what is not given is "unlimited" (no period: index and refill 0). */
+export function remaining(token: Address, values: Partial<Omit<TokenRemaining, "token">> = {}): TokenRemaining {
+  return { token, perTransaction: UNLIMITED, remainingTotal: UNLIMITED, remainingInPeriod: UNLIMITED, periodIndex: 0, refillsAt: 0, ...values };
+}
+
+/** A SessionUsed event's values after the operation; what is not given is "unlimited" or zero. */
+export function used(values: Partial<Omit<SessionUsed, "account" | "id" | "nonce">>): Omit<SessionUsed, "account" | "id" | "nonce"> {
+  return {
+    token: zeroAddress,
+    amount: 0n,
+    period: 0,
+    remainingTotal: UNLIMITED,
+    remainingInPeriod: UNLIMITED,
+    callsInWindow: 0,
+    callsLeft: NO_CALL_LIMIT,
+    ...values,
+  };
+}
