@@ -19,11 +19,11 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import type { Policy } from "@zerodev/permissions";
 import { toSudoPolicy } from "@zerodev/permissions/policies";
-import { createOwnerAccount, createSessionAccount } from "../scripts/testbed/accounts.js";
+import { createOwnerAccount, createSessionAccount } from "../sdk/accounts.js";
 import { localClient } from "../scripts/testbed/client.js";
 import { deployArtifact, deployTestBed } from "../scripts/testbed/deploy.js";
-import { configuredPolicy, encodeTimeClaim, sessionPolicy, type PolicySlices } from "../scripts/testbed/policies.js";
-import { sendUserOperationDirect } from "../scripts/testbed/userops.js";
+import { configuredPolicy, encodeTimeClaim, sessionPolicy, type PolicySlices } from "../sdk/policies.js";
+import { sendUserOperationDirect } from "../sdk/userops.js";
 
 const NO_ARG = 255;
 const DAY = 86_400;

@@ -16,10 +16,10 @@ import {
   parseUnits,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { createOwnerAccount, createSessionAccount, type KernelAccount } from "../scripts/testbed/accounts.js";
+import { createOwnerAccount, createSessionAccount, type KernelAccount } from "../sdk/accounts.js";
 import { localClient } from "../scripts/testbed/client.js";
 import { deployCreate2, deployTestBed } from "../scripts/testbed/deploy.js";
-import { sendUserOperationDirect } from "../scripts/testbed/userops.js";
+import { sendUserOperationDirect } from "../sdk/userops.js";
 
 const owner = privateKeyToAccount("0x1111111111111111111111111111111111111111111111111111111111111111");
 const sessionKey = privateKeyToAccount("0x2222222222222222222222222222222222222222222222222222222222222222");

@@ -17,12 +17,12 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { UserOperation } from "viem/account-abstraction";
 import type { Policy } from "@zerodev/permissions";
-import { createOwnerAccount, createSessionAccount, type KernelAccount } from "../scripts/testbed/accounts.js";
+import { createOwnerAccount, createSessionAccount, type KernelAccount } from "../sdk/accounts.js";
 import { localClient } from "../scripts/testbed/client.js";
 import { type DeployClient, deployArtifact, deployTestBed, type TestBed } from "../scripts/testbed/deploy.js";
 import { checkValidation, type ValidationReport } from "../scripts/testbed/erc7562.js";
-import { configuredPolicy, encodeTimeClaim, sessionPolicy, type PolicySlices } from "../scripts/testbed/policies.js";
-import { sendUserOperationDirect } from "../scripts/testbed/userops.js";
+import { configuredPolicy, encodeTimeClaim, sessionPolicy, type PolicySlices } from "../sdk/policies.js";
+import { sendUserOperationDirect } from "../sdk/userops.js";
 
 const NO_ARG = 255;
 const DAY = 86_400;

@@ -5,11 +5,11 @@ import { type Address, custom, http, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { startBundler, type Bundler } from "../scripts/lib/bundler.js";
 import { startChain, type LocalChain } from "../scripts/lib/chain.js";
-import { createOwnerAccount, createSessionAccount, type KernelAccount, sessionPermission } from "../scripts/testbed/accounts.js";
+import { createOwnerAccount, createSessionAccount, type KernelAccount, sessionPermission } from "../sdk/accounts.js";
 import { devKey, localClient, readAbis } from "../scripts/testbed/client.js";
 import { type DeployClient, deployTestBed, type TestBed } from "../scripts/testbed/deploy.js";
-import { UserOperationError } from "../scripts/testbed/errors.js";
-import { sendUserOperationDirect, sendUserOperationViaBundler, type Call } from "../scripts/testbed/userops.js";
+import { UserOperationError } from "../sdk/errors.js";
+import { sendUserOperationDirect, sendUserOperationViaBundler, type Call } from "../sdk/userops.js";
 import { ENTRY_POINT } from "../scripts/testbed/constants.js";
 
 const CONTRACTS = ["OwnerValidator", "SessionKeySigner", "PassThroughPolicy", "DenyAllPolicy"] as const;

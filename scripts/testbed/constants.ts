@@ -1,9 +1,5 @@
 import { type Address, type Hex, keccak256, toHex } from "viem";
-import { entryPoint07Address } from "viem/account-abstraction";
-
-/** Kernel v3.1 on EntryPoint v0.7, as the ZeroDev SDK names them. */
-export const KERNEL_VERSION = "0.3.1" as const;
-export const ENTRY_POINT = { address: entryPoint07Address, version: "0.7" } as const;
+export { ENTRY_POINT, KERNEL_VERSION } from "../../sdk/constants.js";
 
 /** Arachnid's deterministic deployment proxy, present on nearly every EVM chain. */
 export const CREATE2_DEPLOYER: Address = "0x4e59b44847b379578588920cA78FbF26c0B4956C";

@@ -1,13 +1,7 @@
 import { createRequire } from "node:module";
 import {
-  type Account,
   type Address,
-  type Chain,
-  type Client,
   type Hex,
-  type PublicActions,
-  type Transport,
-  type WalletActions,
   BaseError,
   type Abi,
   concat,
@@ -15,6 +9,7 @@ import {
   encodeDeployData,
   getContractAddress,
 } from "viem";
+import type { DeployClient } from "../../sdk/userops.js";
 import { ensureKernelBytecode } from "../setup/kernel-bytecode.mjs";
 import {
   CREATE2_DEPLOYER,
@@ -26,7 +21,7 @@ import {
 
 const require = createRequire(import.meta.url);
 
-export type DeployClient = Client<Transport, Chain, Account> & PublicActions<Transport, Chain> & WalletActions<Chain, Account>;
+export type { DeployClient };
 
 /** Reads compiled artifacts by contract name (Hardhat's `hre.artifacts` does). */
 export interface ArtifactSource {

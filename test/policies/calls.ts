@@ -2,7 +2,7 @@
 // tests of modes and encodings the SDK never produces.
 import { KernelV3_1AccountAbi } from "@zerodev/sdk";
 import { type Address, type Hex, encodeAbiParameters, encodeFunctionData, encodePacked, erc20Abi, pad, parseAbi } from "viem";
-import type { Call } from "../../scripts/testbed/userops.js";
+import type { Call } from "../../sdk/userops.js";
 
 const legacyErc20Abi = parseAbi(["function increaseAllowance(address spender, uint256 addedValue) returns (bool)"]);
 

@@ -13,12 +13,12 @@ import {
   toFunctionSelector,
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { createSessionAccount, type KernelAccount } from "../../scripts/testbed/accounts.js";
+import { createSessionAccount, type KernelAccount } from "../../sdk/accounts.js";
 import { localClient, readAbis } from "../../scripts/testbed/client.js";
 import { type DeployClient, deployArtifact, deployTestBed, type TestBed } from "../../scripts/testbed/deploy.js";
-import { UserOperationError } from "../../scripts/testbed/errors.js";
-import { configuredPolicy, encodeTimeClaim, type PolicySlices } from "../../scripts/testbed/policies.js";
-import { sendUserOperationDirect, type Call } from "../../scripts/testbed/userops.js";
+import { UserOperationError } from "../../sdk/errors.js";
+import { configuredPolicy, encodeTimeClaim, type PolicySlices } from "../../sdk/policies.js";
+import { sendUserOperationDirect, type Call } from "../../sdk/userops.js";
 
 const NO_ARG = 255;
 const HOUR = 3600;

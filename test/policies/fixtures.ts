@@ -19,12 +19,12 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { entryPoint07Abi } from "viem/account-abstraction";
-import { createOwnerAccount, createSessionAccount, type KernelAccount, sessionPermission } from "../../scripts/testbed/accounts.js";
+import { createOwnerAccount, createSessionAccount, type KernelAccount, sessionPermission } from "../../sdk/accounts.js";
 import { localClient } from "../../scripts/testbed/client.js";
 import { deployArtifact, deployTestBed } from "../../scripts/testbed/deploy.js";
-import { UserOperationError, type UserOperationFailure } from "../../scripts/testbed/errors.js";
-import { encodeTimeClaim, sessionPolicy } from "../../scripts/testbed/policies.js";
-import { type Call, sendUserOperationDirect, type UserOperationResult } from "../../scripts/testbed/userops.js";
+import { UserOperationError, type UserOperationFailure } from "../../sdk/errors.js";
+import { encodeTimeClaim, sessionPolicy } from "../../sdk/policies.js";
+import { type Call, sendUserOperationDirect, type UserOperationResult } from "../../sdk/userops.js";
 import type { SessionConfig, SessionSnapshot, SessionStatus, SessionUsed, used } from "./config.js";
 
 export * from "./calls.js";

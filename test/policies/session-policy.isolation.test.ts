@@ -4,8 +4,8 @@
 import { expect } from "chai";
 import { encodeFunctionData, maxUint256, parseEther, toFunctionSelector } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { createSessionAccount } from "../../scripts/testbed/accounts.js";
-import { encodeTimeClaim, sessionPolicy } from "../../scripts/testbed/policies.js";
+import { createSessionAccount } from "../../sdk/accounts.js";
+import { encodeTimeClaim, sessionPolicy } from "../../sdk/policies.js";
 import {
   DAY,
   type Session,

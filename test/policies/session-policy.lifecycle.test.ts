@@ -5,9 +5,9 @@ import { expect } from "chai";
 import { createKernelAccount } from "@zerodev/sdk";
 import { type Hex, encodeFunctionData, parseEther, zeroAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { ownerValidator, sessionPermission } from "../../scripts/testbed/accounts.js";
+import { ownerValidator, sessionPermission } from "../../sdk/accounts.js";
 import { ENTRY_POINT, KERNEL_VERSION } from "../../scripts/testbed/constants.js";
-import { encodeTimeClaim, sessionPolicy } from "../../scripts/testbed/policies.js";
+import { encodeTimeClaim, sessionPolicy } from "../../sdk/policies.js";
 import {
   DAY,
   HOUR,

@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { KernelV3_1AccountAbi } from "@zerodev/sdk";
 import { type Address, type Hex, encodeFunctionData, hashMessage, hashTypedData } from "viem";
-import { decodeUserOperationError } from "../../scripts/testbed/errors.js";
+import { decodeUserOperationError } from "../../sdk/errors.js";
 import {
   HOUR,
   type Session,

@@ -1,7 +1,7 @@
 // Spending limits through real Kernel v3.1 accounts: per-operation cap, lifetime total, per-period
 // allowance (refilling by itself, with claims for past and future periods), batches adding up.
 import { expect } from "chai";
-import type { UserOperationError, UserOperationFailure } from "../../scripts/testbed/errors.js";
+import type { UserOperationError, UserOperationFailure } from "../../sdk/errors.js";
 import {
   DAY,
   HOUR,

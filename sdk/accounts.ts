@@ -6,15 +6,22 @@ import { createKernelAccount, type CreateKernelAccountReturnType } from "@zerode
 import { type Address, type Client, type Hex, type LocalAccount, concat } from "viem";
 import type { UserOperation } from "viem/account-abstraction";
 import { ENTRY_POINT, KERNEL_VERSION } from "./constants.js";
-import type { TestBed } from "./deploy.js";
 import { encodePolicySlices, type PolicySlices } from "./policies.js";
 
 export type KernelAccount = CreateKernelAccountReturnType<"0.7">;
 
+/** Where Kernel and our modules live on a chain (the test bed and the deployments file both give it). */
+export interface KernelAddresses {
+  kernelImplementation: Address;
+  kernelFactory: Address;
+  ownerValidator: Address;
+  sessionKeySigner: Address;
+}
+
 // The SDK only reads through the client; any viem client of the chain will do.
 type SdkClient = Parameters<typeof createKernelAccount>[0];
 
-function kernelAddresses(bed: TestBed) {
+function kernelAddresses(bed: KernelAddresses) {
   return {
     entryPoint: ENTRY_POINT,
     kernelVersion: KERNEL_VERSION,
@@ -25,7 +32,7 @@ function kernelAddresses(bed: TestBed) {
 }
 
 /** The owner's root validator: our OwnerValidator holding `owner`'s address. */
-export function ownerValidator(client: Client, bed: TestBed, owner: LocalAccount) {
+export function ownerValidator(client: Client, bed: KernelAddresses, owner: LocalAccount) {
   return signerToEcdsaValidator(client as SdkClient, {
     signer: owner,
     entryPoint: ENTRY_POINT,
@@ -37,7 +44,7 @@ export function ownerValidator(client: Client, bed: TestBed, owner: LocalAccount
 /** A Kernel v3.1 account owned by `owner`, operated with the owner's key. */
 export async function createOwnerAccount(opts: {
   client: Client;
-  bed: TestBed;
+  bed: KernelAddresses;
   owner: LocalAccount;
   index?: bigint;
 }): Promise<KernelAccount> {
@@ -56,7 +63,7 @@ export async function createOwnerAccount(opts: {
  */
 export async function sessionPermission(opts: {
   client: Client;
-  bed: TestBed;
+  bed: KernelAddresses;
   sessionKey: LocalAccount;
   policies: Policy[];
   permissionId?: Hex;
@@ -93,7 +100,7 @@ export async function sessionPermission(opts: {
  */
 export async function createSessionAccount(opts: {
   client: Client;
-  bed: TestBed;
+  bed: KernelAddresses;
   owner: LocalAccount;
   sessionKey: LocalAccount;
   policies: Policy[];

@@ -9,8 +9,11 @@ import {
 } from "viem";
 import { entryPoint07Abi, toPackedUserOperation, type UserOperation } from "viem/account-abstraction";
 import type { KernelAccount } from "./accounts.js";
-import type { DeployClient } from "./deploy.js";
 import { decodeRevertData, decodeUserOperationError, UserOperationError } from "./errors.js";
+import type { Account, Chain, Client, PublicActions, Transport, WalletActions } from "viem";
+
+/** A client that reads the chain and sends transactions from an account. */
+export type DeployClient = Client<Transport, Chain, Account> & PublicActions<Transport, Chain> & WalletActions<Chain, Account>;
 
 export interface Call {
   to: Address;

@@ -1,0 +1,447 @@
+// A session request, in the shape chat backends use, validated (zod) and resolved against the chain
+// into SessionPolicy's configuration: token decimals read on-chain, functions turned into selectors,
+// amount, token and recipient arguments found by their names.
+import {
+  type AbiFunction,
+  type Address,
+  type Hex,
+    erc20Abi,
+
+  getAddress,
+  isAddress,
+  parseAbiItem,
+  parseUnits,
+  toFunctionSelector,
+  zeroAddress,
+  zeroHash,
+} from "viem";
+import { z } from "zod";
+import { formatAbiItem } from "viem/utils";
+import type { Chain, Client, PublicActions, Transport } from "viem";
+
+/** Any viem client that can read the chain. */
+export type ReadClient = Client<Transport, Chain | undefined> & PublicActions<Transport, Chain | undefined>;
+import { MAX_AMOUNT, MAX_CALL_PERMISSIONS, MAX_TOKEN_LIMITS, MIN_PERIOD, NATIVE_TOKEN, NO_ARG } from "./constants.js";
+
+/*//////////////////////////////////////////////////////////////
+                              SCHEMA
+//////////////////////////////////////////////////////////////*/
+
+const address = z
+  .string({ error: "must be a 0x-prefixed 20-byte hex address" })
+  .refine((v) => isAddress(v, { strict: false }), { message: "must be a 0x-prefixed 20-byte hex address" })
+  .transform((v) => getAddress(v));
+
+/** An amount in the token's own units, e.g. "50" or "0.25" (numbers are accepted too). */
+const humanAmount = z
+  .union([z.string(), z.number()], { error: 'must be an amount such as "50" or "0.25"' })
+  .transform((v) => String(v).trim())
+  .refine((v) => /^\d+(\.\d+)?$/.test(v), { message: 'must be a positive decimal amount such as "50" or "0.25"' })
+  .refine((v) => /[1-9]/.test(v), { message: "must be more than 0 (leave the field out for no limit)" });
+
+const seconds = (what: string) =>
+  z
+    .number({ error: `${what} must be a whole number of seconds` })
+    .int(`${what} must be a whole number of seconds`)
+    .min(MIN_PERIOD, `${what} must be at least ${MIN_PERIOD} seconds`)
+    .max(100 * 365 * 86_400, `${what} must be under 100 years`);
+
+/** A function the session may call: a signature, a standard ERC-20 function name, or details. */
+const functionSpec = z.union([
+  z.string().min(1, "must name a function, e.g. transfer(address to, uint256 amount)"),
+  z.object({
+    signature: z.string().min(1),
+    /** Name of the argument holding an amount to count against the cap (e.g. amountIn). */
+    amountArg: z.string().optional(),
+    /** Name of the argument holding the token that amount is in (e.g. tokenIn). */
+    tokenArg: z.string().optional(),
+    /** Name of an argument that must be the account itself (e.g. recipient); null for none. */
+    recipientArg: z.string().nullable().optional(),
+    /** Whether calls may carry native value (counted against a native-coin limit). */
+    allowValue: z.boolean().optional(),
+  }),
+]);
+
+export const permissionRequestSchema = z.object({
+  chainId: z.number({ error: "must be a chain id number" }).int().positive(),
+  contractAddress: address,
+  allowedFunctions: z.array(functionSpec).min(1, "must list at least one function"),
+  /** The token the caps are counted in: an ERC-20 address or "native". Defaults to contractAddress. */
+  token: z.union([z.literal("native"), address]).optional(),
+  maxPerTransaction: humanAmount.optional(),
+  maxTotal: humanAmount.optional(),
+  maxPerPeriod: z.object({ amount: humanAmount, period: seconds("maxPerPeriod.period") }).optional(),
+  rateLimit: z
+    .object({
+      count: z.number().int().min(1, "must allow at least 1 call").max(65_534, "must be at most 65,534 calls"),
+      period: seconds("rateLimit.period"),
+    })
+    .optional(),
+  /** Lifetime limit on calls. */
+  maxCalls: z.number().int().min(1).max(4_294_967_294).optional(),
+});
+
+export const sessionRequestSchema = z.object({
+  walletAddress: address,
+  /** The session key's address (its private key stays with the executor). */
+  sessionKeyAddress: address,
+  /** How long the session lasts, in seconds, from validAfter. */
+  duration: z
+    .number({ error: "duration must be a number of seconds" })
+    .int("duration must be a whole number of seconds")
+    .min(MIN_PERIOD, `duration must be at least ${MIN_PERIOD} seconds (bundlers drop operations about to expire)`)
+    .max(10 * 365 * 86_400, "duration must be at most 10 years"),
+  /** Start, in unix seconds; defaults to the chain's latest block time. */
+  validAfter: z.number().int().nonnegative().optional(),
+  /** One permission or several; one is read as a list of one (so fields are named permissions.0.…). */
+  permissions: z.preprocess(
+    (p) => (Array.isArray(p) || p === undefined ? p : [p]),
+    z.array(permissionRequestSchema, { error: "must be a permission object or a list of them" }).min(1, "must hold at least one permission"),
+  ),
+  /** Most one operation may cost in gas fees, in the native coin (e.g. "0.01"); none by default. */
+  maxFeePerOperation: humanAmount.optional(),
+});
+
+export type SessionRequestInput = z.input<typeof sessionRequestSchema>;
+export type SessionRequest = z.output<typeof sessionRequestSchema>;
+export type PermissionRequest = z.output<typeof permissionRequestSchema>;
+
+/*//////////////////////////////////////////////////////////////
+                              ERRORS
+//////////////////////////////////////////////////////////////*/
+
+export interface RequestIssue {
+  /** Dotted path of the field, e.g. "permissions.0.maxTotal". */
+  field: string;
+  message: string;
+}
+
+/** A session request that cannot be granted; `issues` name every bad field. */
+export class SessionRequestError extends Error {
+  override name = "SessionRequestError";
+  constructor(readonly issues: RequestIssue[]) {
+    super(`invalid session request: ${issues.map((i) => `${i.field || "(request)"}: ${i.message}`).join("; ")}`);
+  }
+}
+
+/** Validates the shape of a request (no chain access). */
+export function parseSessionRequest(input: unknown): SessionRequest {
+  const parsed = sessionRequestSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new SessionRequestError(
+    parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join("."), message: issue.message })),
+  );
+}
+
+/*//////////////////////////////////////////////////////////////
+                        SESSION CONFIGURATION
+//////////////////////////////////////////////////////////////*/
+
+/** SessionPolicy's CallPermission (contracts/types/SessionTypes.sol). */
+export interface CallPermission {
+  target: Address;
+  selector: Hex;
+  allowValue: boolean;
+  amountArg: number;
+  tokenArg: number;
+  amountToken: Address;
+  accountArg: number;
+  equalArg: number;
+  equalValue: Hex;
+}
+
+export interface TokenLimit {
+  token: Address;
+  perTransaction: bigint;
+  total: bigint;
+  perPeriod: bigint;
+  period: number;
+}
+
+/** SessionPolicy's SessionConfig: what the owner approves. */
+export interface SessionConfig {
+  validAfter: number;
+  validUntil: number;
+  window: number;
+  callsPerWindow: number;
+  maxCalls: number;
+  maxFeePerOperation: bigint;
+  paymaster: Address;
+  signatureSenders: Address[];
+  calls: CallPermission[];
+  tokens: TokenLimit[];
+}
+
+export interface TokenInfo {
+  address: Address;
+  symbol: string;
+  decimals: number;
+}
+
+/** A function the session may call, as resolved. */
+export interface AllowedFunction {
+  target: Address;
+  signature: string;
+  selector: Hex;
+  /** Argument names with their roles, for explanations. */
+  amountArg?: string;
+  tokenArg?: string;
+  recipientArg?: string;
+}
+
+export interface ResolvedSession {
+  request: SessionRequest;
+  config: SessionConfig;
+  /** Tokens with limits, with their on-chain symbol and decimals. */
+  tokens: TokenInfo[];
+  functions: AllowedFunction[];
+}
+
+const ERC20_FUNCTIONS: Record<string, string> = {
+  transfer: "transfer(address to, uint256 amount)",
+  approve: "approve(address spender, uint256 amount)",
+  transferFrom: "transferFrom(address from, address to, uint256 amount)",
+  increaseAllowance: "increaseAllowance(address spender, uint256 addedValue)",
+};
+/** ERC-20 functions SessionPolicy counts by itself when their target is a limited token. */
+const COUNTED_BY_POLICY = new Set(["0xa9059cbb", "0x095ea7b3", "0x23b872dd", "0x39509351"]);
+const AMOUNT_NAMES = ["amountIn", "amount", "amountInMaximum", "value", "wad"];
+const TOKEN_NAMES = ["tokenIn", "token", "fromToken", "srcToken"];
+const RECIPIENT_NAMES = ["recipient", "to", "receiver", "beneficiary"];
+
+function parseFunction(text: string, field: string, issues: RequestIssue[]): AbiFunction | undefined {
+  const signature = ERC20_FUNCTIONS[text.trim()] ?? text.trim();
+  if (!signature.includes("(")) {
+    issues.push({ field, message: `"${text}" is a name without parameters: give the signature, e.g. ${text}(address,uint256)` });
+    return undefined;
+  }
+  try {
+    const item = parseAbiItem(`function ${signature.replace(/^function\s+/, "")}`);
+    if (item.type === "function") return item;
+  } catch {
+    // reported below
+  }
+  issues.push({ field, message: `"${text}" is not a valid Solidity function signature` });
+  return undefined;
+}
+
+const STATIC_WORD = /^(address|bool|u?int\d*|bytes([1-9]|[12]\d|3[0-2]))$/;
+
+interface Word {
+  name: string;
+  type: string;
+}
+
+/**
+ * The calldata head words of a function's arguments, by name: a static tuple (a Uniswap-style params
+ * struct) is laid out inline, so each of its fields is one word, named by the field. A dynamic
+ * argument is one word (its offset) that cannot be checked.
+ */
+function headWords(fn: AbiFunction): Word[] | undefined {
+  const words: Word[] = [];
+  const add = (param: { name?: string; type: string; components?: readonly { name?: string; type: string }[] }): boolean => {
+    if (param.type === "tuple" && param.components) {
+      const before = words.length;
+      for (const c of param.components) if (!add(c)) {
+        words.length = before;
+        return false;
+      }
+      return true;
+    }
+    if (/\[\d+\]$/.test(param.type)) return false;
+    words.push({ name: param.name ?? "", type: param.type });
+    return true;
+  };
+  for (const input of fn.inputs) {
+    if (!add(input as never)) {
+      // A dynamic tuple or array: one offset word in the head.
+      if (input.type.startsWith("tuple") && !input.type.endsWith("]") && (input as { components?: unknown[] }).components) return undefined;
+      if (/\[\d+\]$/.test(input.type)) return undefined;
+      words.push({ name: "", type: input.type });
+    }
+  }
+  return words;
+}
+
+/** Head-word index of a named static argument, or undefined (with an issue) when it cannot be used. */
+function argumentIndex(fn: AbiFunction, name: string, field: string, issues: RequestIssue[]): number | undefined {
+  const words = headWords(fn);
+  if (!words) {
+    issues.push({ field, message: `${fn.name} has a fixed-size array or dynamic struct; its arguments cannot be checked` });
+    return undefined;
+  }
+  const index = words.findIndex((w) => w.name === name);
+  if (index < 0) {
+    issues.push({ field, message: `${fn.name} has no argument named "${name}"` });
+    return undefined;
+  }
+  if (!STATIC_WORD.test(words[index]!.type)) {
+    issues.push({ field, message: `argument "${name}" of ${fn.name} is a ${words[index]!.type}; only static values can be checked` });
+    return undefined;
+  }
+  return index;
+}
+
+function firstNamed(fn: AbiFunction, names: readonly string[]): string | undefined {
+  const words = headWords(fn) ?? [];
+  return names.find((n) => words.some((w) => w.name === n));
+}
+
+async function tokenInfo(client: ReadClient, token: Address, field: string, issues: RequestIssue[]): Promise<TokenInfo | undefined> {
+  if (token === NATIVE_TOKEN) return { address: NATIVE_TOKEN, symbol: client.chain?.nativeCurrency.symbol ?? "ETH", decimals: 18 };
+  try {
+    const [decimals, symbol] = await Promise.all([
+      client.readContract({ address: token, abi: erc20Abi, functionName: "decimals" }),
+      client.readContract({ address: token, abi: erc20Abi, functionName: "symbol" }).catch(() => "tokens"),
+    ]);
+    return { address: token, symbol, decimals };
+  } catch {
+    issues.push({ field, message: `${token} is not an ERC-20 token on chain ${client.chain?.id ?? "?"} (decimals() failed)` });
+    return undefined;
+  }
+}
+
+function toUnits(amount: string, token: TokenInfo, field: string, issues: RequestIssue[]): bigint {
+  const fraction = amount.split(".")[1] ?? "";
+  if (fraction.length > token.decimals) {
+    issues.push({ field, message: `${amount} has more decimals than ${token.symbol}'s ${token.decimals}` });
+    return 0n;
+  }
+  const units = parseUnits(amount, token.decimals);
+  if (units > MAX_AMOUNT) issues.push({ field, message: `${amount} ${token.symbol} is above the largest limit a session can hold` });
+  return units;
+}
+
+/**
+ * Resolves a request against the chain: checks that every target is a contract and every token an
+ * ERC-20, reads decimals, and builds SessionPolicy's configuration. Throws SessionRequestError naming
+ * every bad field.
+ */
+export async function resolveSessionRequest(client: ReadClient, input: unknown): Promise<ResolvedSession> {
+  const request = parseSessionRequest(input);
+  const issues: RequestIssue[] = [];
+  const chainId = client.chain?.id ?? (await client.getChainId());
+  // Default start: now, by the earlier of the chain's clock and this machine's (a bundler refuses an
+  // operation whose validity starts after its own clock).
+  const validAfter = request.validAfter ?? Math.min(Number((await client.getBlock()).timestamp), Math.floor(Date.now() / 1000));
+
+  const calls: CallPermission[] = [];
+  const functions: AllowedFunction[] = [];
+  const limits = new Map<Address, { limit: TokenLimit; field: string }>();
+  const tokens = new Map<Address, TokenInfo>();
+  let rate: { count: number; period: number; field: string } | undefined;
+  let maxCalls: { value: number; field: string } | undefined;
+
+  for (const [i, permission] of request.permissions.entries()) {
+    const at = (name: string) => `permissions.${i}.${name}`;
+    if (permission.chainId !== chainId) {
+      issues.push({ field: at("chainId"), message: `is ${permission.chainId}, but the chain answering is ${chainId}` });
+      continue;
+    }
+    const code = await client.getCode({ address: permission.contractAddress });
+    if (!code || code === "0x") {
+      issues.push({ field: at("contractAddress"), message: `no contract at ${permission.contractAddress} on chain ${chainId}` });
+      continue;
+    }
+    const capped = permission.maxPerTransaction ?? permission.maxTotal ?? permission.maxPerPeriod;
+    const tokenAddress = permission.token === "native" ? NATIVE_TOKEN : (permission.token ?? permission.contractAddress);
+    const token = capped ? (tokens.get(tokenAddress) ?? (await tokenInfo(client, tokenAddress, permission.token ? at("token") : at("token"), issues))) : undefined;
+    if (token) tokens.set(token.address, token);
+
+    for (const [j, spec] of permission.allowedFunctions.entries()) {
+      const field = at(`allowedFunctions.${j}`);
+      const details = typeof spec === "string" ? { signature: spec } : spec;
+      const fn = parseFunction(details.signature, field, issues);
+      if (!fn) continue;
+      const selector = toFunctionSelector(fn);
+      const countedByPolicy = COUNTED_BY_POLICY.has(selector) && tokenAddress === permission.contractAddress;
+      const amountName = details.amountArg ?? (countedByPolicy || !token ? undefined : firstNamed(fn, AMOUNT_NAMES));
+      const tokenName = details.tokenArg ?? (amountName ? firstNamed(fn, TOKEN_NAMES) : undefined);
+      const recipientName =
+        details.recipientArg === null ? undefined : (details.recipientArg ?? (countedByPolicy ? undefined : firstNamed(fn, RECIPIENT_NAMES)));
+      const amountArg = amountName ? argumentIndex(fn, amountName, field, issues) : undefined;
+      const tokenArg = tokenName ? argumentIndex(fn, tokenName, field, issues) : undefined;
+      const accountArg = recipientName ? argumentIndex(fn, recipientName, field, issues) : undefined;
+      // Native value only where a native-coin limit counts it (the policy refuses value without one).
+      const allowValue = details.allowValue ?? permission.token === "native";
+      calls.push({
+        target: permission.contractAddress,
+        selector,
+        allowValue,
+        amountArg: amountArg ?? NO_ARG,
+        tokenArg: tokenArg ?? NO_ARG,
+        amountToken: amountArg !== undefined && tokenArg === undefined && token ? token.address : zeroAddress,
+        accountArg: accountArg ?? NO_ARG,
+        equalArg: NO_ARG,
+        equalValue: zeroHash,
+      });
+      functions.push({
+        target: permission.contractAddress,
+        signature: formatAbiItem(fn),
+        selector,
+        amountArg: amountName,
+        tokenArg: tokenName,
+        recipientArg: recipientName,
+      });
+    }
+
+    if (token) {
+      const perTransaction = permission.maxPerTransaction ? toUnits(permission.maxPerTransaction, token, at("maxPerTransaction"), issues) : 0n;
+      const total = permission.maxTotal ? toUnits(permission.maxTotal, token, at("maxTotal"), issues) : 0n;
+      const perPeriod = permission.maxPerPeriod ? toUnits(permission.maxPerPeriod.amount, token, at("maxPerPeriod.amount"), issues) : 0n;
+      if (total && perTransaction > total) {
+        issues.push({ field: at("maxPerTransaction"), message: `${permission.maxPerTransaction} is more than maxTotal ${permission.maxTotal}` });
+      }
+      if (perPeriod && perTransaction > perPeriod) {
+        issues.push({ field: at("maxPerTransaction"), message: `${permission.maxPerTransaction} is more than the per-period allowance ${permission.maxPerPeriod!.amount}` });
+      }
+      if (total && perPeriod > total) {
+        issues.push({ field: at("maxPerPeriod.amount"), message: `${permission.maxPerPeriod!.amount} is more than maxTotal ${permission.maxTotal}` });
+      }
+      const limit: TokenLimit = { token: token.address, perTransaction, total, perPeriod, period: permission.maxPerPeriod?.period ?? 0 };
+      const earlier = limits.get(token.address);
+      if (earlier && JSON.stringify(earlier.limit, (_, v) => (typeof v === "bigint" ? v.toString() : v)) !== JSON.stringify(limit, (_, v) => (typeof v === "bigint" ? v.toString() : v))) {
+        issues.push({ field: at("token"), message: `${token.symbol} already has different caps in ${earlier.field}; a token has one set of caps per session` });
+      } else {
+        limits.set(token.address, { limit, field: `permissions.${i}` });
+      }
+    }
+
+    if (permission.rateLimit) {
+      if (rate && (rate.count !== permission.rateLimit.count || rate.period !== permission.rateLimit.period)) {
+        issues.push({ field: at("rateLimit"), message: `differs from ${rate.field}; a session has one rate limit` });
+      } else rate = { ...permission.rateLimit, field: at("rateLimit") };
+    }
+    if (permission.maxCalls !== undefined) {
+      if (maxCalls && maxCalls.value !== permission.maxCalls) {
+        issues.push({ field: at("maxCalls"), message: `differs from ${maxCalls.field}; a session has one lifetime call limit` });
+      } else maxCalls = { value: permission.maxCalls, field: at("maxCalls") };
+    }
+  }
+
+  if (calls.length > MAX_CALL_PERMISSIONS) issues.push({ field: "permissions", message: `at most ${MAX_CALL_PERMISSIONS} functions per session` });
+  if (limits.size > MAX_TOKEN_LIMITS) issues.push({ field: "permissions", message: `at most ${MAX_TOKEN_LIMITS} capped tokens per session` });
+  const seen = new Set<string>();
+  for (const call of calls) {
+    const key = `${call.target}:${call.selector}`;
+    if (seen.has(key)) issues.push({ field: "permissions", message: `${call.selector} on ${call.target} is listed twice` });
+    seen.add(key);
+  }
+  const native = tokens.get(NATIVE_TOKEN) ?? { address: NATIVE_TOKEN, symbol: "ETH", decimals: 18 };
+  const maxFee = request.maxFeePerOperation ? toUnits(request.maxFeePerOperation, native, "maxFeePerOperation", issues) : 0n;
+  if (issues.length) throw new SessionRequestError(issues);
+
+  const config: SessionConfig = {
+    validAfter,
+    validUntil: validAfter + request.duration,
+    window: rate?.period ?? 0,
+    callsPerWindow: rate?.count ?? 0,
+    maxCalls: maxCalls?.value ?? 0,
+    maxFeePerOperation: maxFee,
+    paymaster: zeroAddress,
+    signatureSenders: [],
+    calls,
+    tokens: [...limits.values()].map((l) => l.limit),
+  };
+  return { request, config, tokens: [...tokens.values()], functions };
+}

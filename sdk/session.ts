@@ -1,0 +1,424 @@
+// A session's whole life: a key made locally, the owner's one approval, operations signed by the
+// session key, its status read from the policy's views, and the owner's revocation.
+import { toPermissionValidator } from "@zerodev/permissions";
+import { toEmptyECDSASigner } from "@zerodev/permissions/signers";
+import { KernelV3_1AccountAbi, createKernelAccount } from "@zerodev/sdk";
+import { toKernelPluginManager } from "@zerodev/sdk/accounts";
+import {
+  type Abi,
+  type Address,
+  type Hex,
+  type LocalAccount,
+  concat,
+  encodeAbiParameters,
+  encodeFunctionData,
+  getAddress,
+  isAddress,
+  isHex,
+  pad,
+  zeroAddress,
+} from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { z } from "zod";
+import { sessionPolicyAbi } from "./abi.js";
+import { createOwnerAccount, type KernelAccount, type KernelAddresses, ownerValidator, sessionPermission } from "./accounts.js";
+import { ENTRY_POINT, KERNEL_VERSION, NO_CALL_LIMIT, NO_WINDOW, SESSION_STATUSES, type SessionStatusName, UNLIMITED } from "./constants.js";
+import type { Deployments } from "./deployments.js";
+import { explainFailure, type Refusal, UserOperationError } from "./errors.js";
+import { encodeTimeClaim, leashPolicy, policyConfigType } from "./policies.js";
+import { type ResolvedSession, type SessionConfig, type TokenInfo, resolveSessionRequest } from "./request.js";
+import { type Call, type DeployClient, sendUserOperationDirect, sendUserOperationViaBundler, type UserOperationResult } from "./userops.js";
+
+/** The chain a session lives on: a client and where our contracts are. */
+export interface LeashChain {
+  client: DeployClient;
+  deployments: Deployments;
+}
+
+/** How an operation reaches the chain: a bundler URL, or straight to the EntryPoint from `client`. */
+export type Transport = { bundlerUrl: string } | { direct: true };
+
+function kernelAddresses(d: Deployments): KernelAddresses {
+  return {
+    kernelImplementation: d.contracts.KernelImplementation.address,
+    kernelFactory: d.contracts.KernelFactory.address,
+    ownerValidator: d.contracts.OwnerValidator.address,
+    sessionKeySigner: d.contracts.SessionKeySigner.address,
+  };
+}
+
+const abis: Abi[] = [sessionPolicyAbi as Abi];
+
+/*//////////////////////////////////////////////////////////////
+                              CREATE
+//////////////////////////////////////////////////////////////*/
+
+/** A new session key pair, made locally. The private key goes to the executor only. */
+export function createSessionKey(): { privateKey: Hex; address: Address } {
+  const privateKey = generatePrivateKey();
+  return { privateKey, address: privateKeyToAccount(privateKey).address };
+}
+
+/** A resolved request, with the permission the owner is asked to approve. */
+export interface PreparedSession extends ResolvedSession {
+  account: Address;
+  sessionKeyAddress: Address;
+  /** Kernel's permission id (bytes4); SessionPolicy sees it left-aligned in a bytes32. */
+  permissionId: Hex;
+  /** SessionPolicy's install data: abi.encode(SessionConfig). */
+  policy: { address: Address; data: Hex };
+  /** Kernel's install data of the whole permission: the policy's entry, then the signer's. */
+  permissionData: Hex;
+}
+
+function permissionFor(chain: LeashChain, sessionKey: Address | LocalAccount, policy: { address: Address; data: Hex }, permissionId?: Hex) {
+  const addresses = kernelAddresses(chain.deployments);
+  if (typeof sessionKey === "string") {
+    return toPermissionValidator(chain.client as Parameters<typeof toPermissionValidator>[0], {
+      signer: toEmptyECDSASigner(sessionKey, addresses.sessionKeySigner),
+      policies: [leashPolicy(policy.address, policy.data)],
+      entryPoint: ENTRY_POINT,
+      kernelVersion: KERNEL_VERSION,
+      permissionId,
+    });
+  }
+  return sessionPermission({
+    client: chain.client,
+    bed: addresses,
+    sessionKey,
+    policies: [leashPolicy(policy.address, policy.data)],
+    permissionId,
+    // The claim: the chain's current time, which the policy turns into validity bounds.
+    policySlices: async () => [{ index: 0, data: encodeTimeClaim((await chain.client.getBlock()).timestamp) }],
+  });
+}
+
+/** Validates a session request against the chain and builds the permission to approve. */
+export async function prepareSession(chain: LeashChain, request: unknown): Promise<PreparedSession> {
+  const resolved = await resolveSessionRequest(chain.client, request);
+  const address = chain.deployments.contracts.SessionPolicy.address;
+  const data = encodeAbiParameters([policyConfigType(sessionPolicyAbi as Abi)], [resolved.config]);
+  const policy = { address, data };
+  const permission = await permissionFor(chain, resolved.request.sessionKeyAddress, policy);
+  return {
+    ...resolved,
+    account: resolved.request.walletAddress,
+    sessionKeyAddress: resolved.request.sessionKeyAddress,
+    permissionId: permission.getIdentifier(),
+    policy,
+    permissionData: await permission.getEnableData(resolved.request.walletAddress),
+  };
+}
+
+/*//////////////////////////////////////////////////////////////
+                             APPROVE
+//////////////////////////////////////////////////////////////*/
+
+const hex = z.string().refine((v) => isHex(v), { message: "must be 0x-prefixed hex" }).transform((v) => v as Hex);
+const address = z.string().refine((v) => isAddress(v, { strict: false }), { message: "must be an address" }).transform((v) => getAddress(v));
+
+/** What the owner approved, in a form that can be stored or sent to the executor (no private key). */
+export const approvalSchema = z.object({
+  version: z.literal(1),
+  chainId: z.number().int().positive(),
+  account: address,
+  /** The account's index under its owner (the factory salt), for deploying it on first use. */
+  index: z.string().regex(/^\d+$/),
+  permissionId: hex.refine((v) => v.length === 10, { message: "must be 4 bytes" }),
+  sessionKey: address,
+  policy: z.object({ address, data: hex }),
+  /** The owner's EIP-712 signature enabling the permission (Kernel's enable mode). */
+  enableSignature: hex,
+  /** The root validator's install data, for deploying the account on first use. */
+  rootValidator: z.object({ validatorAddress: address, identifier: hex, enableData: hex }),
+  tokens: z.array(z.object({ address, symbol: z.string(), decimals: z.number().int().min(0).max(255) })),
+  validAfter: z.number().int(),
+  validUntil: z.number().int(),
+});
+export type Approval = z.output<typeof approvalSchema>;
+
+export class ApprovalError extends Error {
+  override name = "ApprovalError";
+}
+
+/**
+ * The owner approves a prepared session with one signature. The account must be the owner's Kernel
+ * account at `index` (checked). The approval carries no secret: the session key's private key stays
+ * with whoever made it.
+ */
+export async function approveSession(
+  chain: LeashChain,
+  opts: { prepared: PreparedSession; owner: LocalAccount; index?: bigint },
+): Promise<Approval> {
+  const { prepared, owner } = opts;
+  const index = opts.index ?? 0n;
+  const addresses = kernelAddresses(chain.deployments);
+  const regular = await permissionFor(chain, prepared.sessionKeyAddress, prepared.policy, prepared.permissionId);
+  const account = await createKernelAccount(chain.client as Parameters<typeof createKernelAccount>[0], {
+    entryPoint: ENTRY_POINT,
+    kernelVersion: KERNEL_VERSION,
+    accountImplementationAddress: addresses.kernelImplementation,
+    factoryAddress: addresses.kernelFactory,
+    useMetaFactory: false,
+    index,
+    plugins: { sudo: await ownerValidator(chain.client, addresses, owner), regular },
+  });
+  if (account.address !== prepared.account) {
+    throw new ApprovalError(
+      `walletAddress ${prepared.account} is not this owner's account at index ${index} (that is ${account.address})`,
+    );
+  }
+  const enableSignature = await account.kernelPluginManager.getPluginEnableSignature(account.address);
+  const rootValidator = await account.kernelPluginManager.getValidatorInitData();
+  return approvalSchema.parse({
+    version: 1,
+    chainId: chain.deployments.chainId,
+    account: account.address,
+    index: index.toString(),
+    permissionId: prepared.permissionId,
+    sessionKey: prepared.sessionKeyAddress,
+    policy: prepared.policy,
+    enableSignature,
+    rootValidator,
+    tokens: prepared.tokens,
+    validAfter: prepared.config.validAfter,
+    validUntil: prepared.config.validUntil,
+  });
+}
+
+export function serializeApproval(approval: Approval): string {
+  return JSON.stringify(approvalSchema.parse(approval));
+}
+
+/** Parses a stored approval; the error names the bad field. */
+export function parseApproval(text: string): Approval {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ApprovalError("the approval is not JSON");
+  }
+  const parsed = approvalSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ApprovalError(`invalid approval: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/*//////////////////////////////////////////////////////////////
+                             EXECUTE
+//////////////////////////////////////////////////////////////*/
+
+/**
+ * The owner's account as the session key operates it, rebuilt from an approval and the session's
+ * private key. Its first operation carries the approval (enable mode) and deploys the account if needed.
+ */
+export async function restoreSessionAccount(chain: LeashChain, approval: Approval, sessionPrivateKey: Hex): Promise<KernelAccount> {
+  const sessionKey = privateKeyToAccount(sessionPrivateKey);
+  if (sessionKey.address !== approval.sessionKey) {
+    throw new ApprovalError(`this private key is for ${sessionKey.address}, but the approval is for session key ${approval.sessionKey}`);
+  }
+  if (approval.chainId !== chain.deployments.chainId) {
+    throw new ApprovalError(`the approval is for chain ${approval.chainId}, not ${chain.deployments.chainId}`);
+  }
+  const addresses = kernelAddresses(chain.deployments);
+  const regular = await permissionFor(chain, sessionKey, approval.policy, approval.permissionId);
+  const plugins = await toKernelPluginManager(chain.client as Parameters<typeof toKernelPluginManager>[0], {
+    regular,
+    pluginEnableSignature: approval.enableSignature,
+    validatorInitData: approval.rootValidator,
+    entryPoint: ENTRY_POINT,
+    kernelVersion: KERNEL_VERSION,
+  });
+  return createKernelAccount(chain.client as Parameters<typeof createKernelAccount>[0], {
+    entryPoint: ENTRY_POINT,
+    kernelVersion: KERNEL_VERSION,
+    accountImplementationAddress: addresses.kernelImplementation,
+    factoryAddress: addresses.kernelFactory,
+    useMetaFactory: false,
+    index: BigInt(approval.index),
+    address: approval.account,
+    plugins,
+  });
+}
+
+/** A session's operation was refused or failed; `refusal` says what was exceeded, with the numbers. */
+export class SessionOperationError extends Error {
+  override name = "SessionOperationError";
+  constructor(readonly refusal: Refusal, readonly failure: UserOperationError) {
+    super(refusal.message, { cause: failure });
+  }
+}
+
+async function send(chain: LeashChain, account: KernelAccount, calls: readonly Call[], via: Transport): Promise<UserOperationResult> {
+  return "bundlerUrl" in via
+    ? sendUserOperationViaBundler({ account, bundlerUrl: via.bundlerUrl, client: chain.client, calls, abis })
+    : sendUserOperationDirect({ submitter: chain.client, account, calls, abis });
+}
+
+/** Sends `calls` signed by the session key; a refusal is thrown as SessionOperationError. */
+export async function executeWithSession(
+  chain: LeashChain,
+  opts: { approval: Approval; sessionPrivateKey: Hex; calls: readonly Call[]; via: Transport },
+): Promise<UserOperationResult> {
+  const account = await restoreSessionAccount(chain, opts.approval, opts.sessionPrivateKey);
+  try {
+    return await send(chain, account, opts.calls, opts.via);
+  } catch (error) {
+    if (error instanceof UserOperationError) throw new SessionOperationError(explainFailure(error.failure, opts.approval.tokens), error);
+    throw error;
+  }
+}
+
+/*//////////////////////////////////////////////////////////////
+                              STATUS
+//////////////////////////////////////////////////////////////*/
+
+export interface TokenStatus {
+  token: Address;
+  symbol?: string;
+  decimals?: number;
+  /** null = no such limit. */
+  perTransaction: bigint | null;
+  remainingTotal: bigint | null;
+  remainingInPeriod: bigint | null;
+  periodIndex: number;
+  refillsAt: number | null;
+}
+
+export interface SessionStatus {
+  account: Address;
+  permissionId: Hex;
+  status: SessionStatusName;
+  validAfter: number;
+  validUntil: number | null;
+  callsLeftInWindow: number | null;
+  windowEndsAt: number | null;
+  callsLeft: number | null;
+  tokens: TokenStatus[];
+  config: SessionConfig;
+  /** Whether Kernel holds the permission (false before its first use and after revocation). */
+  installed: boolean;
+  blockNumber: bigint;
+}
+
+const limited = (v: bigint) => (v === UNLIMITED ? null : v);
+
+/** The session's status and what remains, read from SessionPolicy's views at the latest block. */
+export async function getSession(
+  chain: LeashChain,
+  opts: { account: Address; permissionId: Hex; tokens?: readonly TokenInfo[] },
+): Promise<SessionStatus> {
+  const policy = chain.deployments.contracts.SessionPolicy.address;
+  const id = pad(opts.permissionId, { size: 32, dir: "right" });
+  const blockNumber = await chain.client.getBlockNumber();
+  const read = <T>(functionName: string, address: Address, abi: Abi, args: readonly unknown[]) =>
+    chain.client.readContract({ address, abi, functionName, args, blockNumber } as never) as Promise<T>;
+  const [snapshot, config, installed] = await Promise.all([
+    read<{
+      status: number;
+      validAfter: number;
+      validUntil: number;
+      callsLeftInWindow: number;
+      windowEndsAt: number;
+      callsLeft: number;
+      tokens: readonly { token: Address; perTransaction: bigint; remainingTotal: bigint; remainingInPeriod: bigint; periodIndex: number; refillsAt: number }[];
+    }>("getSession", policy, sessionPolicyAbi as Abi, [opts.account, id]),
+    read<SessionConfig>("getConfig", policy, sessionPolicyAbi as Abi, [opts.account, id]),
+    isInstalled(chain, opts.account, opts.permissionId, blockNumber),
+  ]);
+  return {
+    account: opts.account,
+    permissionId: opts.permissionId,
+    status: SESSION_STATUSES[snapshot.status] ?? "unknown",
+    validAfter: snapshot.validAfter,
+    validUntil: snapshot.validUntil === 0 ? null : snapshot.validUntil,
+    callsLeftInWindow: snapshot.callsLeftInWindow === NO_WINDOW ? null : snapshot.callsLeftInWindow,
+    windowEndsAt: snapshot.callsLeftInWindow === NO_WINDOW ? null : snapshot.windowEndsAt,
+    callsLeft: snapshot.callsLeft === NO_CALL_LIMIT ? null : snapshot.callsLeft,
+    tokens: snapshot.tokens.map((t) => {
+      const info = opts.tokens?.find((k) => k.address === t.token);
+      return {
+        token: t.token,
+        symbol: info?.symbol,
+        decimals: info?.decimals,
+        perTransaction: limited(t.perTransaction),
+        remainingTotal: limited(t.remainingTotal),
+        remainingInPeriod: limited(t.remainingInPeriod),
+        periodIndex: t.periodIndex,
+        refillsAt: t.refillsAt === 0 ? null : t.refillsAt,
+      };
+    }),
+    config: { ...config, signatureSenders: [...config.signatureSenders], calls: [...config.calls], tokens: [...config.tokens] },
+    installed,
+    blockNumber,
+  };
+}
+
+/** Kernel's validation id of a permission: type 0x02 ‖ permission id, 21 bytes. */
+export function validationId(permissionId: Hex): Hex {
+  return pad(concat(["0x02", permissionId]), { size: 21, dir: "right" });
+}
+
+async function isInstalled(chain: LeashChain, account: Address, permissionId: Hex, blockNumber?: bigint): Promise<boolean> {
+  const code = await chain.client.getCode({ address: account, blockNumber });
+  if (!code || code === "0x") return false;
+  const config = (await chain.client.readContract({
+    address: account,
+    abi: KernelV3_1AccountAbi,
+    functionName: "validationConfig",
+    args: [validationId(permissionId)],
+    blockNumber,
+  } as never)) as { hook: Address };
+  return config.hook !== zeroAddress;
+}
+
+/*//////////////////////////////////////////////////////////////
+                              REVOKE
+//////////////////////////////////////////////////////////////*/
+
+/**
+ * The owner's operation ending a session. A permission Kernel holds is uninstalled (SessionPolicy
+ * clears it and emits SessionRevoked). An approval never used cannot be uninstalled: the owner
+ * invalidates Kernel's current validation nonce instead, which cancels every approval signed
+ * before it that has not been used yet.
+ */
+export async function revokeSession(
+  chain: LeashChain,
+  opts: { approval: Approval; owner: LocalAccount; via: Transport },
+): Promise<UserOperationResult & { method: "uninstall" | "invalidate-nonce" }> {
+  const { approval } = opts;
+  const addresses = kernelAddresses(chain.deployments);
+  const account = await createOwnerAccount({ client: chain.client, bed: addresses, owner: opts.owner, index: BigInt(approval.index) });
+  if (account.address !== approval.account) {
+    throw new ApprovalError(`this owner's account at index ${approval.index} is ${account.address}, not ${approval.account}`);
+  }
+  let call: Call;
+  let method: "uninstall" | "invalidate-nonce";
+  if (await isInstalled(chain, approval.account, approval.permissionId)) {
+    const permission = await permissionFor(chain, approval.sessionKey, approval.policy, approval.permissionId);
+    call = {
+      to: approval.account,
+      data: encodeFunctionData({
+        abi: KernelV3_1AccountAbi,
+        functionName: "uninstallValidation",
+        args: [validationId(approval.permissionId), await permission.getEnableData(approval.account), "0x"],
+      }),
+    };
+    method = "uninstall";
+  } else {
+    const deployed = (await chain.client.getCode({ address: approval.account })) ?? "0x";
+    const current =
+      deployed === "0x"
+        ? 1
+        : ((await chain.client.readContract({ address: approval.account, abi: KernelV3_1AccountAbi, functionName: "currentNonce" } as never)) as number);
+    call = {
+      to: approval.account,
+      data: encodeFunctionData({ abi: KernelV3_1AccountAbi, functionName: "invalidateNonce", args: [current + 1] }),
+    };
+    method = "invalidate-nonce";
+  }
+  const result = await send(chain, account, [call], opts.via);
+  return { ...result, method };
+}
