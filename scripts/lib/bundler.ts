@@ -43,7 +43,7 @@ export async function startBundler(opts: BundlerOptions): Promise<Bundler> {
       "--log-level", "info",
     ],
     env: { ALTO_HOST: "127.0.0.1" },
-    ready: /^alto listening on /,
+    ready: /alto listening on /,
     timeoutMs: 90_000,
     logFile: opts.logFile,
   });

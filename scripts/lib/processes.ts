@@ -106,7 +106,6 @@ export async function startProcess(opts: StartOptions): Promise<{ process: Manag
   running.add(managed);
 
   const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    let buffer = "";
     let settled = false;
     const settle = (fn: () => void) => {
       if (!settled) {
@@ -115,21 +114,25 @@ export async function startProcess(opts: StartOptions): Promise<{ process: Manag
         fn();
       }
     };
-    const onData = (chunk: Buffer) => {
-      log?.write(chunk);
-      buffer += chunk.toString("utf8");
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        lines.push(line);
-        if (lines.length > 500) lines.shift();
-        const m = line.match(opts.ready);
-        if (m) settle(() => resolve(m));
-      }
+    // One line buffer per stream: interleaved chunks of stdout and stderr must not splice lines.
+    const reader = () => {
+      let pending = "";
+      return (chunk: Buffer) => {
+        log?.write(chunk);
+        pending += chunk.toString("utf8");
+        let nl: number;
+        while ((nl = pending.indexOf("\n")) >= 0) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 1);
+          lines.push(line);
+          if (lines.length > 500) lines.shift();
+          const m = line.match(opts.ready);
+          if (m) settle(() => resolve(m));
+        }
+      };
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
+    child.stdout!.on("data", reader());
+    child.stderr!.on("data", reader());
     child.once("error", (err) => settle(() => reject(new Error(`${opts.name} could not start: ${err.message}`))));
     child.once("exit", (code, signal) =>
       settle(() =>
