@@ -69,12 +69,18 @@ export default defineConfig({
       },
     },
   },
+  ignition: {
+    // CreateX salt: 20 zero bytes (anyone may deploy), 0x00 (no chain id in the salt: the same
+    // address on every chain), then "leash.v1".
+    strategyConfig: { create2: { salt: "0x0000000000000000000000000000000000000000006c656173682e7631000000" } },
+  },
   networks: {
     // The in-process network that tests and `hardhat run` use.
     default: localChain,
     // `hardhat node` serves the network named `node`.
     node: localChain,
-    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // A local node (`npm start`, `hardhat node`); LEASH_RPC_URL points elsewhere.
+    localhost: { type: "http", chainType: "l1", url: process.env.LEASH_RPC_URL ?? "http://127.0.0.1:8545" },
     sepolia: {
       type: "http",
       chainType: "l1",
