@@ -1,2 +1,56 @@
-// The indexer's configuration (Ponder) is not built yet: README.md lists what runs today.
-export {};
+// The indexer's configuration (Ponder 0.16). The chain and every address come from the deployments
+// file of LEASH_CHAIN_ID (sdk/deployments.ts), so the same code indexes the local chain and a
+// testnet. indexer/README.md lists the variables; indexer/lib/settings.ts checks them.
+import { createConfig } from "ponder";
+import {
+  CallScopePolicyAbi,
+  EntryPointAbi,
+  ExpiryPolicyAbi,
+  RateLimitPolicyAbi,
+  SessionKeySignerAbi,
+  SessionPolicyAbi,
+  SpendLimitPolicyAbi,
+} from "./indexer/abis.js";
+import { readSettings, source } from "./indexer/lib/settings.js";
+
+const settings = readSettings();
+const { contracts } = settings.deployments;
+const chain = settings.chainName;
+
+export default createConfig({
+  database:
+    settings.database.kind === "postgres"
+      ? { kind: "postgres", connectionString: settings.database.connectionString }
+      : { kind: "pglite", directory: settings.database.directory },
+  ordering: "omnichain",
+  chains: {
+    [chain]: {
+      id: settings.chainId,
+      rpc: settings.rpcUrls,
+      pollingInterval: settings.pollingIntervalMs,
+      disableCache: settings.disableRpcCache,
+    },
+  },
+  contracts: {
+    SessionPolicy: { chain, abi: SessionPolicyAbi, ...source(contracts.SessionPolicy) },
+    SessionKeySigner: { chain, abi: SessionKeySignerAbi, ...source(contracts.SessionKeySigner) },
+    CallScopePolicy: { chain, abi: CallScopePolicyAbi, ...source(contracts.CallScopePolicy) },
+    SpendLimitPolicy: { chain, abi: SpendLimitPolicyAbi, ...source(contracts.SpendLimitPolicy) },
+    RateLimitPolicy: { chain, abi: RateLimitPolicyAbi, ...source(contracts.RateLimitPolicy) },
+    ExpiryPolicy: { chain, abi: ExpiryPolicyAbi, ...source(contracts.ExpiryPolicy) },
+    // Only UserOperationEvent, and only from the first block where one of our policies exists: it
+    // tells whether a session's operation succeeded and what it cost.
+    EntryPoint: {
+      chain,
+      abi: EntryPointAbi,
+      address: contracts.EntryPoint.address,
+      startBlock: Math.min(
+        contracts.SessionPolicy.blockNumber,
+        contracts.CallScopePolicy.blockNumber,
+        contracts.SpendLimitPolicy.blockNumber,
+        contracts.RateLimitPolicy.blockNumber,
+        contracts.ExpiryPolicy.blockNumber,
+      ),
+    },
+  },
+});
