@@ -1,0 +1,162 @@
+// What every handler does around its own rows: where the event is on chain, the account's
+// counters, the permission's registration numbers, the audit log and the user-operation join.
+import type { Context } from "ponder:registry";
+import { account, auditEvent, permission, userOperation } from "ponder:schema";
+import { replaceBigInts } from "ponder";
+import type { Address, Hex } from "viem";
+
+export type Db = Context["db"];
+
+/** The parts of a Ponder log event the indexer records. */
+export interface ChainEvent {
+  id: string;
+  block: { number: bigint; timestamp: bigint };
+  transaction: { hash: Hex; transactionIndex: number };
+  log: { logIndex: number };
+}
+
+/** The `position` columns of a per-event row. */
+export function positionOf(event: ChainEvent) {
+  return {
+    blockNumber: event.block.number,
+    blockTimestamp: event.block.timestamp,
+    transactionHash: event.transaction.hash,
+    transactionIndex: event.transaction.transactionIndex,
+    logIndex: event.log.logIndex,
+  };
+}
+
+/** JSON-safe copy of event arguments or a config struct: integers become decimal strings. */
+export function toJson<T>(value: T) {
+  return replaceBigInts(value, (v) => v.toString());
+}
+
+type AccountCounter = "sessionCount" | "revocationCount" | "operationCount" | "executionCount";
+
+/** Creates or updates the account's row: last activity, and `counters` added. */
+export async function touchAccount(
+  db: Db,
+  address: Address,
+  event: ChainEvent,
+  counters: Partial<Record<AccountCounter, number>> = {},
+) {
+  const { number, timestamp } = event.block;
+  await db
+    .insert(account)
+    .values({
+      address,
+      firstSeenBlock: number,
+      firstSeenTimestamp: timestamp,
+      lastActivityBlock: number,
+      lastActivityTimestamp: timestamp,
+      sessionCount: counters.sessionCount ?? 0,
+      revocationCount: counters.revocationCount ?? 0,
+      operationCount: counters.operationCount ?? 0,
+      executionCount: counters.executionCount ?? 0,
+    })
+    .onConflictDoUpdate((row) => ({
+      lastActivityBlock: number,
+      lastActivityTimestamp: timestamp,
+      sessionCount: row.sessionCount + (counters.sessionCount ?? 0),
+      revocationCount: row.revocationCount + (counters.revocationCount ?? 0),
+      operationCount: row.operationCount + (counters.operationCount ?? 0),
+      executionCount: row.executionCount + (counters.executionCount ?? 0),
+    }));
+}
+
+export type RegistrationField =
+  | "sessionRegistration"
+  | "callScopeRegistration"
+  | "spendLimitRegistration"
+  | "rateLimitRegistration"
+  | "expiryRegistration";
+
+const NO_REGISTRATIONS = {
+  sessionKey: null,
+  sessionKeyBlock: null,
+  sessionRegistration: 0,
+  callScopeRegistration: 0,
+  spendLimitRegistration: 0,
+  rateLimitRegistration: 0,
+  expiryRegistration: 0,
+};
+
+/** The permission's row, created empty when first seen. */
+export async function permissionOf(db: Db, accountAddress: Address, permissionId: Hex) {
+  const row = await db.find(permission, { account: accountAddress, permissionId });
+  if (row) return row;
+  return db.insert(permission).values({ account: accountAddress, permissionId, ...NO_REGISTRATIONS });
+}
+
+/**
+ * Counts one more registration of a policy for the permission. Returns its number (1 for the
+ * first) and the permission's row.
+ */
+export async function nextRegistration(db: Db, accountAddress: Address, permissionId: Hex, field: RegistrationField) {
+  const row = await db
+    .insert(permission)
+    .values({ account: accountAddress, permissionId, ...NO_REGISTRATIONS, [field]: 1 })
+    .onConflictDoUpdate((current) => ({ [field]: current[field] + 1 }));
+  return { registration: row[field], permission: row };
+}
+
+/** Appends the event to the audit log. */
+export async function audit(
+  db: Db,
+  event: ChainEvent & { args: object },
+  contract: string,
+  name: string,
+  subject: { account?: Address | null; permissionId?: Hex | null } = {},
+) {
+  await db.insert(auditEvent).values({
+    id: event.id,
+    contract,
+    event: name,
+    account: subject.account ?? null,
+    permissionId: subject.permissionId ?? null,
+    args: toJson(event.args),
+    ...positionOf(event),
+  });
+}
+
+/**
+ * Notes that row `rowId` belongs to the user operation (account, nonce) of this transaction, for
+ * the EntryPoint's UserOperationEvent to complete. Says whether the operation, and its first row of
+ * this kind, are new.
+ */
+export async function linkToOperation(
+  db: Db,
+  event: ChainEvent,
+  op: { account: Address; nonce: bigint; permissionId: Hex; registration: number | null },
+  row: { executionId: string } | { policyUseId: string },
+): Promise<{ newOperation: boolean; firstOfKind: boolean }> {
+  const key = { account: op.account, nonce: op.nonce };
+  const existing = await db.find(userOperation, key);
+  if (existing) {
+    if ("executionId" in row) {
+      await db.update(userOperation, key).set({
+        executionIds: [...existing.executionIds, row.executionId],
+        registration: op.registration,
+      });
+      return { newOperation: false, firstOfKind: existing.executionIds.length === 0 };
+    }
+    await db.update(userOperation, key).set({ policyUseIds: [...existing.policyUseIds, row.policyUseId] });
+    return { newOperation: false, firstOfKind: existing.policyUseIds.length === 0 };
+  }
+  await db.insert(userOperation).values({
+    ...key,
+    permissionId: op.permissionId,
+    registration: op.registration,
+    executionIds: "executionId" in row ? [row.executionId] : [],
+    policyUseIds: "policyUseId" in row ? [row.policyUseId] : [],
+    paymaster: null,
+    blockNumber: event.block.number,
+    blockTimestamp: event.block.timestamp,
+    transactionHash: event.transaction.hash,
+    userOpHash: null,
+    success: null,
+    actualGasCost: null,
+    actualGasUsed: null,
+  });
+  return { newOperation: true, firstOfKind: true };
+}

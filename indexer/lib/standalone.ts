@@ -1,0 +1,128 @@
+// The four standalone policies share one life cycle: registered per (account, permission id),
+// used by operations, revoked by the account. One row per registration, one per use.
+import { policyRegistration, policyUse } from "ponder:schema";
+import type { Address, Hex } from "viem";
+import {
+  type ChainEvent,
+  type Db,
+  type RegistrationField,
+  audit,
+  linkToOperation,
+  nextRegistration,
+  permissionOf,
+  positionOf,
+  toJson,
+  touchAccount,
+} from "./records.js";
+
+export type StandalonePolicy = "CallScopePolicy" | "SpendLimitPolicy" | "RateLimitPolicy" | "ExpiryPolicy";
+
+const REGISTRATION_FIELD: Record<StandalonePolicy, RegistrationField> = {
+  CallScopePolicy: "callScopeRegistration",
+  SpendLimitPolicy: "spendLimitRegistration",
+  RateLimitPolicy: "rateLimitRegistration",
+  ExpiryPolicy: "expiryRegistration",
+};
+
+interface PolicyEvent<Args> extends ChainEvent {
+  args: Args & { account: Address; id: Hex };
+}
+
+export async function registerPolicy(db: Db, policy: StandalonePolicy, name: string, event: PolicyEvent<{ config: object }>) {
+  const { account, id, config } = event.args;
+  const { registration } = await nextRegistration(db, account, id, REGISTRATION_FIELD[policy]);
+  if (registration > 1) {
+    const key = { policy, account, permissionId: id, registration: registration - 1 };
+    const previous = await db.find(policyRegistration, key);
+    if (previous?.status === "active") {
+      await db.update(policyRegistration, key).set({ status: "replaced", replacedBlock: event.block.number });
+    }
+  }
+  await db.insert(policyRegistration).values({
+    policy,
+    account,
+    permissionId: id,
+    registration,
+    status: "active",
+    config: toJson(config),
+    useCount: 0,
+    createdBlock: event.block.number,
+    createdTimestamp: event.block.timestamp,
+    createdTransactionHash: event.transaction.hash,
+    lastUsedBlock: null,
+    revokedBlock: null,
+    revokedTimestamp: null,
+    replacedBlock: null,
+  });
+  await touchAccount(db, account, event);
+  await audit(db, event, policy, name, { account, permissionId: id });
+}
+
+/** What a *Used event reports, beyond (account, id, nonce); absent fields are stored as null. */
+export interface PolicyUseFields {
+  calls?: bigint;
+  token?: Address;
+  amount?: bigint;
+  period?: bigint;
+  remainingTotal?: bigint;
+  remainingInPeriod?: bigint;
+  window?: bigint;
+  callsInWindow?: number;
+  callsLeft?: bigint;
+}
+
+export async function usePolicy(
+  db: Db,
+  policy: StandalonePolicy,
+  name: string,
+  event: PolicyEvent<{ nonce: bigint }>,
+  fields: PolicyUseFields,
+) {
+  const { account, id, nonce } = event.args;
+  const registration = (await permissionOf(db, account, id))[REGISTRATION_FIELD[policy]];
+  await db.insert(policyUse).values({
+    id: event.id,
+    policy,
+    account,
+    permissionId: id,
+    registration,
+    nonce,
+    calls: fields.calls ?? null,
+    token: fields.token ?? null,
+    amount: fields.amount ?? null,
+    period: fields.period ?? null,
+    remainingTotal: fields.remainingTotal ?? null,
+    remainingInPeriod: fields.remainingInPeriod ?? null,
+    window: fields.window ?? null,
+    callsInWindow: fields.callsInWindow ?? null,
+    callsLeft: fields.callsLeft ?? null,
+    ...positionOf(event),
+    userOpHash: null,
+    success: null,
+    actualGasCost: null,
+    actualGasUsed: null,
+  });
+  const link = await linkToOperation(db, event, { account, nonce, permissionId: id, registration: null }, { policyUseId: event.id });
+  const key = { policy, account, permissionId: id, registration };
+  const current = await db.find(policyRegistration, key);
+  if (current) {
+    await db.update(policyRegistration, key).set({ useCount: current.useCount + 1, lastUsedBlock: event.block.number });
+  }
+  await touchAccount(db, account, event, { operationCount: link.newOperation ? 1 : 0 });
+  await audit(db, event, policy, name, { account, permissionId: id });
+}
+
+export async function revokePolicy(db: Db, policy: StandalonePolicy, name: string, event: PolicyEvent<object>) {
+  const { account, id } = event.args;
+  const registration = (await permissionOf(db, account, id))[REGISTRATION_FIELD[policy]];
+  const key = { policy, account, permissionId: id, registration };
+  if (await db.find(policyRegistration, key)) {
+    await db.update(policyRegistration, key).set({
+      status: "revoked",
+      revokedBlock: event.block.number,
+      revokedTimestamp: event.block.timestamp,
+    });
+  }
+  await touchAccount(db, account, event, { revocationCount: 1 });
+  await audit(db, event, policy, name, { account, permissionId: id });
+}

@@ -1,0 +1,207 @@
+// SessionPolicy: registrations, uses (one SessionUsed per token an operation spent) and revocations.
+import { ponder } from "ponder:registry";
+import { execution, periodSpend, permission, revocation, session, spend } from "ponder:schema";
+import { audit, linkToOperation, nextRegistration, positionOf, toJson, touchAccount } from "../lib/records.js";
+
+const CONTRACT = "SessionPolicy";
+/** type(uint256).max: "unlimited" in remaining amounts. */
+const UNLIMITED = 2n ** 256n - 1n;
+/** type(uint32).max: "unlimited" lifetime calls. */
+const UNLIMITED_CALLS = 2n ** 32n - 1n;
+
+ponder.on("SessionPolicy:SessionRegistered", async ({ event, context: { db } }) => {
+  const { account, id, config } = event.args;
+  const { registration, permission: perm } = await nextRegistration(db, account, id, "sessionRegistration");
+
+  // Registering the id again replaces the previous registration (its counters start over).
+  if (registration > 1) {
+    const key = { account, permissionId: id, registration: registration - 1 };
+    const previous = await db.find(session, key);
+    if (previous && (previous.status === "active" || previous.status === "exhausted")) {
+      await db.update(session, key).set({
+        status: "replaced",
+        replacedBlock: event.block.number,
+        replacedTimestamp: event.block.timestamp,
+      });
+    }
+  }
+
+  await db.insert(session).values({
+    account,
+    permissionId: id,
+    registration,
+    sessionKey: perm.sessionKey,
+    status: "active",
+    validAfter: BigInt(config.validAfter),
+    validUntil: BigInt(config.validUntil),
+    window: BigInt(config.window),
+    callsPerWindow: config.callsPerWindow,
+    maxCalls: BigInt(config.maxCalls),
+    maxFeePerOperation: config.maxFeePerOperation,
+    paymaster: config.paymaster,
+    signatureSenders: [...config.signatureSenders],
+    calls: toJson(config.calls),
+    tokens: toJson(config.tokens),
+    callsLeft: config.maxCalls === 0 ? UNLIMITED_CALLS : BigInt(config.maxCalls),
+    callsInWindow: 0,
+    tokenCount: config.tokens.length,
+    tokensExhausted: 0,
+    operationCount: 0,
+    executionCount: 0,
+    createdBlock: event.block.number,
+    createdTimestamp: event.block.timestamp,
+    createdTransactionHash: event.transaction.hash,
+    lastUsedBlock: null,
+    lastUsedTimestamp: null,
+    exhaustedBlock: null,
+    exhaustedTimestamp: null,
+    revokedBlock: null,
+    revokedTimestamp: null,
+    revokedTransactionHash: null,
+    replacedBlock: null,
+    replacedTimestamp: null,
+  });
+
+  if (config.tokens.length > 0) {
+    await db.insert(spend).values(
+      config.tokens.map((limit) => ({
+        account,
+        permissionId: id,
+        registration,
+        token: limit.token,
+        perTransaction: limit.perTransaction,
+        total: limit.total,
+        perPeriod: limit.perPeriod,
+        periodLength: BigInt(limit.period),
+        spent: 0n,
+        executionCount: 0,
+        remainingTotal: limit.total === 0n ? UNLIMITED : limit.total,
+        remainingInPeriod: limit.period === 0 ? UNLIMITED : limit.perPeriod,
+        lastPeriod: null,
+        lastUsedBlock: null,
+        lastUsedTimestamp: null,
+      })),
+    );
+  }
+
+  await touchAccount(db, account, event, { sessionCount: 1 });
+  await audit(db, event, CONTRACT, "SessionRegistered", { account, permissionId: id });
+});
+
+ponder.on("SessionPolicy:SessionUsed", async ({ event, context: { db } }) => {
+  const { account, id, token, nonce, amount, period, remainingTotal, remainingInPeriod, callsInWindow, callsLeft } =
+    event.args;
+  const registration = (await db.find(permission, { account, permissionId: id }))?.sessionRegistration ?? 0;
+
+  await db.insert(execution).values({
+    id: event.id,
+    account,
+    permissionId: id,
+    registration,
+    nonce,
+    token,
+    amount,
+    period: BigInt(period),
+    remainingTotal,
+    remainingInPeriod,
+    callsInWindow,
+    callsLeft: BigInt(callsLeft),
+    ...positionOf(event),
+    userOpHash: null,
+    success: null,
+    actualGasCost: null,
+    actualGasUsed: null,
+  });
+  const link = await linkToOperation(db, event, { account, nonce, permissionId: id, registration }, { executionId: event.id });
+
+  const sessionKey = { account, permissionId: id, registration };
+  const current = await db.find(session, sessionKey);
+  let tokenExhausted = false;
+  if (amount > 0n) {
+    const spendKey = { ...sessionKey, token };
+    const before = await db.find(spend, spendKey);
+    tokenExhausted = !!before && before.total > 0n && before.remainingTotal !== 0n && remainingTotal === 0n;
+    const used = {
+      remainingTotal,
+      remainingInPeriod,
+      lastPeriod: BigInt(period),
+      lastUsedBlock: event.block.number,
+      lastUsedTimestamp: event.block.timestamp,
+    };
+    if (before) {
+      await db.update(spend, spendKey).set({ spent: before.spent + amount, executionCount: before.executionCount + 1, ...used });
+    } else {
+      // Not in the registered limits (a registration before the indexer's start block).
+      await db.insert(spend).values({
+        ...spendKey,
+        perTransaction: 0n,
+        total: 0n,
+        perPeriod: 0n,
+        periodLength: 0n,
+        spent: amount,
+        executionCount: 1,
+        ...used,
+      });
+    }
+
+    const length = before?.periodLength ?? 0n;
+    const startsAt = length > 0n && current ? current.validAfter + BigInt(period) * length : null;
+    await db
+      .insert(periodSpend)
+      .values({
+        ...spendKey,
+        period: BigInt(period),
+        startsAt,
+        endsAt: startsAt === null ? null : startsAt + length - 1n,
+        spent: amount,
+        executionCount: 1,
+        remainingInPeriod,
+        firstBlock: event.block.number,
+        lastBlock: event.block.number,
+      })
+      .onConflictDoUpdate((row) => ({
+        spent: row.spent + amount,
+        executionCount: row.executionCount + 1,
+        remainingInPeriod,
+        lastBlock: event.block.number,
+      }));
+  }
+
+  if (current) {
+    const tokensExhausted = current.tokensExhausted + (tokenExhausted ? 1 : 0);
+    const exhausted = BigInt(callsLeft) === 0n || (current.tokenCount > 0 && tokensExhausted >= current.tokenCount);
+    const becomesExhausted = exhausted && current.status === "active";
+    await db.update(session, sessionKey).set({
+      callsLeft: BigInt(callsLeft),
+      callsInWindow,
+      tokensExhausted,
+      executionCount: current.executionCount + 1,
+      operationCount: current.operationCount + (link.firstOfKind ? 1 : 0),
+      lastUsedBlock: event.block.number,
+      lastUsedTimestamp: event.block.timestamp,
+      ...(becomesExhausted
+        ? { status: "exhausted", exhaustedBlock: event.block.number, exhaustedTimestamp: event.block.timestamp }
+        : {}),
+    });
+  }
+
+  await touchAccount(db, account, event, { executionCount: 1, operationCount: link.newOperation ? 1 : 0 });
+  await audit(db, event, CONTRACT, "SessionUsed", { account, permissionId: id });
+});
+
+ponder.on("SessionPolicy:SessionRevoked", async ({ event, context: { db } }) => {
+  const { account, id } = event.args;
+  const registration = (await db.find(permission, { account, permissionId: id }))?.sessionRegistration ?? 0;
+  const key = { account, permissionId: id, registration };
+  if (await db.find(session, key)) {
+    await db.update(session, key).set({
+      status: "revoked",
+      revokedBlock: event.block.number,
+      revokedTimestamp: event.block.timestamp,
+      revokedTransactionHash: event.transaction.hash,
+    });
+  }
+  await db.insert(revocation).values({ id: event.id, account, permissionId: id, registration, ...positionOf(event) });
+  await touchAccount(db, account, event, { revocationCount: 1 });
+  await audit(db, event, CONTRACT, "SessionRevoked", { account, permissionId: id });
+});
