@@ -90,7 +90,8 @@ export const session = onchainTable(
     status: sessionStatus("status").notNull(),
     validAfter: t.bigint().notNull(),
     validUntil: t.bigint().notNull(),
-    window: t.bigint().notNull(),
+    /** The rate limit's window in seconds (SessionConfig.window; "window" is reserved in SQL). */
+    windowLength: t.bigint().notNull(),
     callsPerWindow: t.integer().notNull(),
     maxCalls: t.bigint().notNull(),
     maxFeePerOperation: t.bigint().notNull(),
@@ -305,7 +306,8 @@ export const policyUse = onchainTable(
     period: t.bigint(),
     remainingTotal: t.bigint(),
     remainingInPeriod: t.bigint(),
-    window: t.bigint(),
+    /** RateLimitUsed's window index ("window" is reserved in SQL). */
+    windowIndex: t.bigint(),
     callsInWindow: t.integer(),
     callsLeft: t.bigint(),
     ...position(t),

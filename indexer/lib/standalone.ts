@@ -66,7 +66,7 @@ export interface PolicyUseFields {
   period?: bigint;
   remainingTotal?: bigint;
   remainingInPeriod?: bigint;
-  window?: bigint;
+  windowIndex?: bigint;
   callsInWindow?: number;
   callsLeft?: bigint;
 }
@@ -93,7 +93,7 @@ export async function usePolicy(
     period: fields.period ?? null,
     remainingTotal: fields.remainingTotal ?? null,
     remainingInPeriod: fields.remainingInPeriod ?? null,
-    window: fields.window ?? null,
+    windowIndex: fields.windowIndex ?? null,
     callsInWindow: fields.callsInWindow ?? null,
     callsLeft: fields.callsLeft ?? null,
     ...positionOf(event),

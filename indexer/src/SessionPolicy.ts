@@ -34,7 +34,7 @@ ponder.on("SessionPolicy:SessionRegistered", async ({ event, context: { db } }) 
     status: "active",
     validAfter: BigInt(config.validAfter),
     validUntil: BigInt(config.validUntil),
-    window: BigInt(config.window),
+    windowLength: BigInt(config.window),
     callsPerWindow: config.callsPerWindow,
     maxCalls: BigInt(config.maxCalls),
     maxFeePerOperation: config.maxFeePerOperation,

@@ -37,7 +37,7 @@ ponder.on("RateLimitPolicy:RateLimitUsed", ({ event, context }) => {
   const { calls, window, callsInWindow, callsLeft } = event.args;
   return usePolicy(context.db, "RateLimitPolicy", "RateLimitUsed", event, {
     calls,
-    window: BigInt(window),
+    windowIndex: BigInt(window),
     callsInWindow,
     callsLeft: BigInt(callsLeft),
   });

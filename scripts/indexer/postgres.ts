@@ -1,0 +1,80 @@
+// A fresh Postgres database for one test or benchmark run, on the machine's PostgreSQL
+// (127.0.0.1:5432, user postgres, trust auth; PGHOST/PGPORT/PGUSER override). When the server is
+// down, one attempt is made to start the local cluster; otherwise the caller skips, loudly.
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import pg from "pg";
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+const host = process.env.PGHOST ?? "127.0.0.1";
+const port = Number(process.env.PGPORT ?? 5432);
+const user = process.env.PGUSER ?? "postgres";
+const serverUrl = (database: string) => `postgresql://${user}@${host}:${port}/${database}`;
+
+async function connect(database: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: serverUrl(database), connectionTimeoutMillis: 3_000 });
+  await client.connect();
+  return client;
+}
+
+/** Starts the local cluster with pg_ctlcluster (Debian), bounded in time. */
+function startLocalCluster(): string {
+  let versions: string[];
+  try {
+    versions = readdirSync("/etc/postgresql");
+  } catch {
+    return "no /etc/postgresql (PostgreSQL is not installed here)";
+  }
+  for (const version of versions) {
+    const run = spawnSync("pg_ctlcluster", ["--skip-systemctl-redirect", version, "main", "start"], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    if (run.status === 0) return "";
+    if (run.error) return `pg_ctlcluster ${version} main start: ${run.error.message}`;
+  }
+  return `pg_ctlcluster could not start the cluster (${versions.join(", ")})`;
+}
+
+/**
+ * Creates database `<prefix>_<random>`. Returns undefined, with the reason, when PostgreSQL is not
+ * reachable even after trying to start it.
+ */
+export async function createTestDatabase(prefix = "leash_indexer"): Promise<{ database?: TestDatabase; reason?: string }> {
+  let admin: pg.Client;
+  try {
+    admin = await connect("postgres");
+  } catch (first) {
+    const started = startLocalCluster();
+    try {
+      admin = await connect("postgres");
+    } catch (second) {
+      return { reason: `PostgreSQL at ${host}:${port} is not reachable (${(first as Error).message}; ${started || (second as Error).message})` };
+    }
+  }
+  const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    database: {
+      name,
+      url: serverUrl(name),
+      async drop() {
+        const client = await connect("postgres");
+        try {
+          await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        } finally {
+          await client.end();
+        }
+      },
+    },
+  };
+}

@@ -1,0 +1,146 @@
+// The indexer as a child process (what `npm run indexer` runs), and small clients of its HTTP API.
+import { join } from "node:path";
+import { projectRoot } from "../lib/chain.js";
+import { freePort, type ManagedProcess, startProcess } from "../lib/processes.js";
+
+export interface IndexerOptions {
+  deploymentsFile: string;
+  rpcUrl: string;
+  /** PGlite directory, or a Postgres URL. */
+  database: { pgliteDir: string } | { postgresUrl: string };
+  /** Database schema; the same schema and database resume after a restart. */
+  schema: string;
+  pollingIntervalMs?: number;
+  /** Ponder rate-limits each RPC URL; a local node can take several (LEASH_RPC_FANOUT). */
+  rpcFanout?: number;
+  port?: number;
+  logFile?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Indexer {
+  url: string;
+  process: ManagedProcess;
+  /** SIGTERM (SIGKILL after a grace period); resolves once it exited. */
+  stop(): Promise<void>;
+  /** SIGKILL at once, as a crash would; resolves once it exited. */
+  kill(): Promise<void>;
+}
+
+/** Starts the indexer on 127.0.0.1 on a free port; resolves once its HTTP server is up. */
+export async function startIndexer(opts: IndexerOptions): Promise<Indexer> {
+  const port = opts.port ?? (await freePort());
+  const database =
+    "postgresUrl" in opts.database
+      ? { DATABASE_URL: opts.database.postgresUrl, LEASH_PGLITE_DIR: "" }
+      : { DATABASE_URL: "", LEASH_PGLITE_DIR: opts.database.pgliteDir };
+  const { process: proc } = await startProcess({
+    name: "indexer",
+    command: process.execPath,
+    args: [join(projectRoot, "indexer", "start.mjs"), "--log-format", "json"],
+    cwd: projectRoot,
+    env: {
+      LEASH_CHAIN_ID: "31337",
+      LEASH_DEPLOYMENTS: opts.deploymentsFile,
+      LEASH_RPC_URL: opts.rpcUrl,
+      LEASH_RPC_FANOUT: String(opts.rpcFanout ?? 1),
+      LEASH_POLLING_INTERVAL_MS: String(opts.pollingIntervalMs ?? 200),
+      LEASH_INDEXER_PORT: String(port),
+      LEASH_INDEXER_HOST: "127.0.0.1",
+      DATABASE_SCHEMA: opts.schema,
+      DATABASE_PRIVATE_URL: "",
+      PONDER_TELEMETRY_DISABLED: "true",
+      ...database,
+      ...opts.env,
+    },
+    ready: /"msg":"Created HTTP server"/,
+    timeoutMs: 120_000,
+    logFile: opts.logFile,
+  });
+  const exited = new Promise<void>((resolve) => {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) resolve();
+    else proc.child.once("exit", () => resolve());
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    process: proc,
+    stop: () => proc.stop(10_000),
+    async kill() {
+      proc.child.kill("SIGKILL");
+      await exited;
+      await proc.stop();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined; fails after `timeoutMs` saying `what`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`);
+}
+
+/** The block the indexer has indexed up to (from /status), or undefined before it has one. */
+export async function indexedBlock(url: string): Promise<{ number: number; timestamp: number } | undefined> {
+  const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(5_000) });
+  if (!response.ok) return undefined;
+  const status = (await response.json()) as Record<string, { block?: { number: number; timestamp: number } }>;
+  return Object.values(status)[0]?.block;
+}
+
+/**
+ * Waits until the indexer is past its backfill and has indexed `block` (a number, or a block
+ * whose timestamp must match too: after a reorg to the same height, the number alone says nothing).
+ */
+export async function waitForBlock(
+  indexer: Indexer,
+  block: bigint | number | { number: bigint; timestamp: bigint },
+  timeoutMs = 90_000,
+) {
+  const target = typeof block === "object" ? block : { number: BigInt(block), timestamp: undefined };
+  await waitFor(
+    `the indexer to reach block ${target.number}\n${indexer.process.tail(10)}`,
+    async () => {
+      const ready = await fetch(`${indexer.url}/ready`, { signal: AbortSignal.timeout(5_000) });
+      if (ready.status !== 200) return undefined;
+      const indexed = await indexedBlock(indexer.url);
+      if (!indexed || indexed.number < Number(target.number)) return undefined;
+      if (indexed.number === Number(target.number) && target.timestamp !== undefined && indexed.timestamp !== Number(target.timestamp)) {
+        return undefined;
+      }
+      return indexed;
+    },
+    timeoutMs,
+  );
+}
+
+/** Runs a read-only SQL query through the indexer's /sql route (what @ponder/client sends). */
+export async function sqlQuery<Row = Record<string, unknown>>(url: string, text: string): Promise<Row[]> {
+  // @ponder/client's wire format: superjson of { sql, params }; plain JSON when there are no params.
+  const payload = encodeURIComponent(JSON.stringify({ json: { sql: text, params: [] } }));
+  const response = await fetch(`${url}/sql/db?sql=${payload}`, { signal: AbortSignal.timeout(30_000) });
+  if (!response.ok) throw new Error(`SQL query failed (${response.status}): ${await response.text()}\n${text}`);
+  return ((await response.json()) as { rows: Row[] }).rows;
+}
+
+/** Runs a GraphQL query against the indexer's /graphql route. */
+export async function graphqlQuery<T = Record<string, unknown>>(url: string, query: string, variables: object = {}): Promise<T> {
+  const response = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
+  if (body.errors?.length) throw new Error(`GraphQL: ${body.errors.map((e) => e.message).join("; ")}`);
+  return body.data as T;
+}
