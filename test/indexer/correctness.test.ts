@@ -81,7 +81,7 @@ describe("indexer: the index matches the chain (PGlite and Postgres)", function 
   }
 
   before(async function () {
-    rmSync(LOG_DIR, { recursive: true, force: true });
+    for (const log of ["chain", "pglite", "postgres"]) rmSync(join(LOG_DIR, `correctness-${log}.log`), { force: true });
     world = await startWorld({ logFile: join(LOG_DIR, "correctness-chain.log") });
     const { leash } = world;
     const start = (await world.now()) - 60;
