@@ -1,6 +1,7 @@
 // The indexer's tables: what Leash's policies, its session-key signer and the EntryPoint said about
 // sessions. Amounts and unix times are bigint (numeric(78,0) in SQL); addresses and ids are hex.
-// Ids of per-event rows are Ponder's event ids, which sort in chain order (block, transaction, log).
+// Ids of revocations and audit events are Ponder's event ids, which sort in chain order (block,
+// transaction, log); executions and policy uses are keyed by their user operation.
 import { type PgColumnsBuilders, index, onchainEnum, onchainTable, onchainView, primaryKey, relations, sql } from "ponder";
 import { STORED_SESSION_STATUSES, sessionStatusSql, wallClockSql } from "./lib/status.js";
 
@@ -13,7 +14,10 @@ const position = (t: PgColumnsBuilders) => ({
   logIndex: t.integer().notNull(),
 });
 
-/** The user operation's outcome, joined from the EntryPoint's UserOperationEvent (null until then). */
+/**
+ * The user operation's outcome, from the EntryPoint's UserOperationEvent later in the same
+ * transaction (null until then).
+ */
 const outcome = (t: PgColumnsBuilders) => ({
   userOpHash: t.hex(),
   success: t.boolean(),
@@ -43,6 +47,7 @@ export const account = onchainTable("account", (t) => ({
   lastActivityTimestamp: t.bigint().notNull(),
   sessionCount: t.integer().notNull(),
   revocationCount: t.integer().notNull(),
+  /** Operations that used one of its sessions (SessionPolicy), and SessionUsed events. */
   operationCount: t.integer().notNull(),
   executionCount: t.integer().notNull(),
 }));
@@ -130,15 +135,19 @@ export const session = onchainTable(
   }),
 );
 
-/** One row per SessionUsed: one token an operation spent (token 0, amount 0 when it spent nothing). */
+/**
+ * One row per SessionUsed: one token an operation spent (token 0, amount 0 when it spent nothing).
+ * Keyed by its user operation, (account, nonce), and its place among the operation's SessionUsed.
+ */
 export const execution = onchainTable(
   "execution",
   (t) => ({
-    id: t.text().primaryKey(),
     account: t.hex().notNull(),
+    nonce: t.bigint().notNull(),
+    /** 0 for the operation's first SessionUsed, 1 for its second token, … */
+    useIndex: t.integer().notNull(),
     permissionId: t.hex().notNull(),
     registration: t.integer().notNull(),
-    nonce: t.bigint().notNull(),
     token: t.hex().notNull(),
     amount: t.bigint().notNull(),
     period: t.bigint().notNull(),
@@ -151,6 +160,7 @@ export const execution = onchainTable(
     ...outcome(t),
   }),
   (table) => ({
+    pk: primaryKey({ columns: [table.account, table.nonce, table.useIndex] }),
     sessionHistoryIndex: index().on(
       table.account,
       table.permissionId,
@@ -159,16 +169,17 @@ export const execution = onchainTable(
       table.logIndex,
     ),
     accountHistoryIndex: index().on(table.account, table.blockNumber, table.logIndex),
-    operationIndex: index().on(table.account, table.nonce),
+    chainOrderIndex: index().on(table.blockNumber, table.logIndex),
     transactionIndex: index().on(table.transactionHash),
+    userOpHashIndex: index().on(table.userOpHash),
     tokenIndex: index().on(table.token, table.blockNumber),
   }),
 );
 
 /**
  * A user operation that used a session or a standalone policy, keyed as the EntryPoint names it:
- * (sender, nonce). Its rows' ids, to complete them once the UserOperationEvent of the same
- * transaction arrives.
+ * (sender, nonce). It counts its uses (so their keys are known) until the UserOperationEvent of the
+ * same transaction brings its outcome to them.
  */
 export const userOperation = onchainTable(
   "user_operation",
@@ -178,8 +189,11 @@ export const userOperation = onchainTable(
     permissionId: t.hex().notNull(),
     /** The session registration it used (null when only standalone policies saw it). */
     registration: t.integer(),
-    executionIds: t.text().array().notNull(),
-    policyUseIds: t.text().array().notNull(),
+    executionCount: t.integer().notNull(),
+    callScopeUses: t.integer().notNull(),
+    spendLimitUses: t.integer().notNull(),
+    rateLimitUses: t.integer().notNull(),
+    expiryUses: t.integer().notNull(),
     paymaster: t.hex(),
     blockNumber: t.bigint().notNull(),
     blockTimestamp: t.bigint().notNull(),
@@ -189,7 +203,7 @@ export const userOperation = onchainTable(
   (table) => ({
     pk: primaryKey({ columns: [table.account, table.nonce] }),
     userOpHashIndex: index().on(table.userOpHash),
-    sessionIndex: index().on(table.account, table.permissionId, table.blockNumber),
+    sessionIndex: index().on(table.account, table.permissionId, table.registration, table.blockNumber),
   }),
 );
 
@@ -290,16 +304,19 @@ export const policyRegistration = onchainTable(
   }),
 );
 
-/** One row per *Used event of a standalone policy; fields the policy does not report are null. */
+/**
+ * One row per *Used event of a standalone policy, keyed like executions: (policy, account, nonce,
+ * place among that policy's events of the operation). Fields the policy does not report are null.
+ */
 export const policyUse = onchainTable(
   "policy_use",
   (t) => ({
-    id: t.text().primaryKey(),
     policy: standalonePolicy("policy").notNull(),
     account: t.hex().notNull(),
+    nonce: t.bigint().notNull(),
+    useIndex: t.integer().notNull(),
     permissionId: t.hex().notNull(),
     registration: t.integer().notNull(),
-    nonce: t.bigint().notNull(),
     calls: t.bigint(),
     token: t.hex(),
     amount: t.bigint(),
@@ -314,6 +331,7 @@ export const policyUse = onchainTable(
     ...outcome(t),
   }),
   (table) => ({
+    pk: primaryKey({ columns: [table.policy, table.account, table.nonce, table.useIndex] }),
     registrationIndex: index().on(
       table.policy,
       table.account,
@@ -321,7 +339,6 @@ export const policyUse = onchainTable(
       table.registration,
       table.blockNumber,
     ),
-    operationIndex: index().on(table.account, table.nonce),
   }),
 );
 

@@ -1,5 +1,5 @@
 // What every handler does around its own rows: where the event is on chain, the account's
-// counters, the permission's registration numbers, the audit log and the user-operation join.
+// counters, the permission's registration numbers, the audit log and the user operation of a use.
 import type { Context } from "ponder:registry";
 import { account, auditEvent, permission, userOperation } from "ponder:schema";
 import { replaceBigInts } from "ponder";
@@ -119,36 +119,50 @@ export async function audit(
   });
 }
 
+export type UseKind = "execution" | "CallScopePolicy" | "SpendLimitPolicy" | "RateLimitPolicy" | "ExpiryPolicy";
+
+/** The user_operation column counting each kind of use. */
+export const USE_COUNT: Record<UseKind, "executionCount" | "callScopeUses" | "spendLimitUses" | "rateLimitUses" | "expiryUses"> = {
+  execution: "executionCount",
+  CallScopePolicy: "callScopeUses",
+  SpendLimitPolicy: "spendLimitUses",
+  RateLimitPolicy: "rateLimitUses",
+  ExpiryPolicy: "expiryUses",
+};
+
 /**
- * Notes that row `rowId` belongs to the user operation (account, nonce) of this transaction, for
- * the EntryPoint's UserOperationEvent to complete. Says whether the operation, and its first row of
- * this kind, are new.
+ * Counts a use of `kind` in the user operation (account, nonce) of this transaction, creating the
+ * operation's row at its first use. Returns the use's index among the operation's uses of that
+ * kind (the key of its row) and whether the operation is new.
  */
-export async function linkToOperation(
+export async function recordUse(
   db: Db,
   event: ChainEvent,
-  op: { account: Address; nonce: bigint; permissionId: Hex; registration: number | null },
-  row: { executionId: string } | { policyUseId: string },
-): Promise<{ newOperation: boolean; firstOfKind: boolean }> {
+  op: { account: Address; nonce: bigint; permissionId: Hex },
+  kind: UseKind,
+  registration: number | null,
+): Promise<{ useIndex: number; newOperation: boolean }> {
   const key = { account: op.account, nonce: op.nonce };
+  const field = USE_COUNT[kind];
   const existing = await db.find(userOperation, key);
   if (existing) {
-    if ("executionId" in row) {
-      await db.update(userOperation, key).set({
-        executionIds: [...existing.executionIds, row.executionId],
-        registration: op.registration,
-      });
-      return { newOperation: false, firstOfKind: existing.executionIds.length === 0 };
-    }
-    await db.update(userOperation, key).set({ policyUseIds: [...existing.policyUseIds, row.policyUseId] });
-    return { newOperation: false, firstOfKind: existing.policyUseIds.length === 0 };
+    // Read before updating: a found row is a view of the cached row, which the update changes.
+    const useIndex = existing[field];
+    await db
+      .update(userOperation, key)
+      .set({ [field]: useIndex + 1, ...(kind === "execution" ? { registration, permissionId: op.permissionId } : {}) });
+    return { useIndex, newOperation: false };
   }
   await db.insert(userOperation).values({
     ...key,
     permissionId: op.permissionId,
-    registration: op.registration,
-    executionIds: "executionId" in row ? [row.executionId] : [],
-    policyUseIds: "policyUseId" in row ? [row.policyUseId] : [],
+    registration,
+    executionCount: 0,
+    callScopeUses: 0,
+    spendLimitUses: 0,
+    rateLimitUses: 0,
+    expiryUses: 0,
+    [field]: 1,
     paymaster: null,
     blockNumber: event.block.number,
     blockTimestamp: event.block.timestamp,
@@ -158,5 +172,5 @@ export async function linkToOperation(
     actualGasCost: null,
     actualGasUsed: null,
   });
-  return { newOperation: true, firstOfKind: true };
+  return { useIndex: 0, newOperation: true };
 }

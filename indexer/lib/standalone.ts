@@ -7,15 +7,16 @@ import {
   type Db,
   type RegistrationField,
   audit,
-  linkToOperation,
   nextRegistration,
   permissionOf,
   positionOf,
+  recordUse,
   toJson,
   touchAccount,
 } from "./records.js";
 
-export type StandalonePolicy = "CallScopePolicy" | "SpendLimitPolicy" | "RateLimitPolicy" | "ExpiryPolicy";
+export const STANDALONE_POLICIES = ["CallScopePolicy", "SpendLimitPolicy", "RateLimitPolicy", "ExpiryPolicy"] as const;
+export type StandalonePolicy = (typeof STANDALONE_POLICIES)[number];
 
 const REGISTRATION_FIELD: Record<StandalonePolicy, RegistrationField> = {
   CallScopePolicy: "callScopeRegistration",
@@ -80,13 +81,15 @@ export async function usePolicy(
 ) {
   const { account, id, nonce } = event.args;
   const registration = (await permissionOf(db, account, id))[REGISTRATION_FIELD[policy]];
+  // SpendLimitUsed comes once per token: its second token is use 1, …
+  const { useIndex, newOperation } = await recordUse(db, event, { account, nonce, permissionId: id }, policy, null);
   await db.insert(policyUse).values({
-    id: event.id,
     policy,
     account,
+    nonce,
+    useIndex,
     permissionId: id,
     registration,
-    nonce,
     calls: fields.calls ?? null,
     token: fields.token ?? null,
     amount: fields.amount ?? null,
@@ -102,13 +105,12 @@ export async function usePolicy(
     actualGasCost: null,
     actualGasUsed: null,
   });
-  const link = await linkToOperation(db, event, { account, nonce, permissionId: id, registration: null }, { policyUseId: event.id });
   const key = { policy, account, permissionId: id, registration };
   const current = await db.find(policyRegistration, key);
   if (current) {
     await db.update(policyRegistration, key).set({ useCount: current.useCount + 1, lastUsedBlock: event.block.number });
   }
-  await touchAccount(db, account, event, { operationCount: link.newOperation ? 1 : 0 });
+  await touchAccount(db, account, event, { operationCount: newOperation ? 1 : 0 });
   await audit(db, event, policy, name, { account, permissionId: id });
 }
 

@@ -1,20 +1,27 @@
 // EntryPoint v0.7: whether an operation that used our policies succeeded and what it cost. The
-// policies' events come from validation, the UserOperationEvent after execution, in the same
-// transaction: the pair is matched by (sender, nonce) and the transaction hash.
+// policies' events come from validation and the UserOperationEvent after execution, in the same
+// transaction: the operation is matched by (sender, nonce) and the transaction hash, and its row
+// says how many uses of each kind to complete.
 import { ponder } from "ponder:registry";
 import { execution, policyUse, userOperation } from "ponder:schema";
-import { audit } from "../lib/records.js";
+import { USE_COUNT, audit } from "../lib/records.js";
+import { STANDALONE_POLICIES } from "../lib/standalone.js";
 
 ponder.on("EntryPoint:UserOperationEvent", async ({ event, context: { db } }) => {
-  const { userOpHash, sender, paymaster, nonce, success, actualGasCost, actualGasUsed } = event.args;
-  const key = { account: sender, nonce };
-  const op = await db.find(userOperation, key);
+  const { userOpHash, sender: account, paymaster, nonce, success, actualGasCost, actualGasUsed } = event.args;
+  const op = await db.find(userOperation, { account, nonce });
   // Every other operation on the chain goes through the same EntryPoint: not ours.
   if (!op || op.transactionHash !== event.transaction.hash) return;
 
   const outcome = { userOpHash, success, actualGasCost, actualGasUsed };
-  await db.update(userOperation, key).set({ ...outcome, paymaster });
-  for (const id of op.executionIds) await db.update(execution, { id }).set(outcome);
-  for (const id of op.policyUseIds) await db.update(policyUse, { id }).set(outcome);
-  await audit(db, event, "EntryPoint", "UserOperationEvent", { account: sender, permissionId: op.permissionId });
+  await db.update(userOperation, { account, nonce }).set({ ...outcome, paymaster });
+  for (let useIndex = 0; useIndex < op.executionCount; useIndex++) {
+    await db.update(execution, { account, nonce, useIndex }).set(outcome);
+  }
+  for (const policy of STANDALONE_POLICIES) {
+    for (let useIndex = 0; useIndex < op[USE_COUNT[policy]]; useIndex++) {
+      await db.update(policyUse, { policy, account, nonce, useIndex }).set(outcome);
+    }
+  }
+  await audit(db, event, "EntryPoint", "UserOperationEvent", { account, permissionId: op.permissionId });
 });

@@ -1,7 +1,7 @@
 // SessionPolicy: registrations, uses (one SessionUsed per token an operation spent) and revocations.
 import { ponder } from "ponder:registry";
 import { execution, periodSpend, permission, revocation, session, spend } from "ponder:schema";
-import { audit, linkToOperation, nextRegistration, positionOf, toJson, touchAccount } from "../lib/records.js";
+import { audit, nextRegistration, positionOf, recordUse, toJson, touchAccount } from "../lib/records.js";
 
 const CONTRACT = "SessionPolicy";
 /** type(uint256).max: "unlimited" in remaining amounts. */
@@ -93,12 +93,14 @@ ponder.on("SessionPolicy:SessionUsed", async ({ event, context: { db } }) => {
     event.args;
   const registration = (await db.find(permission, { account, permissionId: id }))?.sessionRegistration ?? 0;
 
+  // One SessionUsed per token: the operation's first use is 0, its second token 1, …
+  const { useIndex, newOperation } = await recordUse(db, event, { account, nonce, permissionId: id }, "execution", registration);
   await db.insert(execution).values({
-    id: event.id,
     account,
+    nonce,
+    useIndex,
     permissionId: id,
     registration,
-    nonce,
     token,
     amount,
     period: BigInt(period),
@@ -112,7 +114,6 @@ ponder.on("SessionPolicy:SessionUsed", async ({ event, context: { db } }) => {
     actualGasCost: null,
     actualGasUsed: null,
   });
-  const link = await linkToOperation(db, event, { account, nonce, permissionId: id, registration }, { executionId: event.id });
 
   const sessionKey = { account, permissionId: id, registration };
   const current = await db.find(session, sessionKey);
@@ -176,7 +177,7 @@ ponder.on("SessionPolicy:SessionUsed", async ({ event, context: { db } }) => {
       callsInWindow,
       tokensExhausted,
       executionCount: current.executionCount + 1,
-      operationCount: current.operationCount + (link.firstOfKind ? 1 : 0),
+      operationCount: current.operationCount + (useIndex === 0 ? 1 : 0),
       lastUsedBlock: event.block.number,
       lastUsedTimestamp: event.block.timestamp,
       ...(becomesExhausted
@@ -185,7 +186,7 @@ ponder.on("SessionPolicy:SessionUsed", async ({ event, context: { db } }) => {
     });
   }
 
-  await touchAccount(db, account, event, { executionCount: 1, operationCount: link.newOperation ? 1 : 0 });
+  await touchAccount(db, account, event, { executionCount: 1, operationCount: newOperation ? 1 : 0 });
   await audit(db, event, CONTRACT, "SessionUsed", { account, permissionId: id });
 });
 

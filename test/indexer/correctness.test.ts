@@ -226,7 +226,7 @@ describe("indexer: the index matches the chain (PGlite and Postgres)", function 
     const sessions = Object.values(expected.session);
     expect(sessions.map((s) => s.status).sort()).to.deep.equal(["active", "active", "exhausted", "exhausted", "revoked"]);
     expect(Object.values(expected.execution).filter((e) => e.success === "false")).to.have.length(1);
-    expect(Object.values(expected.user_operation).filter((o) => o.executions === "2")).to.have.length(1);
+    expect(Object.values(expected.user_operation).filter((o) => o.execution_count === "2")).to.have.length(1);
     expect(Object.values(expected.execution).some((e) => e.token === "0x0000000000000000000000000000000000000000")).to.equal(true);
     expect(Object.keys(expected.revocation)).to.have.length(1);
     expect(Object.keys(expected.policy_use)).to.have.length(4);
@@ -250,7 +250,7 @@ describe("indexer: the index matches the chain (PGlite and Postgres)", function 
     ];
     await indexedUpToHead();
     for (const { name, indexer } of indexers) {
-      const rows = await sqlQuery(indexer.url, `select id from execution where transaction_hash in ('${dropped.join("','")}')`);
+      const rows = await sqlQuery(indexer.url, `select nonce from execution where transaction_hash in ('${dropped.join("','")}')`);
       expect(rows, `${name}: the operations about to be dropped were indexed`).to.have.length(2);
     }
 

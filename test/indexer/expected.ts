@@ -125,26 +125,35 @@ export async function expectedIndex(world: World): Promise<Index> {
   };
   const at = (log: DecodedLog) => `${lower(log.transactionHash)}:${log.logIndex}`;
   const audit = (log: DecodedLog) => index.audit_event.push(`${at(log)} ${log.contract}.${log.eventName}`);
-  const linkOperation = (log: DecodedLog, account: string, nonce: bigint, id: string, kind: "executions" | "policy_uses", registration: number | null) => {
+  const USE_COUNT: Record<string, string> = {
+    execution: "execution_count",
+    CallScopePolicy: "call_scope_uses",
+    SpendLimitPolicy: "spend_limit_uses",
+    RateLimitPolicy: "rate_limit_uses",
+    ExpiryPolicy: "expiry_uses",
+  };
+  /** Counts a use in its user operation; its index among the operation's uses of that kind. */
+  const recordUse = (log: DecodedLog, account: string, nonce: unknown, id: string, kind: string, registration: number | null) => {
     const key = `${account}:${nonce}`;
-    const row = index.user_operation[key];
-    if (!row) {
-      index.user_operation[key] = {
-        permission_id: id,
-        registration: registration === null ? null : String(registration),
-        transaction_hash: lower(log.transactionHash),
-        executions: kind === "executions" ? "1" : "0",
-        policy_uses: kind === "policy_uses" ? "1" : "0",
-        user_op_hash: null,
-        success: null,
-        actual_gas_cost: null,
-      };
-      return { newOperation: true, first: true };
-    }
-    const first = row[kind] === "0";
-    row[kind] = String(Number(row[kind]) + 1);
-    if (kind === "executions") row.registration = String(registration);
-    return { newOperation: false, first };
+    let op = index.user_operation[key];
+    const newOperation = !op;
+    op ??= index.user_operation[key] = {
+      permission_id: id,
+      registration: null,
+      transaction_hash: lower(log.transactionHash),
+      execution_count: "0",
+      call_scope_uses: "0",
+      spend_limit_uses: "0",
+      rate_limit_uses: "0",
+      expiry_uses: "0",
+      user_op_hash: null,
+      success: null,
+      actual_gas_cost: null,
+    };
+    const useIndex = Number(op[USE_COUNT[kind]!]);
+    op[USE_COUNT[kind]!] = String(useIndex + 1);
+    if (kind === "execution") Object.assign(op, { registration: String(registration), permission_id: id });
+    return { useIndex, newOperation };
   };
 
   for (const log of logs) {
@@ -154,12 +163,11 @@ export async function expectedIndex(world: World): Promise<Index> {
     if (log.contract === "EntryPoint") {
       const op = index.user_operation[`${account}:${a.nonce}`];
       if (!op || op.transaction_hash !== lower(log.transactionHash)) continue;
-      Object.assign(op, { user_op_hash: str(a.userOpHash), success: str(a.success), actual_gas_cost: str(a.actualGasCost) });
+      const outcome = { user_op_hash: str(a.userOpHash), success: str(a.success), actual_gas_cost: str(a.actualGasCost) };
+      Object.assign(op, outcome);
       for (const table of [index.execution, index.policy_use]) {
         for (const row of Object.values(table)) {
-          if (row.account === account && row.nonce === String(a.nonce)) {
-            Object.assign(row, { user_op_hash: str(a.userOpHash), success: str(a.success), actual_gas_cost: str(a.actualGasCost) });
-          }
+          if (row.account === account && row.nonce === String(a.nonce) && row.transaction_hash === lower(log.transactionHash)) Object.assign(row, outcome);
         }
       }
       audit(log);
@@ -217,8 +225,11 @@ export async function expectedIndex(world: World): Promise<Index> {
     } else if (log.eventName === "SessionUsed") {
       const registration = counts.SessionPolicy;
       const sessionKey = `${permissionKey}:${registration}`;
+      const { useIndex, newOperation } = recordUse(log, account, a.nonce, id, "execution", registration);
       index.execution[at(log)] = {
         account,
+        use_index: String(useIndex),
+        transaction_hash: lower(log.transactionHash),
         permission_id: id,
         registration: String(registration),
         nonce: String(a.nonce),
@@ -234,7 +245,6 @@ export async function expectedIndex(world: World): Promise<Index> {
         success: null,
         actual_gas_cost: null,
       };
-      const link = linkOperation(log, account, a.nonce as bigint, id, "executions", registration);
       const state = sessions.get(sessionKey)!;
       const session = index.session[sessionKey]!;
       const amount = a.amount as bigint;
@@ -271,10 +281,10 @@ export async function expectedIndex(world: World): Promise<Index> {
         calls_in_window: String(a.callsInWindow),
         tokens_exhausted: String(state.exhausted),
         execution_count: String(Number(session.execution_count) + 1),
-        operation_count: String(Number(session.operation_count) + (link.first ? 1 : 0)),
+        operation_count: String(Number(session.operation_count) + (useIndex === 0 ? 1 : 0)),
       });
       if (exhausted && session.status === "active") Object.assign(session, { status: "exhausted", exhausted_block: String(log.blockNumber) });
-      touch(account, { execution_count: 1, operation_count: link.newOperation ? 1 : 0 });
+      touch(account, { execution_count: 1, operation_count: newOperation ? 1 : 0 });
     } else if (log.eventName === "SessionRevoked") {
       const registration = counts.SessionPolicy;
       const session = index.session[`${permissionKey}:${registration}`];
@@ -291,9 +301,12 @@ export async function expectedIndex(world: World): Promise<Index> {
         touch(account);
       } else if (log.eventName.endsWith("Used")) {
         const registration = counts[policy];
+        const { useIndex, newOperation } = recordUse(log, account, a.nonce, id, policy, null);
         index.policy_use[at(log)] = {
           policy,
           account,
+          use_index: String(useIndex),
+          transaction_hash: lower(log.transactionHash),
           permission_id: id,
           registration: String(registration),
           nonce: String(a.nonce),
@@ -309,10 +322,9 @@ export async function expectedIndex(world: World): Promise<Index> {
           success: null,
           actual_gas_cost: null,
         };
-        const link = linkOperation(log, account, a.nonce as bigint, id, "policy_uses", null);
         const row = index.policy_registration[`${policy}:${permissionKey}:${registration}`];
         if (row) row.use_count = String(Number(row.use_count) + 1);
-        touch(account, { operation_count: link.newOperation ? 1 : 0 });
+        touch(account, { operation_count: newOperation ? 1 : 0 });
       } else {
         const row = index.policy_registration[`${policy}:${permissionKey}:${counts[policy]}`];
         if (row) row.status = "revoked";
@@ -353,10 +365,9 @@ export async function actualIndex(url: string): Promise<Index> {
     const at = "transaction_hash || ':' || log_index";
     const outcome = ["user_op_hash", "success", "actual_gas_cost"];
     const executions = await rows(url, "execution", at, [
-      "account", "permission_id", "registration", "nonce", "token", "amount", "period", "remaining_total",
+      "account", "use_index", "transaction_hash", "permission_id", "registration", "nonce", "token", "amount", "period", "remaining_total",
       "remaining_in_period", "calls_in_window", "calls_left", "block_number", ...outcome,
     ]);
-    const operations = await sqlQuery(url, "select account || ':' || nonce as key, permission_id, registration, transaction_hash, execution_ids, policy_use_ids, user_op_hash, success, actual_gas_cost from user_operation");
     const audit = await sqlQuery<{ entry: string }>(
       url,
       "select transaction_hash || ':' || log_index || ' ' || contract || '.' || event as entry from audit_event order by block_number, log_index",
@@ -370,27 +381,16 @@ export async function actualIndex(url: string): Promise<Index> {
         "operation_count", "execution_count", "created_block", "exhausted_block", "revoked_block", "replaced_block",
       ]),
       execution: executions,
-      user_operation: Object.fromEntries(
-        operations.map((row) => [
-          String(row.key),
-          {
-            permission_id: str(row.permission_id),
-            registration: str(row.registration),
-            transaction_hash: str(row.transaction_hash),
-            executions: String((row.execution_ids as unknown[]).length),
-            policy_uses: String((row.policy_use_ids as unknown[]).length),
-            user_op_hash: str(row.user_op_hash),
-            success: str(row.success),
-            actual_gas_cost: str(row.actual_gas_cost),
-          },
-        ]),
-      ),
+      user_operation: await rows(url, "user_operation", "account || ':' || nonce", [
+        "permission_id", "registration", "transaction_hash", "execution_count", "call_scope_uses", "spend_limit_uses",
+        "rate_limit_uses", "expiry_uses", ...outcome,
+      ]),
       revocation: await rows(url, "revocation", at, ["account", "permission_id", "registration", "block_number"]),
       spend: await rows(url, "spend", `${sessionKey} || ':' || token`, ["total", "spent", "execution_count", "remaining_total", "remaining_in_period", "last_period"]),
       period_spend: await rows(url, "period_spend", `${sessionKey} || ':' || token || ':' || period`, ["spent", "execution_count", "starts_at", "ends_at", "remaining_in_period"]),
       policy_registration: await rows(url, "policy_registration", `policy || ':' || ${sessionKey}`, ["status", "use_count", "created_block"]),
       policy_use: await rows(url, "policy_use", at, [
-        "policy", "account", "permission_id", "registration", "nonce", "calls", "token", "amount", "period", "remaining_total",
+        "policy", "account", "use_index", "transaction_hash", "permission_id", "registration", "nonce", "calls", "token", "amount", "period", "remaining_total",
         "window_index", "calls_in_window", "calls_left", ...outcome,
       ]),
       audit_event: audit.map((r) => r.entry),
@@ -399,16 +399,16 @@ export async function actualIndex(url: string): Promise<Index> {
   return expected;
 }
 
-/** Every SessionUsed / *Used row of the index names a transaction of the canonical chain. */
+/** Rows that name a transaction missing from the canonical chain, or in another block. */
 export async function orphanTransactions(world: World, url: string): Promise<string[]> {
-  const used = await sqlQuery<{ tx: string; block: string }>(
-    url,
-    "select transaction_hash as tx, block_number as block from execution union select transaction_hash as tx, block_number as block from audit_event",
-  );
   const orphans: string[] = [];
-  for (const { tx, block } of used) {
-    const receipt = await world.client.getTransactionReceipt({ hash: tx as Hex }).catch(() => undefined);
-    if (!receipt || receipt.blockNumber !== BigInt(block)) orphans.push(tx);
+  for (const table of ["execution", "policy_use", "user_operation", "revocation", "audit_event", "session"]) {
+    const [tx, block] = table === "session" ? ["created_transaction_hash", "created_block"] : ["transaction_hash", "block_number"];
+    const used = await sqlQuery<{ tx: string; block: string }>(url, `select ${tx} as tx, ${block} as block from ${table} group by ${tx}, ${block}`);
+    for (const row of used) {
+      const receipt = await world.client.getTransactionReceipt({ hash: row.tx as Hex }).catch(() => undefined);
+      if (!receipt || receipt.blockNumber !== BigInt(row.block)) orphans.push(`${table}: ${row.tx}`);
+    }
   }
   return orphans;
 }
