@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { type Address, type Hex, encodeAbiParameters, encodeFunctionData, erc20Abi, parseEther, parseUnits, toFunctionSelector } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type SessionStatus, sessionStatusAt } from "../../indexer/lib/status.js";
@@ -263,6 +264,22 @@ describe("indexer: the index matches the chain (PGlite and Postgres)", function 
     await expectIndexMatchesChain();
     for (const { name, indexer } of indexers) {
       expect(await orphanTransactions(world, indexer.url), `${name}: rows from removed blocks`).to.deep.equal([]);
+    }
+  });
+
+  it("gives other readers stable views in schema leash (Postgres)", async function () {
+    if (!database) this.skip();
+    const client = new pg.Client({ connectionString: database!.url });
+    await client.connect();
+    try {
+      const postgres = indexers.find((i) => i.name === "Postgres")!.indexer;
+      for (const table of ["execution", "session", "spend", "audit_event", "session_state"]) {
+        const viaView = await client.query<{ n: string }>(`select count(*) as n from leash.${table}`);
+        const viaApi = await sqlQuery<{ n: string }>(postgres.url, `select count(*) as n from ${table}`);
+        expect(viaView.rows[0]!.n, table).to.equal(String(viaApi[0]!.n));
+      }
+    } finally {
+      await client.end();
     }
   });
 
