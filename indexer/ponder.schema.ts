@@ -3,6 +3,7 @@
 // Ids of revocations and audit events are Ponder's event ids, which sort in chain order (block,
 // transaction, log); executions and policy uses are keyed by their user operation.
 import { type PgColumnsBuilders, index, onchainEnum, onchainTable, onchainView, primaryKey, relations, sql } from "ponder";
+import { STANDALONE_POLICIES } from "./lib/policies.js";
 import { STORED_SESSION_STATUSES, sessionStatusSql, wallClockSql } from "./lib/status.js";
 
 /** Where a row's event is on chain. */
@@ -26,12 +27,7 @@ const outcome = (t: PgColumnsBuilders) => ({
 });
 
 export const sessionStatus = onchainEnum("session_status", [...STORED_SESSION_STATUSES]);
-export const standalonePolicy = onchainEnum("standalone_policy", [
-  "CallScopePolicy",
-  "SpendLimitPolicy",
-  "RateLimitPolicy",
-  "ExpiryPolicy",
-]);
+export const standalonePolicy = onchainEnum("standalone_policy", [...STANDALONE_POLICIES]);
 export const registrationStatus = onchainEnum("registration_status", ["active", "revoked", "replaced"]);
 
 /*//////////////////////////////////////////////////////////////

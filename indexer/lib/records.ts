@@ -4,6 +4,7 @@ import type { Context } from "ponder:registry";
 import { account, auditEvent, permission, userOperation } from "ponder:schema";
 import { replaceBigInts } from "ponder";
 import type { Address, Hex } from "viem";
+import type { StandalonePolicy } from "./policies.js";
 
 export type Db = Context["db"];
 
@@ -119,7 +120,7 @@ export async function audit(
   });
 }
 
-export type UseKind = "execution" | "CallScopePolicy" | "SpendLimitPolicy" | "RateLimitPolicy" | "ExpiryPolicy";
+export type UseKind = "execution" | StandalonePolicy;
 
 /** The user_operation column counting each kind of use. */
 export const USE_COUNT: Record<UseKind, "executionCount" | "callScopeUses" | "spendLimitUses" | "rateLimitUses" | "expiryUses"> = {

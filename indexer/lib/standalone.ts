@@ -2,6 +2,7 @@
 // used by operations, revoked by the account. One row per registration, one per use.
 import { policyRegistration, policyUse } from "ponder:schema";
 import type { Address, Hex } from "viem";
+import type { StandalonePolicy } from "./policies.js";
 import {
   type ChainEvent,
   type Db,
@@ -14,9 +15,6 @@ import {
   toJson,
   touchAccount,
 } from "./records.js";
-
-export const STANDALONE_POLICIES = ["CallScopePolicy", "SpendLimitPolicy", "RateLimitPolicy", "ExpiryPolicy"] as const;
-export type StandalonePolicy = (typeof STANDALONE_POLICIES)[number];
 
 const REGISTRATION_FIELD: Record<StandalonePolicy, RegistrationField> = {
   CallScopePolicy: "callScopeRegistration",

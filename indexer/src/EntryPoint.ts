@@ -5,7 +5,7 @@
 import { ponder } from "ponder:registry";
 import { execution, policyUse, userOperation } from "ponder:schema";
 import { USE_COUNT, audit } from "../lib/records.js";
-import { STANDALONE_POLICIES } from "../lib/standalone.js";
+import { STANDALONE_POLICIES } from "../lib/policies.js";
 
 ponder.on("EntryPoint:UserOperationEvent", async ({ event, context: { db } }) => {
   const { userOpHash, sender: account, paymaster, nonce, success, actualGasCost, actualGasUsed } = event.args;

@@ -4,15 +4,15 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Address } from "viem";
+import { STANDALONE_POLICIES, type StandalonePolicy } from "../../indexer/lib/policies.js";
 import { CONTRACT_NAMES, type Deployments, writeDeployments } from "../../sdk/deployments.js";
 import { type ArtifactSource, type DeployClient, deployArtifact, deployTestBed, type TestBed } from "../testbed/deploy.js";
 
-export const STANDALONE_POLICIES = ["CallScopePolicy", "SpendLimitPolicy", "RateLimitPolicy", "ExpiryPolicy"] as const;
 
 export interface LeashChain {
   bed: TestBed;
   sessionPolicy: Address;
-  standalone: Record<(typeof STANDALONE_POLICIES)[number], Address>;
+  standalone: Record<StandalonePolicy, Address>;
   usdc: Address;
   weth: Address;
   deployments: Deployments;
