@@ -34,7 +34,7 @@ export async function startIndexer(opts: IndexerOptions): Promise<Indexer> {
     "postgresUrl" in opts.database
       ? { DATABASE_URL: opts.database.postgresUrl, LEASH_PGLITE_DIR: "" }
       : { DATABASE_URL: "", LEASH_PGLITE_DIR: opts.database.pgliteDir };
-  const { process: proc } = await startProcess({
+  const { process: proc, match } = await startProcess({
     name: "indexer",
     command: process.execPath,
     args: [join(projectRoot, "indexer", "start.mjs"), "--log-format", "json"],
@@ -53,7 +53,8 @@ export async function startIndexer(opts: IndexerOptions): Promise<Indexer> {
       ...database,
       ...opts.env,
     },
-    ready: /"msg":"Created HTTP server"/,
+    // Ponder moves to the next port when the one asked for is taken: the log says which.
+    ready: /"msg":"Created HTTP server","port":(\d+)/,
     timeoutMs: 120_000,
     logFile: opts.logFile,
   });
@@ -62,7 +63,7 @@ export async function startIndexer(opts: IndexerOptions): Promise<Indexer> {
     else proc.child.once("exit", () => resolve());
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${match[1]}`,
     process: proc,
     stop: () => proc.stop(10_000),
     async kill() {
