@@ -345,7 +345,8 @@ export async function resolveSessionRequest(client: ReadClient, input: unknown):
     }
     const capped = permission.maxPerTransaction ?? permission.maxTotal ?? permission.maxPerPeriod;
     const tokenAddress = permission.token === "native" ? NATIVE_TOKEN : (permission.token ?? permission.contractAddress);
-    const token = capped ? (tokens.get(tokenAddress) ?? (await tokenInfo(client, tokenAddress, permission.token ? at("token") : at("token"), issues))) : undefined;
+    // Caps are counted in `token`; without one, in the contract itself, which must then be an ERC-20.
+    const token = capped ? (tokens.get(tokenAddress) ?? (await tokenInfo(client, tokenAddress, at("token"), issues))) : undefined;
     if (token) tokens.set(token.address, token);
 
     for (const [j, spec] of permission.allowedFunctions.entries()) {

@@ -25,9 +25,8 @@ import { localClient } from "../../scripts/testbed/client.js";
 import { configuredPolicy, encodeTimeClaim, type PolicySlices } from "../../sdk/policies.js";
 import { type Call, DIRECT_GAS, sendUserOperationDirect, type UserOperationResult } from "../../sdk/userops.js";
 
-export const NO_ARG = 255;
-export const DAY = 86_400;
-export const NATIVE_TOKEN: Address = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE";
+export { DAY } from "../policies/config.js";
+export { NATIVE_TOKEN, NO_ARG } from "../../sdk/constants.js";
 
 export type World = Awaited<ReturnType<typeof startWorld>>;
 
@@ -215,69 +214,6 @@ export async function installCall(permission: Permission): Promise<Call> {
                         SESSION CONFIGURATION
 //////////////////////////////////////////////////////////////*/
 
-export interface CallPermission {
-  target: Address;
-  selector: Hex;
-  allowValue: boolean;
-  amountArg: number;
-  tokenArg: number;
-  amountToken: Address;
-  accountArg: number;
-  equalArg: number;
-  equalValue: Hex;
-}
-
-export interface TokenLimit {
-  token: Address;
-  perTransaction: bigint;
-  total: bigint;
-  perPeriod: bigint;
-  period: number;
-}
-
-export interface SessionConfig {
-  validAfter: number;
-  validUntil: number;
-  window: number;
-  callsPerWindow: number;
-  maxCalls: number;
-  maxFeePerOperation: bigint;
-  paymaster: Address;
-  signatureSenders: Address[];
-  calls: CallPermission[];
-  tokens: TokenLimit[];
-}
-
-export function allow(target: Address, selector: Hex, opts: Partial<CallPermission> = {}): CallPermission {
-  return {
-    target,
-    selector,
-    allowValue: false,
-    amountArg: NO_ARG,
-    tokenArg: NO_ARG,
-    amountToken: zeroAddress,
-    accountArg: NO_ARG,
-    equalArg: NO_ARG,
-    equalValue: pad("0x00", { size: 32 }),
-    ...opts,
-  };
-}
-
-export function limit(token: Address, opts: Partial<Omit<TokenLimit, "token">> = {}): TokenLimit {
-  return { token, perTransaction: 0n, total: 0n, perPeriod: 0n, period: 0, ...opts };
-}
-
-export function sessionConfig(validAfter: number, opts: Partial<SessionConfig> & Pick<SessionConfig, "calls">): SessionConfig {
-  return {
-    validAfter,
-    validUntil: 0,
-    window: 0,
-    callsPerWindow: 0,
-    maxCalls: 0,
-    maxFeePerOperation: 0n,
-    paymaster: zeroAddress,
-    signatureSenders: [],
-    tokens: [],
-    ...opts,
-  };
-}
+import type { SessionConfig } from "../../sdk/request.js";
+export type { CallPermission, SessionConfig, TokenLimit } from "../../sdk/request.js";
+export { allow, limit, sessionConfig } from "../policies/config.js";

@@ -1,18 +1,17 @@
 // SessionPolicy's configuration, views and events as viem encodes and decodes them (integers of
 // up to 48 bits as numbers), with builders that fill in "off" for whatever a test leaves out.
 import { type Address, type Hex, parseUnits, toFunctionSelector, zeroAddress, zeroHash } from "viem";
+import { NO_ARG, NO_CALL_LIMIT, UNLIMITED } from "../../sdk/constants.js";
+import type { CallPermission, SessionConfig, TokenLimit } from "../../sdk/request.js";
 
 /*//////////////////////////////////////////////////////////////
                      CONSTANTS (as in SessionTypes.sol)
 //////////////////////////////////////////////////////////////*/
 
-export const NO_ARG = 255;
-export const NATIVE_TOKEN: Address = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE";
+export { NATIVE_TOKEN, NO_ARG, NO_CALL_LIMIT, NO_WINDOW, UNLIMITED } from "../../sdk/constants.js";
+export type { CallPermission, SessionConfig, TokenLimit } from "../../sdk/request.js";
 export const HOUR = 3_600;
 export const DAY = 86_400;
-export const UNLIMITED = 2n ** 256n - 1n;
-export const NO_WINDOW = 2 ** 16 - 1;
-export const NO_CALL_LIMIT = 2 ** 32 - 1;
 
 export enum SessionStatus {
   Unknown = 0,
@@ -28,39 +27,6 @@ export const usdc = (amount: string) => parseUnits(amount, 6);
 /*//////////////////////////////////////////////////////////////
                             CONFIGURATION
 //////////////////////////////////////////////////////////////*/
-
-export interface CallPermission {
-  target: Address;
-  selector: Hex;
-  allowValue: boolean;
-  amountArg: number;
-  tokenArg: number;
-  amountToken: Address;
-  accountArg: number;
-  equalArg: number;
-  equalValue: Hex;
-}
-
-export interface TokenLimit {
-  token: Address;
-  perTransaction: bigint;
-  total: bigint;
-  perPeriod: bigint;
-  period: number;
-}
-
-export interface SessionConfig {
-  validAfter: number;
-  validUntil: number;
-  window: number;
-  callsPerWindow: number;
-  maxCalls: number;
-  maxFeePerOperation: bigint;
-  paymaster: Address;
-  signatureSenders: Address[];
-  calls: CallPermission[];
-  tokens: TokenLimit[];
-}
 
 /** Permission to call `signature` (or a raw selector, 0x00000000 for a plain transfer) on `target`. */
 export function allow(target: Address, signature: string, opts: Partial<CallPermission> = {}): CallPermission {
