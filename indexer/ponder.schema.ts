@@ -112,6 +112,8 @@ export const session = onchainTable(
     createdBlock: t.bigint().notNull(),
     createdTimestamp: t.bigint().notNull(),
     createdTransactionHash: t.hex().notNull(),
+    /** The SessionRegistered log's index in its block (orders the approval among other events). */
+    createdLogIndex: t.integer().notNull(),
     lastUsedBlock: t.bigint(),
     lastUsedTimestamp: t.bigint(),
     exhaustedBlock: t.bigint(),

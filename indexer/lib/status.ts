@@ -1,38 +1,18 @@
-// A session's status over time. Events say when a session is revoked, replaced or exhausted; time
-// alone makes it pending or expired, with no event. So the indexer stores the events' status and the
-// inputs (validAfter, validUntil) and derives the status at a given "now", in TypeScript or in SQL,
-// with SessionPolicy.getStatus's precedence: revoked > expired > exhausted > pending > active.
+// A session's status over time: the indexer stores the events' status and the inputs (validAfter,
+// validUntil) and derives the status at a given "now", in TypeScript (sdk/status.ts) or in SQL here.
 import { sql } from "ponder";
 
 /** A drizzle SQL fragment (ponder re-exports `sql`, not its type). */
 export type SQL<T = unknown> = ReturnType<typeof sql<T>>;
 
-/** Statuses that events set: stored in `session.status`. */
-export const STORED_SESSION_STATUSES = ["active", "exhausted", "revoked", "replaced"] as const;
-export type StoredSessionStatus = (typeof STORED_SESSION_STATUSES)[number];
-
-/**
- * A session's status at a given time. `replaced`: the owner registered the same permission id again
- * (the new registration is another session row); SessionPolicy itself only knows the latest one.
- */
-export type SessionStatus = "pending" | "active" | "expired" | "exhausted" | "revoked" | "replaced";
-
-export interface StatusInputs {
-  status: StoredSessionStatus;
-  /** Unix seconds, inclusive; validUntil 0 = no expiry. */
-  validAfter: bigint;
-  validUntil: bigint;
-}
-
-/** The status of `session` at unix time `now` (seconds): the chain's latest block time, or the clock. */
-export function sessionStatusAt(session: StatusInputs, now: bigint | number): SessionStatus {
-  const time = BigInt(now);
-  if (session.status === "revoked" || session.status === "replaced") return session.status;
-  if (session.validUntil !== 0n && time > session.validUntil) return "expired";
-  if (session.status === "exhausted") return "exhausted";
-  if (time < session.validAfter) return "pending";
-  return "active";
-}
+export {
+  STORED_SESSION_STATUSES,
+  type StoredSessionStatus,
+  type DerivedSessionStatus as SessionStatus,
+  type StatusInputs,
+  sessionStatusAt,
+} from "../../sdk/status.js";
+import type { DerivedSessionStatus as SessionStatus } from "../../sdk/status.js";
 
 /** The same derivation in SQL, for queries and views: `now` is unix seconds or an SQL expression. */
 export function sessionStatusSql(

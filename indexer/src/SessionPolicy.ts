@@ -51,6 +51,7 @@ ponder.on("SessionPolicy:SessionRegistered", async ({ event, context: { db } }) 
     createdBlock: event.block.number,
     createdTimestamp: event.block.timestamp,
     createdTransactionHash: event.transaction.hash,
+    createdLogIndex: event.log.logIndex,
     lastUsedBlock: null,
     lastUsedTimestamp: null,
     exhaustedBlock: null,

@@ -204,6 +204,7 @@ export async function expectedIndex(world: World): Promise<Index> {
         operation_count: "0",
         execution_count: "0",
         created_block: String(log.blockNumber),
+        created_log_index: String(log.logIndex),
         exhausted_block: null,
         revoked_block: null,
         replaced_block: null,
