@@ -303,6 +303,17 @@ export interface SessionStatus {
   blockNumber: bigint;
 }
 
+/** SessionPolicy.getSession's answer as viem decodes it (SessionSnapshot in SessionTypes.sol). */
+export interface SessionSnapshot {
+  status: number;
+  validAfter: number;
+  validUntil: number;
+  callsLeftInWindow: number;
+  windowEndsAt: number;
+  callsLeft: number;
+  tokens: readonly { token: Address; perTransaction: bigint; remainingTotal: bigint; remainingInPeriod: bigint; periodIndex: number; refillsAt: number }[];
+}
+
 const limited = (v: bigint) => (v === UNLIMITED ? null : v);
 
 /** The session's status and what remains, read from SessionPolicy's views at the latest block. */
@@ -316,15 +327,7 @@ export async function getSession(
   const read = <T>(functionName: string, address: Address, abi: Abi, args: readonly unknown[]) =>
     chain.client.readContract({ address, abi, functionName, args, blockNumber } as never) as Promise<T>;
   const [snapshot, config, installed] = await Promise.all([
-    read<{
-      status: number;
-      validAfter: number;
-      validUntil: number;
-      callsLeftInWindow: number;
-      windowEndsAt: number;
-      callsLeft: number;
-      tokens: readonly { token: Address; perTransaction: bigint; remainingTotal: bigint; remainingInPeriod: bigint; periodIndex: number; refillsAt: number }[];
-    }>("getSession", policy, sessionPolicyAbi as Abi, [opts.account, id]),
+    read<SessionSnapshot>("getSession", policy, sessionPolicyAbi as Abi, [opts.account, id]),
     read<SessionConfig>("getConfig", policy, sessionPolicyAbi as Abi, [opts.account, id]),
     isInstalled(chain, opts.account, opts.permissionId, blockNumber),
   ]);

@@ -1,0 +1,70 @@
+// The API's settings, from the environment. A bad value stops the server with one line naming it.
+import { z } from "zod";
+
+const port = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a port number` })
+    .int(`${name} must be a whole port number`)
+    .min(0, `${name} must be between 0 and 65535`)
+    .max(65_535, `${name} must be between 0 and 65535`);
+
+const url = (name: string) =>
+  z
+    .string()
+    .refine((v) => /^https?:\/\/[^\s/]+/.test(v), { message: `${name} must be an http(s) URL` })
+    .transform((v) => v.replace(/\/+$/, ""));
+
+const positiveInt = (name: string, min = 1) =>
+  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(min, `${name} must be at least ${min}`);
+
+const settingsSchema = z.object({
+  HOST: z.string().min(1, "HOST must not be empty").default("127.0.0.1"),
+  PORT: port("PORT").default(4000),
+  /** The indexer's HTTP server (GraphQL at /graphql, /status, /ready). */
+  LEASH_INDEXER_URL: url("LEASH_INDEXER_URL").default("http://127.0.0.1:42069"),
+  /** The chain's JSON-RPC endpoint. */
+  LEASH_RPC_URL: url("LEASH_RPC_URL").default("http://127.0.0.1:8545"),
+  /** Chain id of the deployments file to read (deployments/<id>.json unless LEASH_DEPLOYMENTS). */
+  LEASH_CHAIN_ID: positiveInt("LEASH_CHAIN_ID").default(31337),
+  LEASH_DEPLOYMENTS: z.string().optional(),
+  /** Origins allowed by CORS: a comma-separated list, "*" for any, empty for none (same origin only). */
+  LEASH_CORS_ORIGINS: z.string().default(""),
+  /** Requests per client address per minute; 0 turns the limit off. */
+  LEASH_RATE_LIMIT: z.coerce.number({ error: "LEASH_RATE_LIMIT must be a number" }).int().min(0).default(600),
+  /** How often the chain head and the indexer's progress are polled. */
+  LEASH_POLL_MS: positiveInt("LEASH_POLL_MS", 20).default(250),
+  /** /ready fails when the indexer is more than this many blocks behind the chain. */
+  LEASH_READY_MAX_LAG: z.coerce.number({ error: "LEASH_READY_MAX_LAG must be a number" }).int().min(0).default(5),
+  /** Answers kept per block (chain views and indexer queries); 0 turns the cache off. */
+  LEASH_CACHE_SIZE: z.coerce.number({ error: "LEASH_CACHE_SIZE must be a number" }).int().min(0).default(20_000),
+  /** Most bytes a request body may have. */
+  LEASH_BODY_LIMIT: positiveInt("LEASH_BODY_LIMIT", 1024).default(65_536),
+  /** Upstream (indexer, chain) request timeout. */
+  LEASH_UPSTREAM_TIMEOUT_MS: positiveInt("LEASH_UPSTREAM_TIMEOUT_MS", 100).default(5_000),
+  LEASH_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Settings = z.output<typeof settingsSchema>;
+
+export class SettingsError extends Error {
+  override name = "SettingsError";
+}
+
+/** Reads the settings from `env`; empty strings count as unset. */
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  if (env.LEASH_CORS_ORIGINS !== undefined) present.LEASH_CORS_ORIGINS = env.LEASH_CORS_ORIGINS;
+  const parsed = settingsSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.join(".");
+  throw new SettingsError(`invalid setting ${field}=${JSON.stringify(present[field] ?? "")}: ${issue.message}`);
+}
+
+/** LEASH_CORS_ORIGINS as @fastify/cors understands it. */
+export function corsOrigins(value: string): boolean | string[] {
+  const trimmed = value.trim();
+  if (trimmed === "") return false;
+  if (trimmed === "*") return true;
+  return trimmed.split(",").map((o) => o.trim()).filter(Boolean);
+}

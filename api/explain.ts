@@ -1,0 +1,251 @@
+// A requested session in plain words, before the owner approves it: what the session key can and
+// cannot do, what to worry about, and the one thing the owner signs. Nothing secret passes here: the
+// request names the session key by its address; its private key stays with whoever made it.
+import { getActionSelector, getKernelV3Nonce, getPluginsEnableTypedData } from "@zerodev/sdk";
+import { type Address, type Hex, erc20Abi, zeroAddress } from "viem";
+import { ENTRY_POINT, KERNEL_VERSION, NATIVE_TOKEN } from "../sdk/constants.js";
+import type { Deployments } from "../sdk/deployments.js";
+import { type PreparedSession, prepareSession, type LeashChain } from "../sdk/session.js";
+import type { TokenInfo } from "../sdk/request.js";
+import { ApiError } from "./errors.js";
+import { type TokenMeta, displayAmount, humanDuration, humanTime, perDuration, shortAddress } from "./format.js";
+import type { SessionService } from "./sessions.js";
+import type { ChainClient } from "./upstream.js";
+
+export interface Warning {
+  code:
+    | "duplicate_session"
+    | "drains_balance"
+    | "unlimited_spend"
+    | "balance_too_low"
+    | "no_gas_funds"
+    | "long_duration"
+    | "no_call_limit"
+    | "allowance_outlives_session";
+  message: string;
+}
+
+/** Durations above this earn a warning. */
+const LONG_DURATION = 30 * 86_400;
+const APPROVE_SELECTORS = new Set(["0x095ea7b3", "0x39509351"]);
+
+export interface Explanation {
+  summary: { can: string[]; cannot: string[]; text: string };
+  warnings: Warning[];
+  toSign: {
+    account: Address;
+    sessionKey: Address;
+    permissionId: Hex;
+    /** Kernel's validation id of the permission (type 0x02 ‖ permission id). */
+    validationId: Hex;
+    policy: { address: Address; data: Hex };
+    /** Kernel's install data of the whole permission (policy entry, then the signer's). */
+    enableData: Hex;
+    /** EIP-712 typed data the owner signs (eth_signTypedData_v4) to enable the permission. */
+    typedData: Awaited<ReturnType<typeof getPluginsEnableTypedData>>;
+  };
+  session: {
+    validAfter: { unix: number; iso: string };
+    expiresAt: { unix: number; iso: string };
+    durationSeconds: number;
+    tokens: TokenInfo[];
+    functions: { target: Address; signature: string; selector: Hex }[];
+  };
+}
+
+export class RequestExplainer {
+  constructor(
+    private readonly chain: ChainClient,
+    private readonly deployments: Deployments,
+    private readonly sessions: SessionService,
+  ) {}
+
+  async explain(body: unknown): Promise<Explanation> {
+    const leash: LeashChain = { client: this.chain.client as unknown as LeashChain["client"], deployments: this.deployments };
+    const prepared = await prepareSession(leash, body);
+    const [typedData, warnings] = await Promise.all([this.typedData(prepared), this.warnings(prepared)]);
+    const { config } = prepared;
+    return {
+      summary: await this.summary(prepared),
+      warnings,
+      toSign: {
+        account: prepared.account,
+        sessionKey: prepared.sessionKeyAddress,
+        permissionId: prepared.permissionId,
+        validationId: typedData.message.validationId as Hex,
+        policy: prepared.policy,
+        enableData: prepared.permissionData,
+        typedData,
+      },
+      session: {
+        validAfter: { unix: config.validAfter, iso: new Date(config.validAfter * 1000).toISOString() },
+        expiresAt: { unix: config.validUntil, iso: new Date(config.validUntil * 1000).toISOString() },
+        durationSeconds: config.validUntil - config.validAfter,
+        tokens: prepared.tokens,
+        functions: prepared.functions.map((f) => ({ target: f.target, signature: f.signature, selector: f.selector })),
+      },
+    };
+  }
+
+  /** Kernel's Enable typed data for this permission, with the account's current validation nonce. */
+  private async typedData(prepared: PreparedSession) {
+    const client = this.chain.client;
+    const validatorNonce = await this.chain.call("the account's validation nonce", () =>
+      getKernelV3Nonce(client as Parameters<typeof getKernelV3Nonce>[0], prepared.account),
+    );
+    return getPluginsEnableTypedData({
+      accountAddress: prepared.account,
+      chainId: this.deployments.chainId,
+      kernelVersion: KERNEL_VERSION,
+      action: { selector: getActionSelector(ENTRY_POINT.version), address: zeroAddress },
+      validator: {
+        validatorType: "PERMISSION",
+        getIdentifier: () => prepared.permissionId,
+        getEnableData: async () => prepared.permissionData,
+      } as unknown as Parameters<typeof getPluginsEnableTypedData>[0]["validator"],
+      validatorNonce,
+    });
+  }
+
+  private meta(token: TokenInfo): TokenMeta {
+    return { address: token.address, symbol: token.symbol, decimals: token.decimals };
+  }
+
+  private async summary(prepared: PreparedSession): Promise<Explanation["summary"]> {
+    const { config } = prepared;
+    const can: string[] = [];
+    const cannot: string[] = [];
+    const byTarget = new Map<Address, string[]>();
+    for (const f of prepared.functions) byTarget.set(f.target, [...(byTarget.get(f.target) ?? []), f.signature.slice(0, f.signature.indexOf("("))]);
+    for (const [target, names] of byTarget) {
+      can.push(`call ${joinWords(names)} on ${await this.label(target, prepared.tokens)}`);
+    }
+    for (const limit of config.tokens) {
+      const token = prepared.tokens.find((t) => t.address === limit.token);
+      const meta = token ? this.meta(token) : { address: limit.token, symbol: null, decimals: null };
+      const parts: string[] = [];
+      if (limit.perTransaction) parts.push(`at most ${displayAmount(limit.perTransaction, meta)} per transaction`);
+      if (limit.perPeriod) parts.push(`${displayAmount(limit.perPeriod, meta)} ${perDuration(limit.period)}`);
+      if (limit.total) parts.push(`${displayAmount(limit.total, meta)} in total`);
+      can.push(`spend ${meta.symbol ?? shortAddress(limit.token)}: ${parts.length ? joinWords(parts) : "with no limit on amounts"}`);
+    }
+    if (config.callsPerWindow) can.push(`make at most ${config.callsPerWindow} call${config.callsPerWindow === 1 ? "" : "s"} ${perDuration(config.window)}`);
+    if (config.maxCalls) can.push(`make at most ${config.maxCalls} call${config.maxCalls === 1 ? "" : "s"} in all`);
+    const duration = config.validUntil - config.validAfter;
+    can.push(`act for ${humanDuration(duration)}, until ${humanTime(config.validUntil)}`);
+
+    cannot.push("call any other contract or function");
+    const recipients = prepared.functions.filter((f) => f.recipientArg);
+    if (recipients.length) {
+      cannot.push(`send what ${joinWords(recipients.map((f) => f.signature.slice(0, f.signature.indexOf("("))))} returns to any address but your account`);
+    }
+    if (config.tokens.length) cannot.push("spend more than these limits");
+    if (config.maxFeePerOperation) {
+      cannot.push(`pay more than ${displayAmount(config.maxFeePerOperation, { address: NATIVE_TOKEN, symbol: this.nativeSymbol(), decimals: 18 })} in fees per operation`);
+    }
+    cannot.push(`act after ${humanTime(config.validUntil)}`);
+    cannot.push("change your account, install modules or use delegatecall");
+
+    const text =
+      `To run this automation I need your approval for a session key. It can ${joinWords(can, "; ")}. ` +
+      `It cannot ${joinWords(cannot, ", ", " or ")}. You can revoke it at any time. Approve?`;
+    return { can, cannot, text };
+  }
+
+  private nativeSymbol() {
+    return this.chain.client.chain?.nativeCurrency.symbol ?? "ETH";
+  }
+
+  private async label(target: Address, tokens: TokenInfo[]): Promise<string> {
+    const named = Object.entries({ ...this.deployments.contracts, ...this.deployments.extras }).find(
+      ([, c]) => c.address.toLowerCase() === target.toLowerCase(),
+    );
+    if (named) return named[0];
+    const token = tokens.find((t) => t.address === target) ?? (await this.sessions.tokenMeta(target).catch(() => null));
+    return token?.symbol && token.decimals !== null ? `the ${token.symbol} token` : target;
+  }
+
+  private async warnings(prepared: PreparedSession): Promise<Warning[]> {
+    const { config, account } = prepared;
+    const warnings: Warning[] = [];
+    const client = this.chain.client;
+
+    const duplicate = await this.sessions.activeWithSameCalls(account, config.calls).catch((error) => {
+      // An account never seen has no sessions; anything else is an outage and must not be hidden.
+      if (error instanceof ApiError && error.code === "account_not_found") return [];
+      throw error;
+    });
+    for (const d of duplicate) {
+      warnings.push({
+        code: "duplicate_session",
+        message: `an active session (${d}) already allows the same functions on the same contracts; approving adds a second one`,
+      });
+    }
+
+    const balances = await this.chain.call("balances", () =>
+      Promise.all(
+        config.tokens.map((t) =>
+          t.token === NATIVE_TOKEN
+            ? client.getBalance({ address: account })
+            : client.readContract({ address: t.token, abi: erc20Abi, functionName: "balanceOf", args: [account] }),
+        ),
+      ),
+    );
+    config.tokens.forEach((limit, i) => {
+      const token = prepared.tokens.find((t) => t.address === limit.token)!;
+      const meta = this.meta(token);
+      const balance = balances[i]!;
+      if (!limit.total && !limit.perPeriod) {
+        warnings.push({
+          code: "unlimited_spend",
+          message: `no total or per-period limit on ${token.symbol}: over its life the session can spend the account's whole ${token.symbol} balance (${displayAmount(balance, meta)} now), ${limit.perTransaction ? `${displayAmount(limit.perTransaction, meta)} at a time` : "in one transaction"}`,
+        });
+      } else if (limit.total && balance > 0n && limit.total >= balance) {
+        warnings.push({
+          code: "drains_balance",
+          message: `the total limit (${displayAmount(limit.total, meta)}) is at least the account's whole ${token.symbol} balance (${displayAmount(balance, meta)}): a leaked session key could empty it`,
+        });
+      }
+      if (limit.total && balance < limit.total) {
+        warnings.push({
+          code: "balance_too_low",
+          message: `the account holds ${displayAmount(balance, meta)}, less than the ${displayAmount(limit.total, meta)} this automation may spend; it stops early unless funded`,
+        });
+      }
+    });
+
+    if (config.paymaster === zeroAddress) {
+      const native = await this.chain.call("balance", () => client.getBalance({ address: account }));
+      const meta = { address: NATIVE_TOKEN, symbol: this.nativeSymbol(), decimals: 18 };
+      const operations = config.maxCalls || undefined;
+      if (native === 0n) {
+        warnings.push({ code: "no_gas_funds", message: `the account holds no ${meta.symbol} to pay gas, and no paymaster pays it` });
+      } else if (config.maxFeePerOperation && operations && native < config.maxFeePerOperation * BigInt(operations)) {
+        warnings.push({
+          code: "no_gas_funds",
+          message: `${operations} operations at up to ${displayAmount(config.maxFeePerOperation, meta)} each can cost more than the ${displayAmount(native, meta)} the account holds`,
+        });
+      }
+    }
+
+    const duration = config.validUntil - config.validAfter;
+    if (duration > LONG_DURATION) {
+      warnings.push({ code: "long_duration", message: `the session lasts ${humanDuration(duration)}; automations rarely need more than ${humanDuration(LONG_DURATION)}` });
+    }
+    if (!config.callsPerWindow && !config.maxCalls) {
+      warnings.push({ code: "no_call_limit", message: "no rate limit or call limit: within its spending limits the key can act as often as it likes" });
+    }
+    if (config.calls.some((c) => APPROVE_SELECTORS.has(c.selector.toLowerCase()))) {
+      warnings.push({
+        code: "allowance_outlives_session",
+        message: "the session may approve spenders; an allowance it grants stays after the session ends or is revoked, until you reset it",
+      });
+    }
+    return warnings;
+  }
+}
+
+function joinWords(items: string[], separator = ", ", last = " and "): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(separator)}${last}${items[items.length - 1]}`;
+}

@@ -1,0 +1,65 @@
+// Request schemas (zod): each route validates its params, query and body with them, and the OpenAPI
+// document is generated from the same schemas.
+import { type Address, type Hex, getAddress, isAddress } from "viem";
+import { z } from "zod";
+import { sessionRequestSchema } from "../sdk/request.js";
+import type { ErrorCode } from "./errors.js";
+
+export const addressParam = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address")
+  .refine((v) => isAddress(v, { strict: false }), "must be a valid address (bad checksum?)")
+  .transform((v) => getAddress(v) as Address)
+  .meta({ description: "Smart account address", example: "0x1234567890abcdef1234567890abcdef12345678" });
+
+/** Kernel's 4-byte permission id; its 32-byte left-aligned form (as the policies log it) is accepted too. */
+export const permissionIdParam = z
+  .string()
+  .regex(/^0x([0-9a-fA-F]{8}|[0-9a-fA-F]{8}0{56})$/, "must be a 4-byte permission id such as 0x1234abcd")
+  .transform((v) => v.slice(0, 10).toLowerCase() as Hex)
+  .meta({ description: "Kernel permission id (4 bytes)", example: "0x1234abcd" });
+
+const limit = (fallback: number) =>
+  z.coerce
+    .number({ error: "must be a number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(100, "must be at most 100")
+    .default(fallback)
+    .meta({ description: "Items per page (1-100)" });
+
+const cursor = z.string().max(400, "is too long").optional().meta({ description: "nextCursor of the previous page" });
+
+const registration = z.coerce
+  .number({ error: "must be a number" })
+  .int("must be a whole number")
+  .min(1, "must be at least 1")
+  .max(4_294_967_295, "is too large")
+  .optional()
+  .meta({ description: "Which registration of the permission id (default: the latest)" });
+
+export const STATUS_FILTERS = ["all", "active", "pending", "expired", "exhausted", "revoked", "replaced"] as const;
+
+export const accountParams = z.object({ account: addressParam });
+export const sessionParams = z.object({ account: addressParam, permissionId: permissionIdParam });
+
+export const listQuery = z
+  .object({
+    status: z.enum(STATUS_FILTERS, { error: `must be one of ${STATUS_FILTERS.join(", ")}` }).default("all"),
+    cursor,
+    limit: limit(20),
+  })
+  .strict();
+
+export const sessionQuery = z.object({ registration }).strict();
+export const historyQuery = z.object({ cursor, limit: limit(50), registration }).strict();
+export const activityQuery = z.object({ cursor, limit: limit(50) }).strict();
+
+export const sessionRequestBody = sessionRequestSchema;
+
+/** Which error code a failed part of the request gets. */
+export function errorCodeFor(part: string, field: string): ErrorCode {
+  if (part === "body") return "invalid_session_request";
+  if (part === "params") return field === "account" ? "invalid_address" : "invalid_permission_id";
+  return field === "cursor" ? "invalid_cursor" : "invalid_query";
+}

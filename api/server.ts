@@ -1,0 +1,299 @@
+// The Fastify server: routes, validation (zod), errors as JSON with stable codes, CORS, rate limiting,
+// OpenAPI at /openapi.json and its docs at /docs, one structured log line per request.
+import cors from "@fastify/cors";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
+import { z } from "zod";
+import type { Deployments } from "../sdk/deployments.js";
+import { SessionRequestError } from "../sdk/request.js";
+import { type Settings, corsOrigins } from "./config.js";
+import { ApiError, type FieldIssue, describeError } from "./errors.js";
+import { RequestExplainer } from "./explain.js";
+import {
+  accountParams,
+  activityQuery,
+  errorCodeFor,
+  historyQuery,
+  listQuery,
+  sessionParams,
+  sessionQuery,
+  sessionRequestBody,
+} from "./schemas.js";
+import { SessionService } from "./sessions.js";
+import { ChainClient, IndexerClient } from "./upstream.js";
+
+export interface ServerOptions {
+  settings: Settings;
+  deployments: Deployments;
+  /** Fastify's logger option (default: JSON lines at settings.LEASH_LOG_LEVEL). */
+  logger?: FastifyServerOptions["logger"];
+}
+
+export interface LeashApi {
+  app: FastifyInstance;
+  sessions: SessionService;
+  indexer: IndexerClient;
+  chain: ChainClient;
+}
+
+type ZodPart = z.ZodType;
+
+/** Turns zod issues into the API's field issues, "query.limit: must be at most 100". */
+function fieldIssues(part: string, issues: z.core.$ZodIssue[]): FieldIssue[] {
+  return issues.map((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      const name = part === "querystring" ? "query" : part;
+      return { field: `${name}.${issue.keys.join(",")}`, message: `unknown ${part === "querystring" ? "query parameter" : "field"}` };
+    }
+    const path = issue.path.map(String).join(".");
+    return { field: path ? `${part === "querystring" ? "query" : part}.${path}` : part === "querystring" ? "query" : part, message: issue.message };
+  });
+}
+
+function validationError(part: string, issues: z.core.$ZodIssue[]): ApiError {
+  const fields = fieldIssues(part, issues);
+  const first = issues[0];
+  const key = first?.code === "unrecognized_keys" ? "" : String(first?.path[0] ?? "");
+  const code = errorCodeFor(part === "querystring" ? "query" : part, key);
+  const summary = fields.map((f) => `${f.field}: ${f.message}`).join("; ");
+  return new ApiError(code, `invalid ${part === "querystring" ? "query" : part === "params" ? "path" : "request body"}: ${summary}`, fields);
+}
+
+export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
+  const { settings, deployments } = opts;
+  const app = Fastify({
+    logger: opts.logger ?? { level: settings.LEASH_LOG_LEVEL },
+    bodyLimit: settings.LEASH_BODY_LIMIT,
+    // One line per request is written by the onResponse hook below instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Route parameters longer than this are refused by the router (404) before any handler runs.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  const indexer = new IndexerClient(settings.LEASH_INDEXER_URL, { timeoutMs: settings.LEASH_UPSTREAM_TIMEOUT_MS, pollMs: settings.LEASH_POLL_MS });
+  const chain = new ChainClient(settings.LEASH_RPC_URL, deployments.chainId, { timeoutMs: settings.LEASH_UPSTREAM_TIMEOUT_MS, pollMs: settings.LEASH_POLL_MS });
+  const sessions = new SessionService({ indexer, chain, deployments, cacheSize: settings.LEASH_CACHE_SIZE });
+  const explainer = new RequestExplainer(chain, deployments, sessions);
+
+  // zod validates every part; its issues become one ApiError naming each bad field.
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const part = httpPart ?? "request";
+    return (data: unknown) => {
+      const parsed = (schema as unknown as ZodPart).safeParse(data);
+      return parsed.success ? { value: parsed.data } : { error: validationError(part, parsed.error.issues) };
+    };
+  });
+  // Responses are plain objects built by the handlers: no schema-driven serialisation.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
+    const api = toApiError(error);
+    if (api.status >= 500 && api.code === "internal_error") request.log.error({ err: error }, "unhandled error");
+    else if (api.status >= 500) request.log.warn({ code: api.code, reason: api.message }, "upstream unavailable");
+    reply.headers(api.headers).status(api.status).send(api.toJSON());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const api = new ApiError("route_not_found", `no route ${request.method} ${request.url.split("?")[0]}; see /docs`);
+    reply.status(api.status).send(api.toJSON());
+  });
+
+  app.addHook("onResponse", (request, reply, done) => {
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      "request",
+    );
+    done();
+  });
+
+  await app.register(cors, { origin: corsOrigins(settings.LEASH_CORS_ORIGINS), methods: ["GET", "POST", "OPTIONS"] });
+  if (settings.LEASH_RATE_LIMIT > 0) {
+    await app.register(rateLimit, {
+      max: settings.LEASH_RATE_LIMIT,
+      timeWindow: 60_000,
+      errorResponseBuilder: (_request, context) =>
+        new ApiError("rate_limited", `more than ${context.max} requests per minute from this client; retry in ${context.after}`, [], {
+          "retry-after": String(Math.ceil(context.ttl / 1000)),
+        }),
+    });
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Leash API",
+        version: "1.0.0",
+        description:
+          "Session keys of ERC-4337 smart accounts: status, spend to date and what remains, the audit trail, and plain-language explanations of a requested session before the owner approves it.",
+      },
+      tags: [
+        { name: "sessions", description: "Sessions of an account" },
+        { name: "requests", description: "Explaining a session request before approval" },
+        { name: "service", description: "Health and readiness" },
+      ],
+    },
+    transform: ({ schema, url }) => {
+      if (!schema) return { schema, url };
+      const converted: Record<string, unknown> = { ...schema };
+      for (const part of ["params", "querystring", "body"] as const) {
+        const s = (schema as Record<string, unknown>)[part];
+        if (s && typeof (s as ZodPart).safeParse === "function") {
+          converted[part] = z.toJSONSchema(s as ZodPart, { io: "input", unrepresentable: "any", target: "draft-2020-12" });
+        }
+      }
+      return { schema: converted as typeof schema, url };
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  const errorResponse = { description: "Error", type: "object", properties: { error: { type: "object" } } } as const;
+  const responses = (description: string) => ({ 200: { description, type: "object", additionalProperties: true }, "4xx": errorResponse, "5xx": errorResponse });
+
+  /*//////////////////////////////////////////////////////////////
+                              SERVICE
+  //////////////////////////////////////////////////////////////*/
+
+  app.get("/health", { schema: { tags: ["service"], summary: "The process is up", response: responses("ok") }, config: { rateLimit: false } }, async () => ({
+    status: "ok",
+  }));
+
+  app.get("/ready", { schema: { tags: ["service"], summary: "The indexer is in sync and the chain answers", response: responses("ready") }, config: { rateLimit: false } }, async (_request, reply) => {
+    const [chainHead, progress] = await Promise.allSettled([chain.head().then(async (h) => (await chain.checkChainId(), h)), indexer.progress()]);
+    const problems: string[] = [];
+    if (chainHead.status === "rejected") problems.push(describeError(chainHead.reason));
+    if (progress.status === "rejected") problems.push(describeError(progress.reason));
+    else if (!progress.value.ready) problems.push("the indexer is still backfilling");
+    if (chainHead.status === "fulfilled" && progress.status === "fulfilled") {
+      const lag = chainHead.value.number - progress.value.head.number;
+      if (lag > BigInt(settings.LEASH_READY_MAX_LAG)) {
+        problems.push(`the indexer is ${lag} blocks behind the chain (block ${progress.value.head.number} of ${chainHead.value.number})`);
+      }
+    }
+    if (problems.length) {
+      const error = new ApiError("not_ready", `not ready: ${problems.join("; ")}`, [], { "retry-after": "2" });
+      return reply.status(error.status).headers(error.headers).send(error.toJSON());
+    }
+    return {
+      status: "ready",
+      chainBlock: chainHead.status === "fulfilled" ? chainHead.value.number.toString() : null,
+      indexedBlock: progress.status === "fulfilled" ? progress.value.head.number.toString() : null,
+    };
+  });
+
+  /*//////////////////////////////////////////////////////////////
+                              SESSIONS
+  //////////////////////////////////////////////////////////////*/
+
+  app.get(
+    "/v1/accounts/:account/sessions",
+    { schema: { tags: ["sessions"], summary: "Every session of an account, newest first", params: accountParams, querystring: listQuery, response: responses("A page of sessions") } },
+    async (request) => {
+      const { account } = request.params as z.output<typeof accountParams>;
+      const query = request.query as z.output<typeof listQuery>;
+      return sessions.listSessions(account, query);
+    },
+  );
+
+  app.get(
+    "/v1/accounts/:account/sessions/:permissionId",
+    {
+      schema: {
+        tags: ["sessions"],
+        summary: "One session: status, limits, spend to date, what remains, time left",
+        params: sessionParams,
+        querystring: sessionQuery,
+        response: responses("The session"),
+      },
+    },
+    async (request) => {
+      const { account, permissionId } = request.params as z.output<typeof sessionParams>;
+      const { registration } = request.query as z.output<typeof sessionQuery>;
+      return sessions.getSession(account, permissionId, registration);
+    },
+  );
+
+  app.get(
+    "/v1/accounts/:account/sessions/:permissionId/history",
+    {
+      schema: {
+        tags: ["sessions"],
+        summary: "A session's audit trail: approval, executions, revocation, oldest first",
+        params: sessionParams,
+        querystring: historyQuery,
+        response: responses("A page of history entries"),
+      },
+    },
+    async (request) => {
+      const { account, permissionId } = request.params as z.output<typeof sessionParams>;
+      return sessions.history(account, permissionId, request.query as z.output<typeof historyQuery>);
+    },
+  );
+
+  app.get(
+    "/v1/accounts/:account/activity",
+    {
+      schema: {
+        tags: ["sessions"],
+        summary: "The audit trail across every session of an account, oldest first",
+        params: accountParams,
+        querystring: activityQuery,
+        response: responses("A page of history entries"),
+      },
+    },
+    async (request) => {
+      const { account } = request.params as z.output<typeof accountParams>;
+      return sessions.activity(account, request.query as z.output<typeof activityQuery>);
+    },
+  );
+
+  /*//////////////////////////////////////////////////////////////
+                          SESSION REQUESTS
+  //////////////////////////////////////////////////////////////*/
+
+  app.post(
+    "/v1/session-requests",
+    {
+      schema: {
+        tags: ["requests"],
+        summary: "Explain a requested session in plain words, with warnings and what the owner must sign",
+        body: sessionRequestBody,
+        response: responses("The explanation"),
+      },
+    },
+    async (request) => explainer.explain(request.body),
+  );
+
+  return { app, sessions, indexer, chain };
+}
+
+/** Any error as the API's error: client mistakes keep their 4xx, the unknown become 500. */
+function toApiError(error: FastifyError | ApiError | Error): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof SessionRequestError) {
+    return new ApiError(
+      "invalid_session_request",
+      error.message,
+      error.issues.map((i) => ({ field: i.field ? `body.${i.field}` : "body", message: i.message })),
+    );
+  }
+  const fastify = error as FastifyError;
+  switch (fastify.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new ApiError("body_too_large", `the request body is larger than the ${fastify.message.match(/\d+/)?.[0] ?? ""} bytes allowed`.replace("  ", " "));
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new ApiError("unsupported_media_type", "send the body as application/json");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new ApiError("invalid_json", "the body is empty; send a JSON object", [{ field: "body", message: "empty" }]);
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return new ApiError("invalid_json", `the body is not valid JSON: ${fastify.message}`, [{ field: "body", message: "not JSON" }]);
+  }
+  if (fastify.statusCode === 400 && error instanceof SyntaxError) {
+    return new ApiError("invalid_json", `the body is not valid JSON: ${error.message}`, [{ field: "body", message: "not JSON" }]);
+  }
+  if (fastify.statusCode && fastify.statusCode >= 400 && fastify.statusCode < 500) {
+    return new ApiError("invalid_request", fastify.message);
+  }
+  return new ApiError("internal_error", "an internal error occurred; it has been logged");
+}
