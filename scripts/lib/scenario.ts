@@ -1,0 +1,170 @@
+// The TWAP scenario on a local chain: a mock USDC and a mock swap router, an owner's Kernel account
+// funded with both, a session approved to swap on the router only (per-trade, total and rate limits,
+// 24 hours), trades signed by the session key, and one trade refused for exceeding the per-trade cap.
+import { type Address, type Hex, type LocalAccount, encodeFunctionData, erc20Abi, maxUint256, parseAbiItem, parseEther, parseUnits } from "viem";
+import { createOwnerAccount } from "../../sdk/accounts.js";
+import { type Deployments, readDeployments, writeDeployments } from "../../sdk/deployments.js";
+import type { Refusal } from "../../sdk/errors.js";
+import {
+  type Approval,
+  type LeashChain,
+  type Transport,
+  approveSession,
+  createSessionKey,
+  executeWithSession,
+  prepareSession,
+  SessionOperationError,
+} from "../../sdk/session.js";
+import { sendUserOperationDirect, type UserOperationResult } from "../../sdk/userops.js";
+import { type ArtifactSource, type DeployClient, deployArtifact } from "../testbed/deploy.js";
+
+export const EXACT_INPUT_SINGLE =
+  "exactInputSingle((address tokenIn, address tokenOut, uint24 fee, address recipient, uint256 amountIn, uint256 amountOutMinimum) params) payable returns (uint256)";
+
+export interface DemoContracts {
+  usdc: Address;
+  weth: Address;
+  router: Address;
+}
+
+/**
+ * Deploys the scenario's mocks (CREATE2: a second run finds them in place) and records them in the
+ * deployments file as extras, so that the API can name them.
+ */
+export async function deployDemoContracts(opts: { client: DeployClient; artifacts: ArtifactSource; deploymentsFile: string }): Promise<DemoContracts> {
+  const { client, artifacts } = opts;
+  const block = Number(await client.getBlockNumber());
+  const usdc = await deployArtifact(client, artifacts, "MockLegacyERC20", ["Mock USD Coin", "USDC", 6]);
+  const weth = await deployArtifact(client, artifacts, "MockLegacyERC20", ["Mock Wrapped Ether", "WETH", 18]);
+  const router = await deployArtifact(client, artifacts, "MockSwapRouter");
+  const deployments: Deployments = readDeployments(opts.deploymentsFile);
+  // A contract already recorded at the same address keeps its block.
+  const keep = (name: string, address: Address) => {
+    const known = deployments.extras[name];
+    return known && known.address === address ? known : { address, blockNumber: block };
+  };
+  writeDeployments(opts.deploymentsFile, {
+    ...deployments,
+    extras: { ...deployments.extras, USDC: keep("USDC", usdc), WETH: keep("WETH", weth), MockSwapRouter: keep("MockSwapRouter", router) },
+    updatedAt: new Date().toISOString(),
+  });
+  return { usdc, weth, router };
+}
+
+const mintAbi = [parseAbiItem("function mint(address to, uint256 amount)")];
+
+function kernelBed(d: Deployments) {
+  return {
+    kernelImplementation: d.contracts.KernelImplementation.address,
+    kernelFactory: d.contracts.KernelFactory.address,
+    ownerValidator: d.contracts.OwnerValidator.address,
+    sessionKeySigner: d.contracts.SessionKeySigner.address,
+  };
+}
+
+/**
+ * The owner's Kernel account (index `index`), funded with ETH for gas and `usdc` USDC, which lets
+ * the router pull USDC (the owner's own operation; sessions then only swap).
+ */
+export async function fundedAccount(opts: {
+  leash: LeashChain;
+  demo: DemoContracts;
+  owner: LocalAccount;
+  index?: bigint;
+  usdc?: string;
+  eth?: string;
+}): Promise<Address> {
+  const { leash, demo, owner } = opts;
+  const client = leash.client;
+  const ownerAccount = await createOwnerAccount({ client, bed: kernelBed(leash.deployments), owner, index: opts.index });
+  const account = ownerAccount.address;
+  await client.waitForTransactionReceipt({ hash: await client.sendTransaction({ to: account, value: parseEther(opts.eth ?? "1") }) });
+  await client.waitForTransactionReceipt({
+    hash: await client.writeContract({ address: demo.usdc, abi: mintAbi, functionName: "mint", args: [account, parseUnits(opts.usdc ?? "10000", 6)] }),
+  });
+  await sendUserOperationDirect({
+    submitter: client,
+    account: ownerAccount,
+    calls: [{ to: demo.usdc, data: encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [demo.router, maxUint256] }) }],
+  });
+  return account;
+}
+
+/** A chat backend's TWAP request: swaps on the router only, in USDC, with the given limits. */
+export function twapRequest(opts: {
+  account: Address;
+  sessionKey: Address;
+  demo: DemoContracts;
+  chainId: number;
+  maxPerTransaction?: string;
+  maxTotal?: string;
+  rateLimit?: { count: number; period: number };
+  maxCalls?: number;
+  duration?: number;
+}) {
+  return {
+    walletAddress: opts.account,
+    sessionKeyAddress: opts.sessionKey,
+    duration: opts.duration ?? 86_400,
+    permissions: {
+      chainId: opts.chainId,
+      contractAddress: opts.demo.router,
+      token: opts.demo.usdc,
+      allowedFunctions: [EXACT_INPUT_SINGLE],
+      maxPerTransaction: opts.maxPerTransaction ?? "50",
+      maxTotal: opts.maxTotal ?? "1000",
+      rateLimit: opts.rateLimit ?? { count: 10, period: 3600 },
+      ...(opts.maxCalls ? { maxCalls: opts.maxCalls } : {}),
+    },
+  };
+}
+
+/** One swap of `amount` USDC for WETH, output to `recipient`. */
+export function swapCall(demo: DemoContracts, amount: string, recipient: Address) {
+  return {
+    to: demo.router,
+    data: encodeFunctionData({
+      abi: [parseAbiItem(`function ${EXACT_INPUT_SINGLE}`)],
+      functionName: "exactInputSingle",
+      args: [{ tokenIn: demo.usdc, tokenOut: demo.weth, fee: 3000, recipient, amountIn: parseUnits(amount, 6), amountOutMinimum: 0n }],
+    }),
+  };
+}
+
+export interface ApprovedSession {
+  approval: Approval;
+  sessionKey: { privateKey: Hex; address: Address };
+}
+
+/** A new session key and the owner's approval of `request` (built for that key). */
+export async function approveTwap(
+  leash: LeashChain,
+  opts: { owner: LocalAccount; request: (sessionKey: Address) => unknown; index?: bigint },
+): Promise<ApprovedSession> {
+  const sessionKey = createSessionKey();
+  const prepared = await prepareSession(leash, opts.request(sessionKey.address));
+  const approval = await approveSession(leash, { prepared, owner: opts.owner, index: opts.index });
+  return { approval, sessionKey };
+}
+
+/** A trade by the session key: its result, or the refusal explained. */
+export async function trade(
+  leash: LeashChain,
+  session: ApprovedSession,
+  demo: DemoContracts,
+  amount: string,
+  via: Transport,
+): Promise<{ ok: true; result: UserOperationResult } | { ok: false; refusal: Refusal }> {
+  try {
+    const result = await executeWithSession(leash, {
+      approval: session.approval,
+      sessionPrivateKey: session.sessionKey.privateKey,
+      calls: [swapCall(demo, amount, session.approval.account)],
+      via,
+    });
+    return { ok: true, result };
+  } catch (error) {
+    if (error instanceof SessionOperationError) return { ok: false, refusal: error.refusal };
+    throw error;
+  }
+}

@@ -1,0 +1,181 @@
+// The API without its upstreams, through Fastify's inject: validation errors name the field and
+// carry stable codes, upstream outages are 503s, rate limiting, CORS, OpenAPI, settings errors.
+import { expect } from "chai";
+import type { Address } from "viem";
+import { readSettings, SettingsError } from "../../api/config.js";
+import { buildServer, type LeashApi } from "../../api/server.js";
+import { CONTRACT_NAMES, type Deployments } from "../../sdk/deployments.js";
+
+const ACCOUNT = "0x1111111111111111111111111111111111111111";
+/** Ports nothing listens on: every upstream request fails at once. */
+const DOWN = { LEASH_INDEXER_URL: "http://127.0.0.1:9", LEASH_RPC_URL: "http://127.0.0.1:9" };
+
+export const fakeDeployments: Deployments = {
+  chainId: 31337,
+  network: "localhost",
+  contracts: Object.fromEntries(
+    CONTRACT_NAMES.map((name, i) => [name, { address: `0x${(i + 1).toString(16).padStart(40, "0")}` as Address, blockNumber: 0 }]),
+  ) as Deployments["contracts"],
+  extras: {},
+  updatedAt: new Date(0).toISOString(),
+};
+
+async function server(env: Record<string, string> = {}): Promise<LeashApi> {
+  const settings = readSettings({ ...DOWN, LEASH_LOG_LEVEL: "silent", LEASH_UPSTREAM_TIMEOUT_MS: "1000", ...env });
+  const api = await buildServer({ settings, deployments: fakeDeployments });
+  await api.app.ready();
+  return api;
+}
+
+describe("api: requests checked before any upstream", function () {
+  let api: LeashApi;
+  before(async () => {
+    api = await server();
+  });
+  after(async () => api.app.close());
+
+  const get = (url: string) => api.app.inject({ method: "GET", url });
+  const post = (url: string, payload: string, contentType = "application/json") =>
+    api.app.inject({ method: "POST", url, payload, headers: { "content-type": contentType } });
+
+  const cases: [string, number, string, string][] = [
+    ["/v1/accounts/0x1234/sessions", 400, "invalid_address", "params.account"],
+    ["/v1/accounts/not-an-address/sessions", 400, "invalid_address", "params.account"],
+    [`/v1/accounts/${ACCOUNT}/sessions?status=sleeping`, 400, "invalid_query", "query.status"],
+    [`/v1/accounts/${ACCOUNT}/sessions?limit=0`, 400, "invalid_query", "query.limit"],
+    [`/v1/accounts/${ACCOUNT}/sessions?limit=101`, 400, "invalid_query", "query.limit"],
+    [`/v1/accounts/${ACCOUNT}/sessions?limit=ten`, 400, "invalid_query", "query.limit"],
+    [`/v1/accounts/${ACCOUNT}/sessions?colour=red`, 400, "invalid_query", "query.colour"],
+    [`/v1/accounts/${ACCOUNT}/sessions?cursor=garbage`, 400, "invalid_cursor", "query.cursor"],
+    [`/v1/accounts/${ACCOUNT}/sessions/0x1234`, 400, "invalid_permission_id", "params.permissionId"],
+    [`/v1/accounts/${ACCOUNT}/sessions/0x1234abcd?registration=0`, 400, "invalid_query", "query.registration"],
+    [`/v1/accounts/${ACCOUNT}/sessions/0x1234abcd1111111111111111111111111111111111111111111111111111111`, 400, "invalid_permission_id", "params.permissionId"],
+    [`/v1/accounts/${ACCOUNT}/sessions/0x1234abcd/history?cursor=aDoxMjM`, 400, "invalid_cursor", "query.cursor"],
+    [`/v1/accounts/${ACCOUNT}/activity?limit=-1`, 400, "invalid_query", "query.limit"],
+  ];
+  for (const [url, status, code, field] of cases) {
+    it(`${url} -> ${status} ${code} naming ${field}`, async function () {
+      const response = await get(url);
+      expect(response.statusCode, response.body).to.equal(status);
+      const body = response.json();
+      expect(body.error.code).to.equal(code);
+      expect(body.error.message).to.be.a("string").and.not.empty;
+      expect(body.error.issues.map((i: { field: string }) => i.field)).to.include(field);
+    });
+  }
+
+  it("a cursor of one route is refused by another", async function () {
+    const listCursor = Buffer.from("s:12.3").toString("base64url");
+    const response = await get(`/v1/accounts/${ACCOUNT}/activity?cursor=${listCursor}`);
+    expect(response.statusCode).to.equal(400);
+    expect(response.json().error.code).to.equal("invalid_cursor");
+  });
+
+  it("unknown routes are 404 route_not_found; the JSON says where the docs are", async function () {
+    const response = await get("/v2/nothing");
+    expect(response.statusCode).to.equal(404);
+    expect(response.json().error).to.include({ code: "route_not_found" });
+    expect(response.json().error.message).to.include("/docs");
+  });
+
+  it("bodies: not JSON 400, empty 400, wrong media type 415, too large 413, bad shape 422 naming fields", async function () {
+    let response = await post("/v1/session-requests", "{not json");
+    expect([response.statusCode, response.json().error.code]).to.deep.equal([400, "invalid_json"]);
+    response = await post("/v1/session-requests", "");
+    expect([response.statusCode, response.json().error.code]).to.deep.equal([400, "invalid_json"]);
+    response = await post("/v1/session-requests", "walletAddress=0x", "application/x-www-form-urlencoded");
+    expect([response.statusCode, response.json().error.code]).to.deep.equal([415, "unsupported_media_type"]);
+    response = await post("/v1/session-requests", JSON.stringify({ pad: "x".repeat(70_000) }));
+    expect([response.statusCode, response.json().error.code]).to.deep.equal([413, "body_too_large"]);
+    response = await post("/v1/session-requests", JSON.stringify({ walletAddress: "0x12", duration: 5, permissions: [] }));
+    expect(response.statusCode).to.equal(422);
+    const error = response.json().error;
+    expect(error.code).to.equal("invalid_session_request");
+    const fields = error.issues.map((i: { field: string }) => i.field);
+    expect(fields).to.include.members(["body.walletAddress", "body.sessionKeyAddress", "body.duration", "body.permissions"]);
+    response = await post("/v1/session-requests", "[1,2]");
+    expect([response.statusCode, response.json().error.code]).to.deep.equal([422, "invalid_session_request"]);
+  });
+
+  it("upstreams down: 503 naming the indexer or the chain, with retry-after; /health 200, /ready 503", async function () {
+    const response = await get(`/v1/accounts/${ACCOUNT}/sessions`);
+    expect(response.statusCode).to.equal(503);
+    expect(response.headers["retry-after"]).to.equal("2");
+    expect(response.json().error.code).to.be.oneOf(["indexer_unavailable", "chain_unavailable"]);
+    expect(response.json().error.message).to.match(/unavailable: .*127\.0\.0\.1:9/);
+    expect((await get("/health")).statusCode).to.equal(200);
+    const ready = await get("/ready");
+    expect(ready.statusCode).to.equal(503);
+    expect(ready.json().error.code).to.equal("not_ready");
+    expect(ready.json().error.message).to.include("indexer").and.include("chain");
+  });
+
+  it("OpenAPI at /openapi.json lists every route with its parameters; docs at /docs", async function () {
+    const spec = (await get("/openapi.json")).json();
+    expect(spec.openapi).to.equal("3.1.0");
+    expect(Object.keys(spec.paths)).to.include.members([
+      "/health",
+      "/ready",
+      "/v1/accounts/{account}/sessions",
+      "/v1/accounts/{account}/sessions/{permissionId}",
+      "/v1/accounts/{account}/sessions/{permissionId}/history",
+      "/v1/accounts/{account}/activity",
+      "/v1/session-requests",
+    ]);
+    const list = spec.paths["/v1/accounts/{account}/sessions"].get;
+    expect(list.parameters.map((p: { name: string }) => p.name)).to.include.members(["account", "status", "cursor", "limit"]);
+    const body = spec.paths["/v1/session-requests"].post.requestBody.content["application/json"].schema;
+    expect(body.required).to.include.members(["walletAddress", "sessionKeyAddress", "duration", "permissions"]);
+    const docs = await get("/docs/");
+    expect(docs.statusCode).to.equal(200);
+    expect(docs.headers["content-type"]).to.include("text/html");
+  });
+});
+
+describe("api: rate limit, CORS and settings", function () {
+  it("answers 429 rate_limited past LEASH_RATE_LIMIT requests per minute, with retry-after", async function () {
+    const api = await server({ LEASH_RATE_LIMIT: "3" });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await api.app.inject({ method: "GET", url: "/v1/accounts/0x12/sessions" })).statusCode);
+      expect(statuses).to.deep.equal([400, 400, 400, 429]);
+      const limited = await api.app.inject({ method: "GET", url: "/v1/accounts/0x12/sessions" });
+      expect(limited.json().error.code).to.equal("rate_limited");
+      expect(Number(limited.headers["retry-after"])).to.be.within(1, 60);
+      // Health checks are not counted.
+      expect((await api.app.inject({ method: "GET", url: "/health" })).statusCode).to.equal(200);
+    } finally {
+      await api.app.close();
+    }
+  });
+
+  it("CORS: allows the configured origins only; none by default", async function () {
+    const preflight = (api: LeashApi, origin: string) =>
+      api.app.inject({ method: "OPTIONS", url: "/v1/session-requests", headers: { origin, "access-control-request-method": "POST" } });
+    const open = await server({ LEASH_CORS_ORIGINS: "https://chat.example" });
+    const closed = await server();
+    try {
+      expect((await preflight(open, "https://chat.example")).headers["access-control-allow-origin"]).to.equal("https://chat.example");
+      expect((await preflight(open, "https://evil.example")).headers["access-control-allow-origin"]).to.equal(undefined);
+      expect((await preflight(closed, "https://chat.example")).headers["access-control-allow-origin"]).to.equal(undefined);
+    } finally {
+      await open.app.close();
+      await closed.app.close();
+    }
+  });
+
+  it("bad settings stop the server with one line naming the setting", function () {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ PORT: "99999" }, /PORT="99999": PORT must be between 0 and 65535/],
+      [{ PORT: "http" }, /PORT="http": PORT must be a port number/],
+      [{ LEASH_INDEXER_URL: "localhost:42069" }, /LEASH_INDEXER_URL.*must be an http\(s\) URL/],
+      [{ LEASH_POLL_MS: "5" }, /LEASH_POLL_MS.*at least 20/],
+      [{ LEASH_LOG_LEVEL: "loud" }, /LEASH_LOG_LEVEL/],
+    ];
+    for (const [env, message] of cases) {
+      expect(() => readSettings(env), JSON.stringify(env)).to.throw(SettingsError, message);
+    }
+    const defaults = readSettings({});
+    expect(defaults).to.include({ HOST: "127.0.0.1", PORT: 4000, LEASH_INDEXER_URL: "http://127.0.0.1:42069", LEASH_RPC_URL: "http://127.0.0.1:8545" });
+  });
+});
