@@ -36,7 +36,7 @@ const settingsSchema = z.object({
   /** /ready fails when the indexer is more than this many blocks behind the chain. */
   LEASH_READY_MAX_LAG: z.coerce.number({ error: "LEASH_READY_MAX_LAG must be a number" }).int().min(0).default(5),
   /** Answers kept per block (chain views and indexer queries); 0 turns the cache off. */
-  LEASH_CACHE_SIZE: z.coerce.number({ error: "LEASH_CACHE_SIZE must be a number" }).int().min(0).default(20_000),
+  LEASH_CACHE_SIZE: z.coerce.number({ error: "LEASH_CACHE_SIZE must be a number" }).int().min(0).default(50_000),
   /** Most bytes a request body may have. */
   LEASH_BODY_LIMIT: positiveInt("LEASH_BODY_LIMIT", 1024).default(65_536),
   /** Upstream (indexer, chain) request timeout. */

@@ -280,9 +280,11 @@ export class SessionService {
   async getSession(account: Address, permissionId: Hex, registration?: number): Promise<SessionView> {
     const { chain, indexed } = await this.heads();
     const id = policyId(permissionId);
-    const [rows] = await Promise.all([this.sessionRows(account, id, registration, indexed), this.requireAccount(account, indexed)]);
+    const rows = await this.sessionRows(account, id, registration, indexed);
     const row = rows[0];
     if (!row) {
+      // Which is unknown, the account or only this session of it?
+      await this.requireAccount(account, indexed);
       throw new ApiError(
         "session_not_found",
         `account ${account} has no session with permission id ${permissionId}${registration === undefined ? "" : ` and registration ${registration}`} (as of block ${indexed.number})`,
@@ -362,7 +364,12 @@ export class SessionService {
                              THE VIEW
   //////////////////////////////////////////////////////////////*/
 
-  private async view(row: SessionRow, chain: Head, indexed: Head): Promise<SessionView> {
+  /** The view of a session row at these blocks, built once per pair of blocks. */
+  private view(row: SessionRow, chain: Head, indexed: Head): Promise<SessionView> {
+    return this.cached(`view:${row.account}:${row.permissionId}:${row.registration}:${chain.number}:${indexed.number}`, () => this.buildView(row, chain, indexed));
+  }
+
+  private async buildView(row: SessionRow, chain: Head, indexed: Head): Promise<SessionView> {
     const account = getAddress(row.account);
     // Only the latest registration, not revoked or replaced, is the one SessionPolicy holds now.
     const current = row.status !== "revoked" && row.status !== "replaced";

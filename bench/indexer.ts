@@ -23,12 +23,8 @@ import { createTestDatabase, type TestDatabase } from "../scripts/indexer/postgr
 import { type Indexer, sqlQuery, startIndexer, waitFor, waitForBlock } from "../scripts/indexer/process.js";
 import { projectRoot, startChain } from "../scripts/lib/chain.js";
 import { localClient } from "../scripts/testbed/client.js";
+import { median, quantile, setting } from "./stats.js";
 
-const setting = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-};
 const OPERATIONS = setting("BENCH_OPERATIONS", 50_000);
 const ACCOUNTS = setting("BENCH_ACCOUNTS", 8);
 const RUNS = setting("BENCH_RUNS", 3);
@@ -42,11 +38,6 @@ const LOG_DIR = join(projectRoot, ".leash", "logs", "bench-indexer");
 
 const log = (message: string) => console.log(`[bench:indexer] ${message}`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-};
-const median = (values: number[]) => quantile(values, 0.5);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Ponder's JSON log lines with `msg` equal to `message`. */
