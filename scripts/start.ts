@@ -1,16 +1,59 @@
-// `npm start`: a local chain with the whole ERC-4337 test bed deployed, and a bundler.
-// Prints the addresses and URLs, and stops everything cleanly on Ctrl-C.
+// `npm start`: the whole product on 127.0.0.1 — a local chain with Leash deployed, the alto bundler,
+// the indexer on its embedded database (PGlite; `npm start -- --postgres` for the local Postgres)
+// and the API with its dashboard — then the TWAP scenario played once so there is real data to see.
+// Prints the URLs and what to try next; Ctrl-C stops everything. A second `npm start` stops the
+// first one and replaces it.
 import hre from "hardhat";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { http } from "viem";
-import { startBundler } from "./lib/bundler.js";
-import { projectRoot, startChain } from "./lib/chain.js";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { deploymentsPath } from "../sdk/deployments.js";
+import { recreateDatabase } from "./indexer/postgres.js";
+import { approveTwap, fundedAccount, trade, twapRequest } from "./lib/scenario.js";
+import { startStack, type Stack } from "./lib/stack.js";
+import { projectRoot } from "./lib/chain.js";
 import { freePort, portIsFree } from "./lib/processes.js";
-import { devKey, localClient } from "./testbed/client.js";
-import { deployTestBed } from "./testbed/deploy.js";
 
+const STEPS = 4;
+const stateDir = join(projectRoot, ".leash");
+const logDir = join(stateDir, "logs");
+const pidFile = join(stateDir, "start.pid");
+const postgres = process.env.LEASH_START_POSTGRES === "1";
+let step = 0;
 const log = (message: string) => console.log(`[leash] ${message}`);
-const logDir = join(projectRoot, ".leash", "logs");
+const progress = (message: string) => log(`[${++step}/${STEPS}] ${message}`);
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+
+/** A previous `npm start` still running is stopped first: its chain is about to be replaced. */
+async function replacePrevious() {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  if (!Number.isInteger(pid) || pid === process.pid) return;
+  // Only ever signal a process that is an `npm start` of ours (a stale pid may have been reused).
+  let command = "";
+  try {
+    command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    command = "";
+  }
+  if (!command.includes("scripts/start.ts")) return;
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    return; // not running any more
+  }
+  log(`another npm start is running (pid ${pid}): stopping it to start afresh`);
+  for (let i = 0; i < 150; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+  }
+  throw new Error(`npm start (pid ${pid}) did not stop within 15 s; stop it with Ctrl-C in its terminal`);
+}
 
 async function pickPort(name: string, variable: string, preferred: number): Promise<number> {
   const wanted = process.env[variable] ? Number(process.env[variable]) : preferred;
@@ -23,41 +66,108 @@ async function pickPort(name: string, variable: string, preferred: number): Prom
   return port;
 }
 
-const started = Date.now();
-log("starting the chain (hardhat node)");
-const chain = await startChain({ port: await pickPort("chain", "CHAIN_PORT", 8545), logFile: join(logDir, "chain.log") });
-log(`chain ready at ${chain.rpcUrl}`);
+async function main() {
+  mkdirSync(logDir, { recursive: true });
+  await replacePrevious();
+  writeFileSync(pidFile, String(process.pid));
+  process.on("exit", () => {
+    if (existsSync(pidFile) && readFileSync(pidFile, "utf8") === String(process.pid)) rmSync(pidFile);
+  });
+  const ports = {
+    chain: await pickPort("chain", "CHAIN_PORT", 8545),
+    bundler: await pickPort("bundler", "BUNDLER_PORT", 4337),
+    indexer: await pickPort("indexer", "INDEXER_PORT", 42069),
+    api: await pickPort("API", "PORT", 4000),
+  };
+  const pgliteDir = join(stateDir, "pglite");
+  rmSync(pgliteDir, { recursive: true, force: true });
+  // The chain starts empty every time, so does the index.
+  const database = postgres ? { postgresUrl: await recreateDatabase("leash_local") } : { pgliteDir };
 
-const client = await localClient(http(chain.rpcUrl));
-const bed = await deployTestBed({ client, artifacts: hre.artifacts, log: (m) => log(`deploying ${m}`) });
+  progress(`starting chain, bundler, indexer (${postgres ? "Postgres" : "PGlite"}) and API`);
+  const stack: Stack = await startStack({
+    network: hre.network,
+    artifacts: hre.artifacts,
+    dir: logDir,
+    chainPort: ports.chain,
+    bundlerPort: ports.bundler,
+    indexerPort: ports.indexer,
+    apiPort: ports.api,
+    database,
+    schema: "leash_local",
+    // The usual place, so that `npm run session`, `npm run api` and `npm run indexer` find it too.
+    deploymentsFile: deploymentsPath(31337),
+    apiLogFile: join(logDir, "api.log"),
+    log: (m) => log(`      ${m}`),
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping everything`);
+    void stack.stop().finally(() => process.exit(0));
+  };
+  process.on("SIGINT", () => shutdown("Ctrl-C"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
 
-log("starting the alto bundler");
-const bundler = await startBundler({
-  rpcUrl: chain.rpcUrl,
-  executorPrivateKey: devKey(8),
-  utilityPrivateKey: devKey(9),
-  port: await pickPort("bundler", "BUNDLER_PORT", 4337),
-  logFile: join(logDir, "bundler.log"),
-});
+  progress("playing the TWAP scenario: an account, its owner's approval, trades through the bundler");
+  const { leash, demo } = stack;
+  const owner = privateKeyToAccount(generatePrivateKey());
+  const account = await fundedAccount({ leash, demo, owner, usdc: "2000" });
+  const request = (sessionKey: `0x${string}`) => twapRequest({ account, sessionKey, demo, chainId: leash.deployments.chainId });
+  const preview = await fetch(`${stack.apiUrl}/v1/session-requests`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(request(privateKeyToAccount(generatePrivateKey()).address)),
+  }).then((r) => r.json() as Promise<{ summary: { text: string } }>);
+  log(`      the chat asks: "${preview.summary.text}"`);
+  const session = await approveTwap(leash, { owner, request });
+  log(`      approved: session ${session.approval.permissionId} for key ${session.sessionKey.address}`);
+  const via = { bundlerUrl: stack.bundler!.url };
+  for (const amount of ["41.67", "50", "30"]) {
+    const outcome = await trade(leash, session, demo, amount, via);
+    if (!outcome.ok) throw new Error(`trade of ${amount} USDC was refused: ${outcome.refusal.message}`);
+    log(`      traded ${amount} USDC for WETH (tx ${outcome.result.transactionHash})`);
+  }
+  const refused = await trade(leash, session, demo, "60", via);
+  if (refused.ok) throw new Error("a 60 USDC trade went through a 50 USDC per-trade cap");
+  log(`      refused as it should be: ${refused.refusal.message}`);
 
-console.log(`
-Leash local test bed is up (${((Date.now() - started) / 1000).toFixed(1)} s)
+  progress("waiting for the indexer and the API to show it");
+  await stack.synced();
+  const shown = await fetch(`${stack.apiUrl}/v1/accounts/${account}/sessions/${session.approval.permissionId}`).then(
+    (r) => r.json() as Promise<{ status: string; display: { timeLeft: string; calls: string | null; spend: string[] } }>,
+  );
+  log(`      session ${session.approval.permissionId}: ${shown.status}, ${shown.display.timeLeft}, ${shown.display.calls}, ${shown.display.spend.join(", ")}`);
 
-  chain    ${chain.rpcUrl}   (chain id ${bed.chainId})
-  bundler  ${bundler.url}
+  progress(`ready in ${elapsed()}`);
+  const api = stack.apiUrl;
+  console.log(`
+Leash is running on 127.0.0.1 (${postgres ? "indexer on Postgres, database leash_local" : "indexer on PGlite"}):
 
-  EntryPoint v0.7         ${bed.entryPoint}
-  Kernel v3.1             ${bed.kernelImplementation}
-  KernelFactory v3.1      ${bed.kernelFactory}
-  OwnerValidator          ${bed.ownerValidator}
-  SessionKeySigner        ${bed.sessionKeySigner}
-  PassThroughPolicy       ${bed.passThroughPolicy}   (tests only)
-  DenyAllPolicy           ${bed.denyAllPolicy}   (tests only)
+  dashboard   ${api}/dashboard?account=${account}
+  API docs    ${api}/docs           (OpenAPI: ${api}/openapi.json)
+  GraphQL     ${stack.indexer.url}/graphql
+  chain       ${stack.chain.rpcUrl}   (chain id ${leash.deployments.chainId})
+  bundler     ${stack.bundler!.url}
 
-  logs in ${logDir}
-  Press Ctrl-C to stop.
+The scenario's account is ${account}; its session ${session.approval.permissionId} swaps USDC on the
+mock router, at most $50 a trade and $1,000 in all, 10 trades an hour, for 24 hours.
+
+Try:
+  curl -s ${api}/v1/accounts/${account}/sessions | jq '.items[0].display'
+  curl -s ${api}/v1/accounts/${account}/sessions/${session.approval.permissionId}/history | jq '.items[].text'
+  curl -s -X POST ${api}/v1/session-requests -H 'content-type: application/json' \\
+       -d '${JSON.stringify(request(privateKeyToAccount(generatePrivateKey()).address))}' | jq .summary.text
+
+Deployments: ${stack.deploymentsFile}. Logs (chain, bundler, indexer, API): ${logDir}.
+Press Ctrl-C to stop.
 `);
-console.log(JSON.stringify({ rpcUrl: chain.rpcUrl, bundlerUrl: bundler.url, ...bed }));
+  await new Promise(() => {});
+}
 
-// Stay up until a signal; processes.ts stops the chain and the bundler on Ctrl-C.
-await new Promise(() => {});
+main().catch((error: unknown) => {
+  console.error(`[leash] npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`[leash] logs are in ${logDir}`);
+  process.exit(1);
+});

@@ -45,18 +45,23 @@ function startLocalCluster(): string {
  * Creates database `<prefix>_<random>`. Returns undefined, with the reason, when PostgreSQL is not
  * reachable even after trying to start it.
  */
-export async function createTestDatabase(prefix = "leash_indexer"): Promise<{ database?: TestDatabase; reason?: string }> {
-  let admin: pg.Client;
+/** A connection to the server's "postgres" database; one attempt to start the cluster if it is down. */
+async function connectAdmin(): Promise<{ admin?: pg.Client; reason?: string }> {
   try {
-    admin = await connect("postgres");
+    return { admin: await connect("postgres") };
   } catch (first) {
     const started = startLocalCluster();
     try {
-      admin = await connect("postgres");
+      return { admin: await connect("postgres") };
     } catch (second) {
       return { reason: `PostgreSQL at ${host}:${port} is not reachable (${(first as Error).message}; ${started || (second as Error).message})` };
     }
   }
+}
+
+export async function createTestDatabase(prefix = "leash_indexer"): Promise<{ database?: TestDatabase; reason?: string }> {
+  const { admin, reason } = await connectAdmin();
+  if (!admin) return { reason };
   const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   try {
     await admin.query(`CREATE DATABASE "${name}"`);
@@ -77,4 +82,20 @@ export async function createTestDatabase(prefix = "leash_indexer"): Promise<{ da
       },
     },
   };
+}
+
+/**
+ * Drops and creates database `name` (for `npm start -- --postgres`, whose chain starts empty every
+ * time); returns its URL. Fails with a message naming the server when it cannot be reached.
+ */
+export async function recreateDatabase(name: string): Promise<string> {
+  const { admin, reason } = await connectAdmin();
+  if (!admin) throw new Error(`${reason}; set PGHOST/PGPORT/PGUSER`);
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  return serverUrl(name);
 }

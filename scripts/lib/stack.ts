@@ -20,8 +20,11 @@ import { devKey, localClient } from "../testbed/client.js";
 export interface StackOptions {
   network: NetworkManager;
   artifacts: ArtifactManager;
-  /** Where logs and the deployments file go. */
+  /** Where logs (and the deployments file, unless deploymentsFile) go. */
   dir: string;
+  deploymentsFile?: string;
+  /** The API's JSON log lines go to this file (default: its own stdout). */
+  apiLogFile?: string;
   /** 0 = a free port. */
   chainPort?: number;
   indexerPort?: number;
@@ -65,7 +68,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     stops.push(() => chain.stop());
     const client = await localClient(http(chain.rpcUrl, { retryCount: 0 }));
 
-    const deploymentsFile = join(opts.dir, `deployments-${chain.port}.json`);
+    const deploymentsFile = opts.deploymentsFile ?? join(opts.dir, `deployments-${chain.port}.json`);
     const connection = await opts.network.create({ network: "localhost", override: { url: chain.rpcUrl } } as never);
     try {
       await deployLeash({ connection, client, artifacts: opts.artifacts, networkName: "localhost", path: deploymentsFile, log: (m) => log(`deploy: ${m}`) });
@@ -114,7 +117,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       LEASH_DEPLOYMENTS: deploymentsFile,
       ...opts.apiEnv,
     });
-    const api = await buildServer({ settings, deployments: leash.deployments });
+    const api = await buildServer({
+      settings,
+      deployments: leash.deployments,
+      logger: opts.apiLogFile ? { level: settings.LEASH_LOG_LEVEL, file: opts.apiLogFile } : undefined,
+    });
     stops.push(() => api.app.close());
     const apiUrl = await api.app.listen({ host: settings.HOST, port: settings.PORT });
 
