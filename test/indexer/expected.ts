@@ -379,7 +379,7 @@ export async function actualIndex(url: string): Promise<Index> {
       permission: await rows(url, "permission", "account || ':' || permission_id", permissionColumns),
       session: await rows(url, "session", sessionKey, [
         "session_key", "status", "valid_after", "valid_until", "calls_left", "calls_in_window", "token_count", "tokens_exhausted",
-        "operation_count", "execution_count", "created_block", "exhausted_block", "revoked_block", "replaced_block",
+        "operation_count", "execution_count", "created_block", "created_log_index", "exhausted_block", "revoked_block", "replaced_block",
       ]),
       execution: executions,
       user_operation: await rows(url, "user_operation", "account || ':' || nonce", [
