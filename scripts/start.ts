@@ -5,7 +5,7 @@
 // first one and replaces it.
 import hre from "hardhat";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { deploymentsPath } from "../sdk/deployments.js";
 import { recreateDatabase } from "./indexer/postgres.js";
@@ -15,7 +15,8 @@ import { projectRoot } from "./lib/chain.js";
 import { freePort, portIsFree } from "./lib/processes.js";
 
 const STEPS = 4;
-const stateDir = join(projectRoot, ".leash");
+// Logs, the embedded database and the pid file (LEASH_STATE_DIR moves them, e.g. for tests).
+const stateDir = process.env.LEASH_STATE_DIR ? resolve(process.env.LEASH_STATE_DIR) : join(projectRoot, ".leash");
 const logDir = join(stateDir, "logs");
 const pidFile = join(stateDir, "start.pid");
 const postgres = process.env.LEASH_START_POSTGRES === "1";

@@ -1,0 +1,114 @@
+// `npm start`, the README's first command, as a person runs it: everything comes up, the scenario's
+// session is shown by the API with a refused trade, a second start replaces the first, and Ctrl-C
+// leaves nothing listening.
+import { expect } from "chai";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { projectRoot } from "../scripts/lib/chain.js";
+import { freePort, portIsFree } from "../scripts/lib/processes.js";
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+describe("npm start", function () {
+  this.timeout(240_000);
+  const state = mkdtempSync(join(tmpdir(), "leash-start-"));
+  let ports: Record<string, number>;
+  const runs: Run[] = [];
+
+  before(async function () {
+    ports = { CHAIN_PORT: await freePort(), BUNDLER_PORT: await freePort(), INDEXER_PORT: await freePort(), PORT: await freePort() };
+  });
+
+  after(async function () {
+    for (const run of runs) {
+      if (run.child.exitCode !== null) continue;
+      try {
+        process.kill(-run.child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  function start(): Run {
+    const child = spawn("npm", ["start"], {
+      cwd: projectRoot,
+      env: {
+        ...process.env,
+        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+        LEASH_STATE_DIR: state,
+        LEASH_DEPLOYMENTS: join(state, "deployments.json"),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group, so that "Ctrl-C" below reaches every process of it, as in a terminal.
+      detached: true,
+    });
+    let text = "";
+    child.stdout!.on("data", (d) => (text += d));
+    child.stderr!.on("data", (d) => (text += d));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const run = { child, output: () => text, exited };
+    runs.push(run);
+    return run;
+  }
+
+  async function until(run: Run, pattern: RegExp, timeoutMs = 120_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const match = run.output().match(pattern);
+      if (match) return match;
+      if (run.child.exitCode !== null) throw new Error(`npm start exited (${run.child.exitCode}):\n${run.output()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`npm start did not print ${pattern} in ${timeoutMs} ms:\n${run.output()}`);
+  }
+
+  it("starts everything, plays the scenario with one refused trade, and the API shows the session", async function () {
+    const run = start();
+    for (let step = 1; step <= 4; step++) await until(run, new RegExp(`\\[${step}/4\\]`));
+    await until(run, /Press Ctrl-C to stop/);
+    const out = run.output();
+    expect(out).to.match(/the chat asks: "To run this automation I need your approval for a session key\./);
+    expect(out.match(/traded [\d.]+ USDC for WETH/g)).to.have.length(3);
+    expect(out).to.include("refused as it should be: this operation spends 60 USDC; the session allows at most 50 USDC per transaction");
+    const [, account, permissionId] = out.match(/\/v1\/accounts\/(0x[0-9a-fA-F]{40})\/sessions\/(0x[0-9a-f]{8})\/history/)!;
+    const api = `http://127.0.0.1:${ports.PORT}`;
+    expect(out).to.include(`${api}/docs`).and.include(`http://127.0.0.1:${ports.INDEXER_PORT}/graphql`).and.include(`${api}/dashboard?account=${account}`);
+    const session = (await (await fetch(`${api}/v1/accounts/${account}/sessions/${permissionId}`)).json()) as { status: string; display: { spend: string[]; calls: string } };
+    expect(session.status).to.equal("active");
+    expect(session.display.spend).to.deep.equal(["$121.67 of $1,000.00 spent"]);
+    expect(session.display.calls).to.equal("7 / 10 calls remaining this window (per hour)");
+    expect((await fetch(`${api}/ready`)).status).to.equal(200);
+  });
+
+  it("a second npm start stops the first and replaces it; Ctrl-C then stops everything", async function () {
+    const first = runs[0]!;
+    const second = start();
+    await until(second, /another npm start is running \(pid \d+\): stopping it/);
+    expect(await first.exited).to.be.oneOf([0, 130]);
+    await until(second, /Press Ctrl-C to stop/);
+    expect((await fetch(`http://127.0.0.1:${ports.PORT}/health`)).status).to.equal(200);
+    // Ctrl-C: SIGINT to the whole process group, as a terminal sends it.
+    process.kill(-second.child.pid!, "SIGINT");
+    await second.exited;
+    // Every process of the group is gone (kill(-pgid, 0) fails once none is left), within 20 s.
+    const groupAlive = () => {
+      try {
+        process.kill(-second.child.pid!, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && groupAlive(); i++) await new Promise((r) => setTimeout(r, 200));
+    expect(groupAlive(), "processes of npm start still running").to.equal(false);
+    expect(second.output()).to.include("Ctrl-C: stopping everything");
+    for (const [name, port] of Object.entries(ports)) expect(await portIsFree(port), `${name} ${port} still taken`).to.equal(true);
+  });
+});
