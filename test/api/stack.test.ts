@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { readSettings } from "../../api/config.js";
+import { explanationSchema, historyPageSchema, sessionPageSchema, sessionSchema } from "../../api/responses.js";
 import { buildServer, type LeashApi } from "../../api/server.js";
 import { createTestDatabase, type TestDatabase } from "../../scripts/indexer/postgres.js";
 import { type Indexer, startIndexer, waitForBlock } from "../../scripts/indexer/process.js";
@@ -90,6 +91,8 @@ describe("api: against chain + indexer + API", function () {
     expect(body.toSign.typedData.primaryType).to.equal("Enable");
     expect(body.toSign.typedData.domain).to.deep.equal({ name: "Kernel", version: "0.3.1", chainId, verifyingContract: account });
     expect(JSON.stringify(body)).not.to.match(/privateKey/i);
+    // The documented shape, exactly: nothing missing, nothing more.
+    expect(explanationSchema.parse(body)).to.deep.equal(body);
   });
 
   it("the typed data the API asks the owner to sign is exactly the SDK's approval signature", async function () {
@@ -144,6 +147,8 @@ describe("api: against chain + indexer + API", function () {
     expect(list.status).to.equal(200);
     expect(list.body.items.map((s: { permissionId: string }) => s.permissionId)).to.deep.equal([twap.approval.permissionId]);
     expect(list.body.items[0]).to.deep.equal(body);
+    expect(sessionSchema.parse(body)).to.deep.equal(body);
+    expect(sessionPageSchema.parse(list.body)).to.deep.equal(list.body);
   });
 
   it("history: approval then every execution with amount, success and tx hash, paginated by cursor", async function () {
@@ -157,6 +162,7 @@ describe("api: against chain + indexer + API", function () {
     ]);
     expect(all.body.items[1].text).to.equal("Spent $41.67");
     expect(all.body.nextCursor).to.equal(null);
+    expect(historyPageSchema.parse(all.body)).to.deep.equal(all.body);
     const pages: unknown[] = [];
     let cursor: string | null = null;
     do {

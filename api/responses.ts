@@ -1,0 +1,171 @@
+// The shapes of the API's answers (zod), for the OpenAPI document and for tests that check real
+// answers against them, so that the documentation cannot drift from what the routes send.
+import { z } from "zod";
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/).meta({ description: "Checksummed address" });
+const hex = z.string().regex(/^0x[0-9a-fA-F]*$/);
+const permissionId = z.string().regex(/^0x[0-9a-f]{8}$/).meta({ description: "Kernel permission id (4 bytes)" });
+const decimal = z.string().regex(/^\d+$/).meta({ description: "Integer as a decimal string" });
+const time = z.object({ unix: z.number().int(), iso: z.string() }).meta({ description: "Unix seconds and ISO 8601" });
+
+export const amountSchema = z
+  .object({
+    raw: decimal.meta({ description: "Base units" }),
+    formatted: z.string().nullable().meta({ description: "In the token's units; null when its decimals are unknown" }),
+    symbol: z.string().nullable(),
+    decimals: z.number().int().nullable(),
+    display: z.string().meta({ description: 'For people: "$41.67", "0.5 WETH"' }),
+  })
+  .meta({ title: "Amount" });
+
+const status = z.enum(["pending", "active", "expired", "exhausted", "revoked", "replaced"]);
+
+export const asOfSchema = z
+  .object({
+    chainBlock: decimal.meta({ description: "Block whose views gave status and what remains" }),
+    chainTime: time.nullable(),
+    indexedBlock: decimal.meta({ description: "Block the indexer had reached" }),
+  })
+  .meta({ title: "AsOf" });
+
+const transactionRef = z.object({ blockNumber: decimal, timestamp: time, transactionHash: hex });
+
+export const sessionSchema = z
+  .object({
+    account: address,
+    permissionId,
+    registration: z.number().int().min(1).meta({ description: "n-th registration of this permission id" }),
+    status,
+    sessionKey: address.nullable(),
+    validAfter: time,
+    expiresAt: time.nullable(),
+    secondsLeft: z.number().int().min(0).nullable(),
+    permissions: z.array(
+      z.object({
+        target: address,
+        targetLabel: z.string(),
+        selector: hex,
+        function: z.string().nullable(),
+        allowValue: z.boolean(),
+        recipientMustBeAccount: z.boolean(),
+        argumentRule: z.object({ argument: z.number().int(), mustEqual: hex }).nullable(),
+        display: z.string(),
+      }),
+    ),
+    tokens: z.array(
+      z.object({
+        token: address,
+        symbol: z.string().nullable(),
+        decimals: z.number().int().nullable(),
+        limits: z.object({
+          perTransaction: amountSchema.nullable(),
+          total: amountSchema.nullable(),
+          perPeriod: amountSchema.nullable(),
+          periodSeconds: z.number().int().nullable(),
+        }),
+        spent: z.object({ total: amountSchema, thisPeriod: amountSchema.nullable() }),
+        remaining: z.object({ total: amountSchema.nullable(), thisPeriod: amountSchema.nullable() }),
+        refillsAt: time.nullable(),
+        executionCount: z.number().int(),
+        display: z.array(z.string()).meta({ description: '"$41.67 of $1,000.00 spent", and this period\'s' }),
+      }),
+    ),
+    calls: z.object({
+      remaining: z.number().int().nullable().meta({ description: "Lifetime calls left; null = no limit" }),
+      max: z.number().int().nullable(),
+      remainingInWindow: z.number().int().nullable(),
+      perWindow: z.number().int().nullable(),
+      windowSeconds: z.number().int().nullable(),
+      windowEndsAt: time.nullable(),
+    }),
+    maxFeePerOperation: amountSchema.nullable(),
+    executions: z.object({
+      count: z.number().int(),
+      last: transactionRef.extend({ success: z.boolean().nullable(), userOpHash: hex.nullable() }).nullable(),
+    }),
+    approved: transactionRef,
+    revoked: transactionRef.nullable(),
+    display: z.object({
+      status: z.string(),
+      timeLeft: z.string().meta({ description: '"5h 23m remaining", "expired", "no expiry", "starts in …"' }),
+      calls: z.string().nullable().meta({ description: '"12 / 100 calls remaining"' }),
+      spend: z.array(z.string()),
+      permissions: z.array(z.string()),
+    }),
+    asOf: asOfSchema,
+  })
+  .meta({ title: "Session" });
+
+export const historyEntrySchema = z
+  .object({
+    cursor: z.string(),
+    type: z.enum(["approval", "execution", "revocation"]),
+    permissionId,
+    registration: z.number().int(),
+    blockNumber: decimal,
+    timestamp: time,
+    transactionHash: hex,
+    execution: z
+      .object({
+        nonce: decimal,
+        userOpHash: hex.nullable(),
+        success: z.boolean().nullable(),
+        token: address.nullable(),
+        amount: amountSchema.nullable(),
+        gasCost: amountSchema.nullable(),
+      })
+      .optional(),
+    text: z.string(),
+  })
+  .meta({ title: "HistoryEntry" });
+
+const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable(), asOf: asOfSchema });
+
+export const sessionPageSchema = page(sessionSchema).meta({ title: "SessionPage" });
+export const historyPageSchema = page(historyEntrySchema).meta({ title: "HistoryPage" });
+
+export const explanationSchema = z
+  .object({
+    summary: z.object({ can: z.array(z.string()), cannot: z.array(z.string()), text: z.string() }),
+    warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+    toSign: z.object({
+      account: address,
+      sessionKey: address,
+      permissionId,
+      validationId: hex,
+      policy: z.object({ address, data: hex }),
+      enableData: hex,
+      typedData: z.object({ domain: z.record(z.string(), z.unknown()), types: z.record(z.string(), z.unknown()), primaryType: z.literal("Enable"), message: z.record(z.string(), z.unknown()) }),
+    }),
+    session: z.object({
+      validAfter: time,
+      expiresAt: time,
+      durationSeconds: z.number().int(),
+      tokens: z.array(z.object({ address, symbol: z.string(), decimals: z.number().int() })),
+      functions: z.array(z.object({ target: address, signature: z.string(), selector: hex })),
+    }),
+  })
+  .meta({ title: "SessionRequestExplanation" });
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: "Stable machine code, e.g. invalid_address" }),
+      message: z.string(),
+      issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ title: "Error" });
+
+/** A route's responses for the OpenAPI document: the answer's schema, and the error shape. */
+export function documented(description: string, schema: z.ZodType) {
+  const json = (s: z.ZodType) => {
+    const { $schema: _, ...schema } = z.toJSONSchema(s, { io: "output", unrepresentable: "any", target: "draft-2020-12", reused: "inline" });
+    return schema;
+  };
+  return {
+    200: { description, ...json(schema) },
+    "4xx": { description: "The request is wrong: the error names the field", ...json(errorSchema) },
+    "5xx": { description: "The indexer or the chain is unavailable (503)", ...json(errorSchema) },
+  };
+}
