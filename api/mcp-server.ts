@@ -1,0 +1,240 @@
+// The Leash API as MCP tools for chat clients: explain a session request before the owner approves
+// it, list an account's sessions, show one, and read their audit trail. Every tool only reads, over
+// the API's HTTP interface; none signs, sends or stores anything, and no private key passes here.
+// Each answer is plain-language text for the model plus the API's JSON as structured content, whose
+// shape each tool declares (api/responses.ts); the API's errors come back as tool errors naming the
+// argument to fix.
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { sessionRequestSchema } from "../sdk/request.js";
+import { type LeashClient, LeashApiError, LeashUnreachableError } from "./client.js";
+import { describeError } from "./errors.js";
+import { explanationText, historyText, sessionListText, sessionText } from "./mcp-text.js";
+import { explanationSchema, historyPageSchema, sessionPageSchema, sessionSchema } from "./responses.js";
+import { STATUS_FILTERS, addressParam, permissionIdParam } from "./schemas.js";
+
+/*//////////////////////////////////////////////////////////////
+                           ARGUMENTS
+//////////////////////////////////////////////////////////////*/
+
+// The API's own schemas for addresses and permission ids: a chat model learns the format from the
+// JSON Schema (pattern) and a malformed value is refused naming the argument before any request.
+const accountArg = addressParam.describe("The smart account (wallet) address: 0x followed by 40 hex digits.");
+const permissionIdArg = permissionIdParam.describe(
+  "The session's Kernel permission id: 0x followed by 8 hex digits, as list_sessions shows it (e.g. 0x1a2b3c4d).",
+);
+const cursorArg = z
+  .string()
+  .max(400)
+  .optional()
+  .describe("Leave out for the first page; to read on, pass the nextCursor of the previous answer unchanged.");
+const limitArg = (fallback: number) => z.number().int().min(1).max(100).optional().describe(`Items per page, 1 to 100 (default ${fallback}).`);
+const registrationArg = z
+  .number()
+  .int()
+  .min(1)
+  .optional()
+  .describe("Which approval of this permission id (an id approved again gets the next number). Leave out for the latest.");
+
+const request = sessionRequestSchema.shape;
+// The request's own schema (the API validates the same one), with each field described for the model.
+const sessionRequestArguments = sessionRequestSchema.extend({
+  walletAddress: request.walletAddress.describe("The owner's smart account: 0x followed by 40 hex digits."),
+  sessionKeyAddress: request.sessionKeyAddress.describe(
+    "Address of the session key the app or agent holds (0x + 40 hex digits). Only the address: its private key stays with the app.",
+  ),
+  duration: request.duration.describe("How long the session lasts, in seconds from its start (at least 60; 86400 = 24 hours)."),
+  validAfter: request.validAfter.describe("When the session starts, in unix seconds. Leave out to start now."),
+  permissions: request.permissions.describe(
+    "What the key may do, one object per contract: chainId; contractAddress; allowedFunctions (Solidity signatures such as " +
+      '"exactInputSingle((address tokenIn, address tokenOut, uint24 fee, address recipient, uint256 amountIn, uint256 amountOutMinimum) params)", ' +
+      'or ERC-20 names "transfer", "approve", "transferFrom"); token the limits count in (an ERC-20 address or "native"; default contractAddress); ' +
+      'maxPerTransaction and maxTotal as amounts in the token\'s units such as "50"; maxPerPeriod {amount, period in seconds}; ' +
+      "rateLimit {count, period in seconds}; maxCalls (calls in all). Leave a limit out for none.",
+  ),
+  maxFeePerOperation: request.maxFeePerOperation.describe('Most gas fee one operation may cost, in the native coin (e.g. "0.01"). Leave out for no cap.'),
+});
+
+/** The project's version, which the server reports to chat clients. */
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+
+const NO_KEYS = "This server only reads through the Leash API and never handles private keys.";
+
+/*//////////////////////////////////////////////////////////////
+                             RESULTS
+//////////////////////////////////////////////////////////////*/
+
+/** The API's field ("params.account", "query.limit", "body.permissions.0.maxTotal") as the tool's argument. */
+function argumentName(field: string): string {
+  if (field === "body") return "the request as a whole";
+  return field.replace(/^(params|query|body)\./, "");
+}
+
+/** What a model can do about an error, where the message alone does not say. */
+const HINTS: Record<string, string> = {
+  account_not_found: "Check the address: this account has never approved a session.",
+  session_not_found: "Call list_sessions for the account to see its permission ids.",
+  invalid_cursor: "Pass back nextCursor unchanged, or leave cursor out for the first page.",
+  rate_limited: "Wait a minute before calling again.",
+};
+
+// Errors are text only: a tool that declares an output schema may not send structured content of
+// another shape (clients validate it even on errors), and a model reads the text anyway.
+function errorResult(error: unknown): { result: CallToolResult; code: string } {
+  const text = (code: string, lines: string[]) => ({ result: { isError: true, content: [{ type: "text" as const, text: lines.join("\n") }] }, code });
+  if (error instanceof LeashApiError) {
+    const verb = error.status >= 500 ? "could not answer" : "refused this";
+    const lines = [`The Leash API ${verb} (${error.code}, HTTP ${error.status}): ${error.message}`];
+    if (error.issues.length) lines.push(`Arguments to fix: ${error.issues.map((i) => `${argumentName(i.field)}: ${i.message}`).join("; ")}.`);
+    if (HINTS[error.code]) lines.push(HINTS[error.code]!);
+    if (error.status === 503) lines.push("This is temporary: try again in a few seconds.");
+    return text(error.code, lines);
+  }
+  if (error instanceof LeashUnreachableError) return text("api_unreachable", [error.message]);
+  return text("internal_error", [`unexpected error: ${describeError(error)}`]);
+}
+
+export interface McpServerOptions {
+  client: LeashClient;
+  /** One line per tool call (stdout belongs to the protocol: the entry point writes these to stderr). */
+  log?: (line: string) => void;
+}
+
+export function createMcpServer(opts: McpServerOptions): McpServer {
+  const { client } = opts;
+  const log = opts.log ?? (() => {});
+  const server = new McpServer(
+    { name: "leash", title: "Leash session keys", version },
+    {
+      instructions:
+        "Leash shows what the session keys of an ERC-4337 smart account may do, what they have spent and what remains, " +
+        "and explains a requested session before the owner approves it. Use preview_session_request before asking an owner to approve a session key; " +
+        "list_sessions to find an account's sessions and their permission ids; get_session for one session's limits, spend and time left; " +
+        "get_session_history or get_account_activity for what sessions did. All tools only read. " +
+        NO_KEYS,
+    },
+  );
+
+  /** Runs one API call: its text and JSON on success, a tool error on failure, one log line either way. */
+  async function answer<T extends object>(tool: string, load: () => Promise<T>, text: (value: T) => string): Promise<CallToolResult> {
+    const started = Date.now();
+    try {
+      const value = await load();
+      log(`${tool}: ok in ${Date.now() - started} ms`);
+      // The API's JSON objects, as they came: the structured content a client can rely on.
+      return { content: [{ type: "text", text: text(value) }], structuredContent: value as unknown as Record<string, unknown> };
+    } catch (error) {
+      const { result, code } = errorResult(error);
+      log(`${tool}: ${code} in ${Date.now() - started} ms${code === "internal_error" ? `: ${describeError(error)}` : ""}`);
+      return result;
+    }
+  }
+
+  const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+
+  server.registerTool(
+    "preview_session_request",
+    {
+      title: "Explain a session request before approval",
+      description:
+        "Explain a requested session key in plain words BEFORE the account's owner approves it. Use this whenever an app or agent " +
+        "asks the owner to approve a session key (for example for a TWAP or DCA automation): show the owner the returned text — " +
+        "what the key can and cannot do, and any warnings — and ask whether to approve. The arguments are the request itself: " +
+        "walletAddress and sessionKeyAddress (0x + 40 hex digits), duration in seconds, and permissions (contract, functions, token limits, rate limits). " +
+        "Returns text (the summary sentence, then the warnings) and structuredContent {summary {can[], cannot[], text}, warnings [{code, message}], " +
+        "toSign {account, sessionKey, permissionId, typedData: the EIP-712 data the owner's wallet signs to approve}, session {validAfter, expiresAt, durationSeconds, tokens, functions}}. " +
+        "Nothing is signed, sent or stored. " +
+        NO_KEYS,
+      inputSchema: sessionRequestArguments,
+      outputSchema: explanationSchema,
+      annotations: readOnly,
+    },
+    async (args) => answer("preview_session_request", () => client.explainRequest(args), explanationText),
+  );
+
+  server.registerTool(
+    "list_sessions",
+    {
+      title: "List an account's sessions",
+      description:
+        "List the session keys a smart account has approved, newest first: for each its permission id, status, time left, calls remaining, " +
+        "spend to date against its limits, and what it may call. Use this to answer \"what can act on my wallet?\" or to find the permission id " +
+        "that get_session and get_session_history need. status filters: active, pending (not started yet), expired, exhausted (limits used up), " +
+        "revoked, replaced (approved again since), or all (default). Returns one line per session, and structuredContent " +
+        "{items: sessions in the shape get_session returns, nextCursor (null on the last page), asOf: the chain and indexed blocks read}. " +
+        NO_KEYS,
+      inputSchema: {
+        account: accountArg,
+        status: z.enum(STATUS_FILTERS).optional().describe("Which sessions: all (default), active, pending, expired, exhausted, revoked or replaced."),
+        cursor: cursorArg,
+        limit: limitArg(20),
+      },
+      outputSchema: sessionPageSchema,
+      annotations: readOnly,
+    },
+    async ({ account, status, cursor, limit }) =>
+      answer("list_sessions", () => client.listSessions(account, { status, cursor, limit }), (page) => sessionListText(page, account, status ?? "all")),
+  );
+
+  server.registerTool(
+    "get_session",
+    {
+      title: "Show one session",
+      description:
+        "Show one session key as it stands now: status, time left, what it may call, per token its limits, spend to date and what remains, " +
+        "calls remaining, fee cap, how often it was used, when it was approved or revoked. Use this when the owner asks about one session " +
+        '(e.g. "how much has my TWAP bot spent, and how long does it have left?"). Needs the account and the permission id (0x + 8 hex digits) from list_sessions. ' +
+        "Returns several lines in plain words, and structuredContent = the session: {status, secondsLeft, tokens [{symbol, limits, spent, remaining, display}], " +
+        "calls {remaining, max, remainingInWindow, perWindow}, permissions, executions, approved, revoked, display, asOf}; amounts carry raw base units and a display string such as \"$41.67\". " +
+        NO_KEYS,
+      inputSchema: { account: accountArg, permissionId: permissionIdArg, registration: registrationArg },
+      outputSchema: sessionSchema,
+      annotations: readOnly,
+    },
+    async ({ account, permissionId, registration }) =>
+      answer("get_session", () => client.getSession(account, permissionId, { registration }), sessionText),
+  );
+
+  server.registerTool(
+    "get_session_history",
+    {
+      title: "A session's audit trail",
+      description:
+        "The audit trail of one session, oldest first: its approval, each execution with the amount spent, its outcome and transaction hash, and its revocation. " +
+        'Use this to answer "what did this session do?". Needs the account and the permission id (0x + 8 hex digits); for every session of an account ' +
+        "at once use get_account_activity. Returns one line per entry, and structuredContent {items [{type: approval | execution | revocation, permissionId, " +
+        "timestamp, transactionHash, execution {amount, gasCost, success}, text}], nextCursor (null on the last page), asOf}. " +
+        NO_KEYS,
+      inputSchema: { account: accountArg, permissionId: permissionIdArg, cursor: cursorArg, limit: limitArg(50), registration: registrationArg },
+      outputSchema: historyPageSchema,
+      annotations: readOnly,
+    },
+    async ({ account, permissionId, cursor, limit, registration }) =>
+      answer(
+        "get_session_history",
+        () => client.sessionHistory(account, permissionId, { cursor, limit, registration }),
+        (page) => historyText(page, { account, permissionId, tool: "get_session_history" }),
+      ),
+  );
+
+  server.registerTool(
+    "get_account_activity",
+    {
+      title: "An account's activity across its sessions",
+      description:
+        "What every session key of a smart account did, oldest first: approvals, executions with the amount spent and transaction hash, revocations. " +
+        "Use this for a timeline of the whole account; for one session use get_session_history. Returns one line per entry (naming the session), and " +
+        "structuredContent {items, nextCursor (null on the last page), asOf} in the shape get_session_history returns. " +
+        NO_KEYS,
+      inputSchema: { account: accountArg, cursor: cursorArg, limit: limitArg(50) },
+      outputSchema: historyPageSchema,
+      annotations: readOnly,
+    },
+    async ({ account, cursor, limit }) =>
+      answer("get_account_activity", () => client.activity(account, { cursor, limit }), (page) => historyText(page, { account, tool: "get_account_activity" })),
+  );
+
+  return server;
+}

@@ -1,0 +1,120 @@
+// The API's answers as a chat model reads them: a few lines of plain words built from the API's own
+// display strings, so that a chat shows the same amounts, counts and countdowns as every other
+// client of the API. The structured answer travels next to this text unchanged.
+import type { HistoryPage, SessionPage } from "./client.js";
+import type { Explanation } from "./explain.js";
+import { humanTime } from "./format.js";
+import type { AsOf, HistoryEntry, SessionView } from "./sessions.js";
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+function asOfLine(asOf: AsOf): string {
+  return `As of chain block ${asOf.chainBlock}${asOf.chainTime ? ` (${humanTime(asOf.chainTime.unix)})` : ""}.`;
+}
+
+/** "Active, 23h 59m remaining (until …)", "Revoked on …", "Limits used up". */
+function statusPhrase(v: SessionView): string {
+  const until = v.expiresAt ? ` (until ${humanTime(v.expiresAt.unix)})` : "";
+  switch (v.status) {
+    case "active":
+    case "pending":
+      // timeLeft is "23h 59m remaining" or "starts in 2 hours" here; for the other statuses it repeats the status.
+      return `${v.display.status}, ${v.display.timeLeft}${until}`;
+    case "expired":
+      return `${v.display.status}${v.expiresAt ? ` since ${humanTime(v.expiresAt.unix)}` : ""}`;
+    case "revoked":
+      return `${v.display.status}${v.revoked ? ` on ${humanTime(v.revoked.timestamp.unix)}` : ""}`;
+    default:
+      return v.display.status;
+  }
+}
+
+function permissionPhrase(p: SessionView["permissions"][number]): string {
+  const rules: string[] = [];
+  if (p.recipientMustBeAccount) rules.push("output only to the account");
+  if (p.allowValue) rules.push("may send the native coin");
+  if (p.argumentRule) rules.push(`argument ${p.argumentRule.argument} must be ${p.argumentRule.mustEqual}`);
+  return rules.length ? `${p.display} (${rules.join(", ")})` : p.display;
+}
+
+/** One line of a list: id, status and time, calls, spend, what it may call. */
+export function sessionLine(v: SessionView): string {
+  const parts = [statusPhrase(v), v.display.calls ?? "no call limit", ...v.display.spend];
+  if (v.display.permissions.length) parts.push(`can call ${v.display.permissions.join(", ")}`);
+  return `- ${v.permissionId}: ${parts.join("; ")}`;
+}
+
+export function sessionListText(page: SessionPage, account: string, status: string): string {
+  const filter = status === "all" ? "" : `${status} `;
+  if (page.items.length === 0) {
+    return `Account ${account} has no ${filter}sessions${page.nextCursor ? " on this page" : ""}. ${asOfLine(page.asOf)}`;
+  }
+  const lines = [`${plural(page.items.length, `${filter}session`)} of account ${account}, newest first:`, ...page.items.map(sessionLine)];
+  if (page.nextCursor) lines.push(`More sessions: call list_sessions again with cursor "${page.nextCursor}".`);
+  lines.push(asOfLine(page.asOf));
+  return lines.join("\n");
+}
+
+export function sessionText(v: SessionView): string {
+  const lines = [
+    `Session ${v.permissionId} of account ${v.account}${v.registration > 1 ? ` (approval number ${v.registration} of this permission id)` : ""}.`,
+    `Status: ${statusPhrase(v)}.`,
+  ];
+  if (v.sessionKey) lines.push(`Session key: ${v.sessionKey}.`);
+  if (v.permissions.length) lines.push(`Can call: ${v.permissions.map(permissionPhrase).join("; ")}; nothing else.`);
+  for (const t of v.tokens) {
+    const parts = [...t.display];
+    if (t.remaining.total) parts.push(`${t.remaining.total.display} left in total`);
+    if (t.limits.perPeriod && t.remaining.thisPeriod) {
+      parts.push(`${t.remaining.thisPeriod.display} left this period${t.refillsAt ? `, refilling ${humanTime(t.refillsAt.unix)}` : ""}`);
+    }
+    if (t.limits.perTransaction) parts.push(`at most ${t.limits.perTransaction.display} per transaction`);
+    lines.push(`Spending in ${t.symbol ?? t.token}: ${parts.join("; ")}.`);
+  }
+  lines.push(
+    `Calls: ${v.display.calls ?? "no limit on the number of calls"}${v.calls.windowEndsAt ? `; the window resets ${humanTime(v.calls.windowEndsAt.unix)}` : ""}.`,
+  );
+  if (v.maxFeePerOperation) lines.push(`Fees: at most ${v.maxFeePerOperation.display} per operation.`);
+  const last = v.executions.last;
+  if (!last) lines.push("Not used yet.");
+  else {
+    const outcome = last.success === true ? "succeeded" : last.success === false ? "reverted" : "outcome not indexed yet";
+    lines.push(`Used ${plural(v.executions.count, "time")}; last ${humanTime(last.timestamp.unix)} (${outcome}), transaction ${last.transactionHash}.`);
+  }
+  lines.push(`Approved ${humanTime(v.approved.timestamp.unix)} in transaction ${v.approved.transactionHash}.`);
+  if (v.revoked) lines.push(`Revoked ${humanTime(v.revoked.timestamp.unix)} in transaction ${v.revoked.transactionHash}.`);
+  lines.push(asOfLine(v.asOf));
+  return lines.join("\n");
+}
+
+/** One line of a history: when, what (with the amount spent), the transaction. */
+function historyLine(entry: HistoryEntry, namesSession: boolean): string {
+  // Approval and revocation texts name their session already; an execution's does not.
+  const session = namesSession && entry.type === "execution" ? `session ${entry.permissionId}: ` : "";
+  const gas = entry.execution?.gasCost ? `, gas ${entry.execution.gasCost.display}` : "";
+  return `- ${humanTime(entry.timestamp.unix)}: ${session}${entry.text}${gas}; transaction ${entry.transactionHash}`;
+}
+
+/** A session's history (`permissionId` given) or an account's activity across its sessions. */
+export function historyText(page: HistoryPage, scope: { account: string; permissionId?: string; tool: string }): string {
+  const what = scope.permissionId ? `session ${scope.permissionId} of account ${scope.account}` : `account ${scope.account} across its sessions`;
+  if (page.items.length === 0) return `No history for ${what}${page.nextCursor ? " on this page" : ""}. ${asOfLine(page.asOf)}`;
+  const lines = [`History of ${what}, oldest first:`, ...page.items.map((e) => historyLine(e, !scope.permissionId))];
+  if (page.nextCursor) lines.push(`More entries: call ${scope.tool} again with cursor "${page.nextCursor}".`);
+  lines.push(asOfLine(page.asOf));
+  return lines.join("\n");
+}
+
+/** The request's summary, its warnings, and what approving would take. */
+export function explanationText(e: Explanation): string {
+  const lines = [e.summary.text, ""];
+  if (e.warnings.length) lines.push(`${plural(e.warnings.length, "warning")}:`, ...e.warnings.map((w) => `- ${w.message} [${w.code}]`));
+  else lines.push("No warnings.");
+  lines.push(
+    "",
+    `Nothing has been signed or sent. To approve, the owner's wallet signs the EIP-712 typed data in toSign.typedData ` +
+      `(permission ${e.toSign.permissionId} for session key ${e.toSign.sessionKey} on account ${e.toSign.account}); ` +
+      `private keys never pass through this server.`,
+  );
+  return lines.join("\n");
+}
