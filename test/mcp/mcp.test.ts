@@ -1,0 +1,309 @@
+// The MCP server as a chat client runs it: a child process over stdio (tsx api/mcp.ts) in front of
+// the real stack (chain, indexer, API). The TWAP scenario's account, an active session with two
+// trades and a second one with one; every tool called, its words and its structured content checked
+// against the API's own answers; the errors a model must be able to act on.
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport, getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { expect } from "chai";
+import hre from "hardhat";
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import type { Address, Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { freePort } from "../../scripts/lib/processes.js";
+import { type ApprovedSession, approveTwap, fundedAccount, trade, twapRequest } from "../../scripts/lib/scenario.js";
+import { type Stack, startStack } from "../../scripts/lib/stack.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const tsx = join(root, "node_modules", ".bin", "tsx");
+const entry = join(root, "api", "mcp.ts");
+const dir = mkdtempSync(join(tmpdir(), "leash-mcp-"));
+
+interface Mcp {
+  client: Client;
+  /** Everything the server wrote to stderr so far. */
+  stderr(): string;
+  /** Protocol errors seen by the client, e.g. a line on stdout that is not JSON-RPC. */
+  errors: Error[];
+}
+
+/** The MCP server started as a chat client starts it, with LEASH_API_URL pointing at `apiUrl`. */
+async function startMcp(apiUrl: string): Promise<Mcp> {
+  const transport = new StdioClientTransport({
+    command: tsx,
+    args: [entry],
+    cwd: root,
+    env: { ...getDefaultEnvironment(), LEASH_API_URL: apiUrl },
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const client = new Client({ name: "leash-mcp-test", version: "1.0.0" });
+  const errors: Error[] = [];
+  client.onerror = (error) => errors.push(error);
+  await client.connect(transport);
+  return { client, stderr: () => stderr, errors };
+}
+
+/** One tool call: its text (all text parts), structured content, and whether it is an error. */
+async function call(mcp: Mcp, name: string, args: Record<string, unknown>) {
+  const result = (await mcp.client.callTool({ name, arguments: args })) as CallToolResult;
+  const text = result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
+  return { text, data: result.structuredContent as any, isError: result.isError === true };
+}
+
+describe("mcp: the API's tools over stdio, against chain + indexer + API", function () {
+  this.timeout(120_000);
+  let stack: Stack;
+  let mcp: Mcp;
+  const owner = privateKeyToAccount(generatePrivateKey());
+  let account: Address;
+  let twap: ApprovedSession;
+  let second: ApprovedSession;
+  const trades: Hex[] = [];
+  const chainId = 31337;
+
+  const request = (sessionKey: Address, extra: Partial<Parameters<typeof twapRequest>[0]> = {}) =>
+    twapRequest({ account, sessionKey, demo: stack.demo, chainId, ...extra });
+  async function get(path: string) {
+    const response = await fetch(`${stack.apiUrl}${path}`);
+    return { status: response.status, body: (await response.json()) as any };
+  }
+  const sessionPath = () => `/v1/accounts/${account}/sessions/${twap.approval.permissionId}`;
+
+  before(async function () {
+    stack = await startStack({
+      network: hre.network,
+      artifacts: hre.artifacts,
+      dir,
+      database: { pgliteDir: join(dir, "pglite") },
+      schema: "leash_mcp_test",
+      pollingIntervalMs: 100,
+      apiEnv: { LEASH_RATE_LIMIT: "0", LEASH_POLL_MS: "50", LEASH_LOG_LEVEL: "warn" },
+    });
+    account = await fundedAccount({ leash: stack.leash, demo: stack.demo, owner, usdc: "2000" });
+    twap = await approveTwap(stack.leash, { owner, request: (k) => request(k) });
+    for (const amount of ["41.67", "50"]) {
+      const outcome = await trade(stack.leash, twap, stack.demo, amount, { direct: true });
+      if (!outcome.ok) expect.fail(outcome.refusal.message);
+      trades.push(outcome.result.transactionHash);
+    }
+    // Kernel installs a permission with its first operation: the second session trades once to exist on chain.
+    second = await approveTwap(stack.leash, { owner, request: (k) => request(k, { maxPerTransaction: "10", maxTotal: "25", maxCalls: 5 }) });
+    const first = await trade(stack.leash, second, stack.demo, "10", { direct: true });
+    if (!first.ok) expect.fail(first.refusal.message);
+    await stack.synced();
+    // The API reads the heads every 50 ms: wait until it shows both sessions and all three trades.
+    for (let i = 0; ; i++) {
+      const list = await get(`/v1/accounts/${account}/sessions`);
+      const shown = list.status === 200 ? list.body.items : [];
+      if (shown.length === 2 && shown[0].executions.count === 1 && shown[1].executions.count === 2) break;
+      if (i === 200) throw new Error(`the API does not show the scenario: ${JSON.stringify(list.body)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    mcp = await startMcp(stack.apiUrl);
+  });
+
+  after(async function () {
+    await mcp?.client.close();
+    await stack?.stop();
+  });
+
+  it("lists five read-only tools, each described for a model, with input and output schemas", async function () {
+    const { tools } = await mcp.client.listTools();
+    expect(tools.map((t) => t.name)).to.deep.equal([
+      "preview_session_request",
+      "list_sessions",
+      "get_session",
+      "get_session_history",
+      "get_account_activity",
+    ]);
+    for (const tool of tools) {
+      expect(tool.description, tool.name).to.match(/^.{200,}never handles private keys\.$/s);
+      expect(tool.inputSchema.type, tool.name).to.equal("object");
+      expect(tool.annotations?.readOnlyHint, tool.name).to.equal(true);
+      expect(tool.outputSchema?.type, tool.name).to.equal("object");
+    }
+    const byName = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema as any]));
+    expect(byName.get_session.required).to.deep.equal(["account", "permissionId"]);
+    expect(byName.get_session.properties.account).to.include({ type: "string", pattern: "^0x[0-9a-fA-F]{40}$" });
+    expect(byName.get_session.properties.account.description).to.match(/40 hex digits/);
+    expect(byName.get_session.properties.permissionId.description).to.match(/8 hex digits/);
+    expect(byName.list_sessions.properties.status.enum).to.deep.equal(["all", "active", "pending", "expired", "exhausted", "revoked", "replaced"]);
+    expect(byName.get_session_history.properties.limit).to.include({ type: "integer", minimum: 1, maximum: 100 });
+    expect(byName.preview_session_request.required).to.include.members(["walletAddress", "sessionKeyAddress", "duration", "permissions"]);
+    expect(byName.preview_session_request.properties.permissions.description).to.match(/maxPerTransaction/);
+    // The answers' declared shapes are the API's (api/responses.ts); the client checks every answer against them.
+    const output = Object.fromEntries(tools.map((t) => [t.name, t.outputSchema as any]));
+    expect(output.get_session.properties.status.enum).to.include.members(["active", "revoked"]);
+    expect(output.list_sessions.required).to.include.members(["items", "nextCursor", "asOf"]);
+    expect(output.get_account_activity.properties.items.items.properties.type.enum).to.deep.equal(["approval", "execution", "revocation"]);
+    expect(output.preview_session_request.properties.toSign.required).to.include("typedData");
+    expect(mcp.client.getInstructions()).to.match(/preview_session_request before asking an owner to approve/);
+  });
+
+  it("preview_session_request: the summary and the warnings in words; what the owner signs as structured content", async function () {
+    const sessionKey = privateKeyToAccount(generatePrivateKey()).address;
+    const { text, data, isError } = await call(mcp, "preview_session_request", request(sessionKey, { maxTotal: "5000", duration: 90 * 86_400 }));
+    expect(isError, text).to.equal(false);
+    const [summary, blank, heading] = text.split("\n");
+    expect(summary).to.equal(data.summary.text);
+    expect(summary).to.match(/^To run this automation I need your approval for a session key\. It can .*at most \$50\.00 per transaction and \$5,000\.00 in total.*Approve\?$/);
+    expect([blank, heading]).to.deep.equal(["", `${data.warnings.length} warnings:`]);
+    expect(text).to.include(`- an active session (${twap.approval.permissionId}) already allows the same functions on the same contracts; approving adds a second one [duplicate_session]`);
+    expect(text).to.match(/^- the session lasts 90 days; .* \[long_duration\]$/m);
+    expect(text).to.include(`session key ${sessionKey} on account ${account}`);
+    expect(data.warnings.map((w: { code: string }) => w.code)).to.include.members(["duplicate_session", "drains_balance", "balance_too_low", "long_duration"]);
+    expect(data.toSign).to.include({ account, sessionKey });
+    expect(data.toSign.permissionId).to.match(/^0x[0-9a-f]{8}$/);
+    expect(data.toSign.typedData.primaryType).to.equal("Enable");
+    expect(data.session.durationSeconds).to.equal(90 * 86_400);
+    expect(JSON.stringify(data)).not.to.match(/privateKey/i);
+  });
+
+  it("list_sessions: one line per session from the API's display strings; the page as structured content", async function () {
+    const active = await call(mcp, "list_sessions", { account, status: "active" });
+    expect(active.isError, active.text).to.equal(false);
+    expect(active.data).to.deep.equal((await get(`/v1/accounts/${account}/sessions?status=active`)).body);
+    const lines = active.text.split("\n");
+    expect(lines[0]).to.equal(`2 active sessions of account ${account}, newest first:`);
+    expect(lines[1]).to.match(
+      new RegExp(`^- ${second.approval.permissionId}: Active, (23h \\d+m|1d) remaining \\(until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\); 4 / 5 calls remaining; \\$10\\.00 of \\$25\\.00 spent; can call exactInputSingle on MockSwapRouter$`),
+    );
+    expect(lines[2]).to.match(
+      new RegExp(`^- ${twap.approval.permissionId}: Active, .*; 8 / 10 calls remaining this window \\(per hour\\); \\$91\\.67 of \\$1,000\\.00 spent; can call exactInputSingle on MockSwapRouter$`),
+    );
+    expect(lines[3]).to.equal(`As of chain block ${active.data.asOf.chainBlock} (${active.data.asOf.chainTime.iso.slice(0, 16).replace("T", " ")} UTC).`);
+
+    // Paging: the cursor in the words is the one in the structured content, and it leads to the rest.
+    const first = await call(mcp, "list_sessions", { account, limit: 1 });
+    expect(first.data.items.map((s: { permissionId: string }) => s.permissionId)).to.deep.equal([second.approval.permissionId]);
+    expect(first.text).to.include(`More sessions: call list_sessions again with cursor "${first.data.nextCursor}".`);
+    const rest = await call(mcp, "list_sessions", { account, limit: 1, cursor: first.data.nextCursor });
+    expect(rest.data.items.map((s: { permissionId: string }) => s.permissionId)).to.deep.equal([twap.approval.permissionId]);
+    expect(rest.data.nextCursor).to.equal(null);
+    expect(rest.text).not.to.include("More sessions");
+
+    const revoked = await call(mcp, "list_sessions", { account, status: "revoked" });
+    expect(revoked.text).to.match(new RegExp(`^Account ${account} has no revoked sessions\\. As of chain block \\d+ `));
+    expect(revoked.data.items).to.deep.equal([]);
+  });
+
+  it("get_session: status, calls, spend and time left in plain lines; the API's SessionView as structured content", async function () {
+    // A lower-case address is as good as a checksummed one.
+    const { text, data, isError } = await call(mcp, "get_session", { account: account.toLowerCase(), permissionId: twap.approval.permissionId });
+    expect(isError, text).to.equal(false);
+    expect(data).to.deep.equal((await get(sessionPath())).body);
+    expect(data).to.include({ account, permissionId: twap.approval.permissionId, registration: 1, status: "active", sessionKey: twap.sessionKey.address });
+    expect(data.tokens[0].spent.total).to.include({ raw: "91670000", display: "$91.67" });
+    expect(data.tokens[0].remaining.total).to.include({ raw: "908330000", display: "$908.33" });
+
+    const lines = text.split("\n");
+    expect(lines[0]).to.equal(`Session ${twap.approval.permissionId} of account ${account}.`);
+    expect(lines[1]).to.match(/^Status: Active, (23h \d+m|1d) remaining \(until \d{4}-\d\d-\d\d \d\d:\d\d UTC\)\.$/);
+    expect(lines).to.include(`Session key: ${twap.sessionKey.address}.`);
+    expect(lines).to.include("Can call: exactInputSingle on MockSwapRouter (output only to the account); nothing else.");
+    expect(lines).to.include("Spending in USDC: $91.67 of $1,000.00 spent; $908.33 left in total; at most $50.00 per transaction.");
+    expect(text).to.match(/^Calls: 8 \/ 10 calls remaining this window \(per hour\); the window resets \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$/m);
+    expect(text).to.match(new RegExp(`^Used 2 times; last \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(succeeded\\), transaction ${trades[1]}\\.$`, "m"));
+    expect(text).to.match(/^Approved \d{4}-\d\d-\d\d \d\d:\d\d UTC in transaction 0x[0-9a-f]{64}\.$/m);
+    expect(text).not.to.match(/Revoked/);
+  });
+
+  it("get_session_history and get_account_activity: approval, then each trade with its amount and transaction, page by page", async function () {
+    const firstPage = await call(mcp, "get_session_history", { account, permissionId: twap.approval.permissionId, limit: 2 });
+    expect(firstPage.isError, firstPage.text).to.equal(false);
+    expect(firstPage.data.items.map((e: { type: string }) => e.type)).to.deep.equal(["approval", "execution"]);
+    const lines = firstPage.text.split("\n");
+    expect(lines[0]).to.equal(`History of session ${twap.approval.permissionId} of account ${account}, oldest first:`);
+    expect(lines[1]).to.match(new RegExp(`^- \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: Session ${twap.approval.permissionId} approved, valid until .*; transaction 0x[0-9a-f]{64}$`));
+    expect(lines[2]).to.match(new RegExp(`^- \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: Spent \\$41\\.67(, gas .* ETH)?; transaction ${trades[0]}$`));
+    expect(lines[3]).to.equal(`More entries: call get_session_history again with cursor "${firstPage.data.nextCursor}".`);
+    const rest = await call(mcp, "get_session_history", { account, permissionId: twap.approval.permissionId, limit: 2, cursor: firstPage.data.nextCursor });
+    expect(rest.data.nextCursor).to.equal(null);
+    expect(rest.text).to.match(new RegExp(`: Spent \\$50\\.00(, gas .* ETH)?; transaction ${trades[1]}\\n`));
+    expect([...firstPage.data.items, ...rest.data.items]).to.deep.equal((await get(`${sessionPath()}/history`)).body.items);
+
+    const activity = await call(mcp, "get_account_activity", { account });
+    expect(activity.isError, activity.text).to.equal(false);
+    expect(activity.data).to.deep.equal((await get(`/v1/accounts/${account}/activity`)).body);
+    expect(activity.data.items.map((e: { type: string }) => e.type)).to.deep.equal(["approval", "execution", "execution", "approval", "execution"]);
+    expect(activity.text.split("\n")[0]).to.equal(`History of account ${account} across its sessions, oldest first:`);
+    // Across sessions, an execution's line names its session.
+    expect(activity.text).to.include(`session ${twap.approval.permissionId}: Spent $41.67`);
+    expect(activity.text).to.include(`Session ${second.approval.permissionId} approved`);
+  });
+
+  it("refuses malformed arguments naming them, and returns the API's refusals as tool errors", async function () {
+    const malformed = await call(mcp, "get_session", { account: "0x1234", permissionId: twap.approval.permissionId });
+    expect(malformed.isError).to.equal(true);
+    expect(malformed.text).to.match(/must be a 0x-prefixed 20-byte hex address at account/);
+    const badId = await call(mcp, "get_session_history", { account, permissionId: "0x123" });
+    expect(badId.isError).to.equal(true);
+    expect(badId.text).to.match(/must be a 4-byte permission id such as 0x1234abcd at permissionId/);
+
+    const unknown = await call(mcp, "get_session", { account, permissionId: "0xdeadbeef" });
+    expect(unknown.isError).to.equal(true);
+    expect(unknown.text).to.match(new RegExp(`^The Leash API refused this \\(session_not_found, HTTP 404\\): account ${account} has no session with permission id 0xdeadbeef`));
+    expect(unknown.text).to.include("Arguments to fix: permissionId: unknown session.");
+    expect(unknown.text).to.include("Call list_sessions for the account to see its permission ids.");
+    // Errors are words only: structured content would have to match the tool's output schema.
+    expect(unknown.data).to.equal(undefined);
+
+    const stranger = privateKeyToAccount(generatePrivateKey()).address;
+    const noAccount = await call(mcp, "list_sessions", { account: stranger });
+    expect(noAccount.isError).to.equal(true);
+    expect(noAccount.text).to.match(
+      new RegExp(`^The Leash API refused this \\(account_not_found, HTTP 404\\): no session of account ${stranger} has been seen on chain`),
+    );
+
+    const badCursor = await call(mcp, "get_account_activity", { account, cursor: "not-a-cursor" });
+    expect(badCursor.isError).to.equal(true);
+    expect(badCursor.text).to.include("Arguments to fix: cursor: unknown or damaged cursor.");
+
+    // Checked by the API against the chain: the field is named as the tool's argument.
+    const noContract = request(privateKeyToAccount(generatePrivateKey()).address);
+    noContract.permissions.contractAddress = "0x000000000000000000000000000000000000bEEF";
+    const refused = await call(mcp, "preview_session_request", noContract);
+    expect(refused.isError).to.equal(true);
+    expect(refused.text).to.match(/^The Leash API refused this \(invalid_session_request, HTTP 422\): /);
+    expect(refused.text).to.include(
+      "Arguments to fix: permissions.0.contractAddress: no contract at 0x000000000000000000000000000000000000bEEF on chain 31337",
+    );
+  });
+
+  it("an unreachable API is named by its URL; a bad LEASH_API_URL stops the server with one line", async function () {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const offline = await startMcp(url);
+    try {
+      const result = await call(offline, "get_session", { account, permissionId: twap.approval.permissionId });
+      expect(result.isError).to.equal(true);
+      expect(result.text).to.match(new RegExp(`^the Leash API at ${url} is unreachable \\(.*ECONNREFUSED.*\\); start it with \`npm run api\`, or set LEASH_API_URL`));
+    } finally {
+      await offline.client.close();
+    }
+
+    const run = promisify(execFile);
+    const failure = await run(tsx, [entry], { cwd: root, env: { ...getDefaultEnvironment(), LEASH_API_URL: "localhost:4000" }, timeout: 30_000 }).then(
+      () => expect.fail("the server started with a bad LEASH_API_URL"),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failure.code).to.equal(1);
+    expect(failure.stdout).to.equal("");
+    expect(failure.stderr).to.equal(
+      'leash mcp: invalid setting LEASH_API_URL="localhost:4000": must be the API\'s http(s) URL, such as http://127.0.0.1:4000\n',
+    );
+  });
+
+  it("keeps stdout for the protocol: no stray output, its log lines on stderr", async function () {
+    expect(mcp.errors.map(String)).to.deep.equal([]);
+    expect(mcp.stderr()).to.include(`leash mcp: serving tools over stdio for the Leash API at ${stack.apiUrl}\n`);
+    expect(mcp.stderr()).to.match(/^leash mcp: get_session: ok in \d+ ms$/m);
+    expect(mcp.stderr()).to.match(/^leash mcp: get_session: session_not_found in \d+ ms$/m);
+  });
+});
