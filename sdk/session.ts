@@ -7,8 +7,10 @@ import { toKernelPluginManager } from "@zerodev/sdk/accounts";
 import {
   type Abi,
   type Address,
+  type Client,
   type Hex,
   type LocalAccount,
+  type PublicClient,
   concat,
   encodeAbiParameters,
   encodeFunctionData,
@@ -35,10 +37,20 @@ export interface LeashChain {
   deployments: Deployments;
 }
 
+/**
+ * Enough of a chain to read a session's state and build calls: any client of it, with or without an
+ * account (the API's read-only client will do).
+ */
+export interface LeashReader {
+  client: Client & Pick<PublicClient, "getCode" | "readContract" | "getBlock">;
+  deployments: Deployments;
+}
+
 /** How an operation reaches the chain: a bundler URL, or straight to the EntryPoint from `client`. */
 export type Transport = { bundlerUrl: string } | { direct: true };
 
-function kernelAddresses(d: Deployments): KernelAddresses {
+/** Where Kernel and Leash's modules are on a chain, from its deployments file. */
+export function kernelAddresses(d: Deployments): KernelAddresses {
   return {
     kernelImplementation: d.contracts.KernelImplementation.address,
     kernelFactory: d.contracts.KernelFactory.address,
@@ -71,7 +83,7 @@ export interface PreparedSession extends ResolvedSession {
   permissionData: Hex;
 }
 
-function permissionFor(chain: LeashChain, sessionKey: Address | LocalAccount, policy: { address: Address; data: Hex }, permissionId?: Hex) {
+function permissionFor(chain: LeashReader, sessionKey: Address | LocalAccount, policy: { address: Address; data: Hex }, permissionId?: Hex) {
   const addresses = kernelAddresses(chain.deployments);
   if (typeof sessionKey === "string") {
     return toPermissionValidator(chain.client as Parameters<typeof toPermissionValidator>[0], {
@@ -93,12 +105,15 @@ function permissionFor(chain: LeashChain, sessionKey: Address | LocalAccount, po
   });
 }
 
+/** SessionPolicy's install data for `config`: abi.encode(SessionConfig). */
+export function sessionPolicyData(config: SessionConfig): Hex {
+  return encodeAbiParameters([policyConfigType(sessionPolicyAbi as Abi)], [config]);
+}
+
 /** Validates a session request against the chain and builds the permission to approve. */
 export async function prepareSession(chain: LeashChain, request: unknown): Promise<PreparedSession> {
   const resolved = await resolveSessionRequest(chain.client, request);
-  const address = chain.deployments.contracts.SessionPolicy.address;
-  const data = encodeAbiParameters([policyConfigType(sessionPolicyAbi as Abi)], [resolved.config]);
-  const policy = { address, data };
+  const policy = { address: chain.deployments.contracts.SessionPolicy.address, data: sessionPolicyData(resolved.config) };
   const permission = await permissionFor(chain, resolved.request.sessionKeyAddress, policy);
   return {
     ...resolved,
@@ -364,7 +379,7 @@ export function validationId(permissionId: Hex): Hex {
   return pad(concat(["0x02", permissionId]), { size: 21, dir: "right" });
 }
 
-async function isInstalled(chain: LeashChain, account: Address, permissionId: Hex, blockNumber?: bigint): Promise<boolean> {
+async function isInstalled(chain: LeashReader, account: Address, permissionId: Hex, blockNumber?: bigint): Promise<boolean> {
   const code = await chain.client.getCode({ address: account, blockNumber });
   if (!code || code === "0x") return false;
   const config = (await chain.client.readContract({
@@ -381,12 +396,49 @@ async function isInstalled(chain: LeashChain, account: Address, permissionId: He
                               REVOKE
 //////////////////////////////////////////////////////////////*/
 
+/** What a revocation needs to know of a session: where it lives and what it was installed with. */
+export interface RevocationTarget {
+  account: Address;
+  /** Kernel's permission id (bytes4). */
+  permissionId: Hex;
+  sessionKey: Address;
+  /** SessionPolicy's install data: abi.encode(SessionConfig). */
+  policy: { address: Address; data: Hex };
+}
+
+/** The owner's call ending a session, to be sent from the account itself (a self-call). */
+export interface PreparedRevocation {
+  account: Address;
+  permissionId: Hex;
+  method: "uninstall" | "invalidate-nonce";
+  call: { to: Address; data: Hex };
+}
+
 /**
- * The owner's operation ending a session. A permission Kernel holds is uninstalled (SessionPolicy
- * clears it and emits SessionRevoked). An approval never used cannot be uninstalled: the owner
- * invalidates Kernel's current validation nonce instead, which cancels every approval signed
- * before it that has not been used yet.
+ * The owner's call ending a session, read from the chain at its latest block. A permission Kernel
+ * holds is uninstalled (SessionPolicy clears it and emits SessionRevoked). An approval never used
+ * cannot be uninstalled: the owner invalidates Kernel's current validation nonce instead, which
+ * cancels every approval signed before it that has not been used yet. Reads only: nothing is signed.
  */
+export async function prepareRevocation(chain: LeashReader, target: RevocationTarget): Promise<PreparedRevocation> {
+  const { account, permissionId } = target;
+  if (await isInstalled(chain, account, permissionId)) {
+    const permission = await permissionFor(chain, target.sessionKey, target.policy, permissionId);
+    const data = encodeFunctionData({
+      abi: KernelV3_1AccountAbi,
+      functionName: "uninstallValidation",
+      args: [validationId(permissionId), await permission.getEnableData(account), "0x"],
+    });
+    return { account, permissionId, method: "uninstall", call: { to: account, data } };
+  }
+  const deployed = (await chain.client.getCode({ address: account })) ?? "0x";
+  const current =
+    deployed === "0x" ? 1 : ((await chain.client.readContract({ address: account, abi: KernelV3_1AccountAbi, functionName: "currentNonce" } as never)) as number);
+  const data = encodeFunctionData({ abi: KernelV3_1AccountAbi, functionName: "invalidateNonce", args: [current + 1] });
+  return { account, permissionId, method: "invalidate-nonce", call: { to: account, data } };
+}
+
+/** The owner's operation ending a session (see prepareRevocation), sent with the owner's key. */
 export async function revokeSession(
   chain: LeashChain,
   opts: { approval: Approval; owner: LocalAccount; via: Transport },
@@ -397,31 +449,7 @@ export async function revokeSession(
   if (account.address !== approval.account) {
     throw new ApprovalError(`this owner's account at index ${approval.index} is ${account.address}, not ${approval.account}`);
   }
-  let call: Call;
-  let method: "uninstall" | "invalidate-nonce";
-  if (await isInstalled(chain, approval.account, approval.permissionId)) {
-    const permission = await permissionFor(chain, approval.sessionKey, approval.policy, approval.permissionId);
-    call = {
-      to: approval.account,
-      data: encodeFunctionData({
-        abi: KernelV3_1AccountAbi,
-        functionName: "uninstallValidation",
-        args: [validationId(approval.permissionId), await permission.getEnableData(approval.account), "0x"],
-      }),
-    };
-    method = "uninstall";
-  } else {
-    const deployed = (await chain.client.getCode({ address: approval.account })) ?? "0x";
-    const current =
-      deployed === "0x"
-        ? 1
-        : ((await chain.client.readContract({ address: approval.account, abi: KernelV3_1AccountAbi, functionName: "currentNonce" } as never)) as number);
-    call = {
-      to: approval.account,
-      data: encodeFunctionData({ abi: KernelV3_1AccountAbi, functionName: "invalidateNonce", args: [current + 1] }),
-    };
-    method = "invalidate-nonce";
-  }
+  const { method, call } = await prepareRevocation(chain, approval);
   const result = await send(chain, account, [call], opts.via);
   return { ...result, method };
 }
