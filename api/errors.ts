@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   session_not_found: 404,
   route_not_found: 404,
   method_not_allowed: 405,
+  session_already_revoked: 409,
   body_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

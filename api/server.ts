@@ -11,6 +11,7 @@ import { SessionRequestError } from "../sdk/request.js";
 import { type Settings, corsOrigins } from "./config.js";
 import { ApiError, type FieldIssue, describeError } from "./errors.js";
 import { RequestExplainer } from "./explain.js";
+import { Revocations } from "./revocation.js";
 import {
   accountParams,
   activityQuery,
@@ -75,6 +76,7 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
   const chain = new ChainClient(settings.LEASH_RPC_URL, deployments.chainId, { timeoutMs: settings.LEASH_UPSTREAM_TIMEOUT_MS, pollMs: settings.LEASH_POLL_MS });
   const sessions = new SessionService({ indexer, chain, deployments, cacheSize: settings.LEASH_CACHE_SIZE });
   const explainer = new RequestExplainer(chain, deployments, sessions);
+  const revocations = new Revocations(sessions, chain, deployments);
 
   // zod validates every part; its issues become one ApiError naming each bad field.
   app.setValidatorCompiler(({ schema, httpPart }) => {
@@ -245,6 +247,22 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
     async (request) => {
       const { account } = request.params as z.output<typeof accountParams>;
       return sessions.activity(account, request.query as z.output<typeof activityQuery>);
+    },
+  );
+
+  app.post(
+    "/v1/accounts/:account/sessions/:permissionId/revocation",
+    {
+      schema: {
+        tags: ["sessions"],
+        summary: "Prepare the owner's revocation of a session: the call for the owner's wallet to sign (the API never signs)",
+        params: sessionParams,
+        response: responses("The call revoking the session's latest registration"),
+      },
+    },
+    async (request) => {
+      const { account, permissionId } = request.params as z.output<typeof sessionParams>;
+      return revocations.prepare(account, permissionId);
     },
   );
 

@@ -9,10 +9,11 @@ import { type Abi, type Address, type Hex, erc20Abi, getAddress, pad } from "vie
 import { sessionPolicyAbi } from "../sdk/abi.js";
 import { NATIVE_TOKEN, NO_ARG, NO_CALL_LIMIT, NO_WINDOW, SESSION_STATUSES, UNLIMITED } from "../sdk/constants.js";
 import type { Deployments } from "../sdk/deployments.js";
+import type { SessionConfig } from "../sdk/request.js";
 import type { SessionSnapshot } from "../sdk/session.js";
 import { type DerivedSessionStatus, type StoredSessionStatus, sessionStatusAt } from "../sdk/status.js";
 import { PromiseCache } from "./cache.js";
-import { ApiError } from "./errors.js";
+import { ApiError, UpstreamError } from "./errors.js";
 import {
   type Amount,
   type TokenMeta,
@@ -75,6 +76,7 @@ interface SessionRow {
   maxCalls: string;
   maxFeePerOperation: string;
   paymaster: Address;
+  signatureSenders: Address[];
   calls: CallJson[];
   tokens: TokenJson[];
   callsLeft: string;
@@ -94,7 +96,7 @@ interface SessionRow {
 type SessionHeader = Pick<SessionRow, "permissionId" | "registration" | "status" | "validAfter" | "validUntil" | "createdBlock" | "createdLogIndex">;
 
 const SESSION_FIELDS = `account permissionId registration sessionKey status validAfter validUntil windowLength callsPerWindow
-  maxCalls maxFeePerOperation paymaster calls tokens callsLeft operationCount executionCount createdBlock createdTimestamp
+  maxCalls maxFeePerOperation paymaster signatureSenders calls tokens callsLeft operationCount executionCount createdBlock createdTimestamp
   createdTransactionHash createdLogIndex revokedBlock revokedTimestamp revokedTransactionHash replacedBlock
   spends(limit: 100) { items { token spent executionCount } }
   executions(orderBy: "blockNumber", orderDirection: "desc", limit: 1) { items { transactionHash blockNumber blockTimestamp success userOpHash } }`;
@@ -292,6 +294,21 @@ export class SessionService {
       );
     }
     return this.view(row, chain, indexed);
+  }
+
+  /**
+   * The latest registration of a session as the owner approved it: the session (status at the
+   * chain's latest block, session key) and the configuration SessionPolicy was installed with, which
+   * the indexer keeps whole, so that the permission's install data can be rebuilt (uninstalling it
+   * needs them).
+   */
+  async registered(account: Address, permissionId: Hex): Promise<{ session: SessionView; config: SessionConfig }> {
+    // The view answers the 404s; its registration pins the row even if a block has passed since.
+    const session = await this.getSession(account, permissionId);
+    const { indexed } = await this.heads();
+    const [row] = await this.sessionRows(account, policyId(permissionId), session.registration, indexed);
+    if (!row) throw new UpstreamError("indexer", `registration ${session.registration} of ${permissionId} is no longer indexed`);
+    return { session, config: sessionConfig(row) };
   }
 
   /** Every session of an account, newest first, filtered by status (at the chain's latest block). */
@@ -670,6 +687,38 @@ const before = (p: Position) => ({ OR: [{ blockNumber_lt: p.block.toString() }, 
 function historyPosition(cursor: string): Position {
   const [block, logIndex] = decodeCursor("history", cursor, /^\d{1,20}\.\d{1,9}$/).split(".");
   return { block: BigInt(block!), logIndex: Number(logIndex) };
+}
+
+/** SessionPolicy's SessionConfig of a stored registration (the indexer keeps integers as strings). */
+function sessionConfig(row: SessionRow): SessionConfig {
+  return {
+    validAfter: Number(row.validAfter),
+    validUntil: Number(row.validUntil),
+    window: Number(row.windowLength),
+    callsPerWindow: row.callsPerWindow,
+    maxCalls: Number(row.maxCalls),
+    maxFeePerOperation: BigInt(row.maxFeePerOperation),
+    paymaster: getAddress(row.paymaster),
+    signatureSenders: row.signatureSenders.map((a) => getAddress(a)),
+    calls: row.calls.map((c) => ({
+      target: getAddress(c.target),
+      selector: c.selector,
+      allowValue: c.allowValue,
+      amountArg: Number(c.amountArg),
+      tokenArg: Number(c.tokenArg),
+      amountToken: getAddress(c.amountToken),
+      accountArg: Number(c.accountArg),
+      equalArg: Number(c.equalArg),
+      equalValue: c.equalValue,
+    })),
+    tokens: row.tokens.map((t) => ({
+      token: getAddress(t.token),
+      perTransaction: BigInt(t.perTransaction),
+      total: BigInt(t.total),
+      perPeriod: BigInt(t.perPeriod),
+      period: Number(t.period),
+    })),
+  };
 }
 
 /*//////////////////////////////////////////////////////////////

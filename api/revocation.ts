@@ -1,0 +1,88 @@
+// The owner's revocation of a session, prepared for the owner's wallet. The API reads the session's
+// latest registration from the indexer and the account's state from the chain, rebuilds the call
+// the SDK's revokeSession would send, and hands it over: it never signs anything.
+import { type Address, type Hex, zeroAddress } from "viem";
+import type { Deployments } from "../sdk/deployments.js";
+import { prepareRevocation, sessionPolicyData } from "../sdk/session.js";
+import type { DerivedSessionStatus } from "../sdk/status.js";
+import { ApiError } from "./errors.js";
+import type { AsOf, SessionService } from "./sessions.js";
+import type { ChainClient } from "./upstream.js";
+
+export interface RevocationView {
+  account: Address;
+  permissionId: Hex;
+  registration: number;
+  /** The session's status now, before the revocation. */
+  status: DerivedSessionStatus;
+  /**
+   * "uninstall": Kernel holds the permission and removes it (SessionPolicy emits SessionRevoked).
+   * "invalidate-nonce": the approval was never used; every unused approval signed so far is cancelled.
+   */
+  method: "uninstall" | "invalidate-nonce";
+  /** The call the owner's wallet sends from the account to itself (an operation of the owner's validator). */
+  call: { to: Address; data: Hex; value: "0" };
+  warning: string;
+  text: string;
+  asOf: AsOf;
+}
+
+export class Revocations {
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly chain: ChainClient,
+    private readonly deployments: Deployments,
+  ) {}
+
+  /** The call revoking the latest registration of a session; 404 unknown, 409 revoked already. */
+  async prepare(account: Address, permissionId: Hex): Promise<RevocationView> {
+    const { session, config } = await this.sessions.registered(account, permissionId);
+    if (session.status === "revoked" || session.status === "replaced") {
+      const when = session.revoked ? ` in transaction ${session.revoked.transactionHash}` : "";
+      throw new ApiError(
+        "session_already_revoked",
+        session.status === "revoked"
+          ? `session ${session.permissionId} of ${account} was revoked already${when}; there is nothing left to revoke`
+          : `session ${session.permissionId} of ${account} was replaced by a newer approval; revoke that one instead`,
+        [{ field: "params.permissionId", message: `session ${session.status}` }],
+      );
+    }
+    const prepared = await this.chain.call("reading the account's permission", () =>
+      prepareRevocation(
+        { client: this.chain.client, deployments: this.deployments },
+        {
+          account: session.account,
+          permissionId: session.permissionId,
+          // Kernel and both modules read only the permission id when uninstalling; the key is
+          // there to rebuild the same install data (null only if another signer was installed).
+          sessionKey: session.sessionKey ?? zeroAddress,
+          policy: { address: this.deployments.contracts.SessionPolicy.address, data: sessionPolicyData(config) },
+        },
+      ),
+    );
+    const id = session.permissionId;
+    const uninstall = prepared.method === "uninstall";
+    const effect = uninstall
+      ? `It uninstalls the permission from the account: session key ${session.sessionKey ?? "(unknown)"} can no longer act for it.`
+      : `The session's approval was never used, so the account does not hold it yet: this call invalidates the account's current validation nonce, which cancels every approval signed so far that has not been used yet, this one included.`;
+    const already =
+      session.status === "expired"
+        ? " The session has expired already; revoking it removes it from the account."
+        : session.status === "exhausted"
+          ? " The session has used up its limits already; revoking it removes it from the account."
+          : "";
+    return {
+      account: session.account,
+      permissionId: id,
+      registration: session.registration,
+      status: session.status,
+      method: prepared.method,
+      call: { to: prepared.call.to, data: prepared.call.data, value: "0" },
+      warning: `Revocation cannot be undone: to let an agent act for the account again, the owner must approve a new session.${
+        uninstall ? "" : " It also cancels the account's other approvals that have not been used yet."
+      }`,
+      text: `To revoke session ${id}, sign this call with the owner's wallet: it is sent from account ${session.account} to itself. ${effect}${already}`,
+      asOf: session.asOf,
+    };
+  }
+}
