@@ -1,5 +1,6 @@
 // The Fastify server: routes, validation (zod), errors as JSON with stable codes, CORS, rate limiting,
-// OpenAPI at /openapi.json and its docs at /docs, one structured log line per request.
+// OpenAPI at /openapi.json and its docs at /docs, one structured log line per request, and the
+// owner's dashboard at /dashboard.
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
@@ -9,6 +10,7 @@ import { z } from "zod";
 import type { Deployments } from "../sdk/deployments.js";
 import { SessionRequestError } from "../sdk/request.js";
 import { type Settings, corsOrigins } from "./config.js";
+import { registerDashboard } from "./dashboard.js";
 import { ApiError, type FieldIssue, describeError } from "./errors.js";
 import { RequestExplainer } from "./explain.js";
 import { Revocations } from "./revocation.js";
@@ -282,6 +284,12 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
     },
     async (request) => explainer.explain(request.body),
   );
+
+  /*//////////////////////////////////////////////////////////////
+                             DASHBOARD
+  //////////////////////////////////////////////////////////////*/
+
+  await registerDashboard(app);
 
   return { app, sessions, indexer, chain };
 }

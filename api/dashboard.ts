@@ -1,0 +1,52 @@
+// The owner's dashboard: static files (api/dashboard/) served by the API itself, so that the page
+// calls the JSON routes on its own origin and needs no CORS. No build step: the files are sent as
+// they are, read once when the server starts.
+import type { FastifyInstance } from "fastify";
+import { readFile } from "node:fs/promises";
+
+const DIR = new URL("./dashboard/", import.meta.url);
+
+/** The files, by the path they are served at, with their content types. */
+const FILES = {
+  "/dashboard": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/dashboard/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/dashboard/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
+  "/dashboard/icon.svg": { file: "icon.svg", type: "image/svg+xml" },
+} as const;
+
+/**
+ * Scripts and styles from this origin only, no inline code, no other origin to talk to: API data
+ * the page shows cannot run as code even if it were rendered carelessly.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const HEADERS = {
+  "content-security-policy": DASHBOARD_CSP,
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  // Served from memory: revalidating is cheap and an upgraded server is seen at once.
+  "cache-control": "no-cache",
+};
+
+export async function registerDashboard(app: FastifyInstance): Promise<void> {
+  const routes = await Promise.all(
+    Object.entries(FILES).map(async ([path, { file, type }]) => ({ path, type, body: await readFile(new URL(file, DIR)) })),
+  );
+  for (const { path, type, body } of routes) {
+    app.get(path, { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => reply.headers(HEADERS).type(type).send(body));
+  }
+  // The root is the dashboard; a query such as ?account=0x… is kept.
+  app.get("/", { schema: { hide: true }, config: { rateLimit: false } }, async (request, reply) => {
+    const query = request.url.indexOf("?");
+    return reply.redirect(`/dashboard${query === -1 ? "" : request.url.slice(query)}`, 302);
+  });
+}

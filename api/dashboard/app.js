@@ -1,0 +1,495 @@
+// The Leash dashboard: the sessions of one account, read from the API on this origin.
+// Every element is built with the DOM API and every value from the API goes in as text (textContent,
+// text nodes, attribute values): nothing the API returns is ever parsed as HTML.
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const PAGE_SIZE = 50;
+const HISTORY_PAGE = 50;
+const STATUS_NAMES = {
+  active: "Active",
+  pending: "Pending",
+  expired: "Expired",
+  exhausted: "Exhausted",
+  revoked: "Revoked",
+  replaced: "Replaced",
+};
+
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+/*//////////////////////////////////////////////////////////////
+                             HELPERS
+//////////////////////////////////////////////////////////////*/
+
+/**
+ * An element: `props` are attributes (strings), `class`, `text` (textContent), `on…` listeners;
+ * children are elements or strings (appended as text nodes), in arrays nested to any depth.
+ */
+function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") el.className = value;
+    else if (key === "text") el.textContent = String(value);
+    else if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
+    else el.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child !== null && child !== undefined && child !== false) el.append(child);
+  }
+  return el;
+}
+
+class ApiFailure extends Error {
+  constructor(message, code, status) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** A JSON route of the API; its error answers become ApiFailure with the API's message. */
+async function api(path, init = {}) {
+  let response;
+  try {
+    response = await fetch(path, { ...init, headers: { accept: "application/json" } });
+  } catch {
+    throw new ApiFailure("the API cannot be reached", "network", 0);
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new ApiFailure(body?.error?.message ?? `the API answered ${response.status}`, body?.error?.code ?? "http", response.status);
+  }
+  return body;
+}
+
+/** "2d 4h 12m", "5h 23m 12s", "4m 3s", "12s": three units from the largest, zeros included, so it ticks. */
+export function formatCountdown(seconds) {
+  const units = [["d", 86_400], ["h", 3_600], ["m", 60], ["s", 1]];
+  let rest = Math.max(0, Math.floor(seconds));
+  const first = units.findIndex(([, size]) => rest >= size);
+  if (first === -1) return "0s";
+  return units
+    .slice(first, first + 3)
+    .map(([name, size]) => {
+      const n = Math.floor(rest / size);
+      rest %= size;
+      return `${n}${name}`;
+    })
+    .join(" ");
+}
+
+/** "1h", "10m", "1h 30m": the units that are not zero. */
+function formatDuration(seconds) {
+  const units = [["d", 86_400], ["h", 3_600], ["m", 60], ["s", 1]];
+  let rest = Math.max(0, Math.floor(seconds));
+  const parts = [];
+  for (const [name, size] of units) {
+    if (rest >= size) parts.push(`${Math.floor(rest / size)}${name}`);
+    rest %= size;
+  }
+  return parts.join(" ") || "0s";
+}
+
+/** "2026-11-23 18:00 UTC" from an API timestamp ({unix, iso}). */
+function humanTime(ts) {
+  return `${ts.iso.slice(0, 16).replace("T", " ")} UTC`;
+}
+
+function timeElement(ts) {
+  return h("time", { datetime: ts.iso, text: humanTime(ts) });
+}
+
+/** Spent as a percentage of a limit, from the raw base units (exact), to two decimals. */
+function percent(spentRaw, limitRaw) {
+  const limit = BigInt(limitRaw);
+  if (limit === 0n) return 0;
+  const basisPoints = (BigInt(spentRaw) * 10_000n) / limit;
+  return Math.min(100, Number(basisPoints) / 100);
+}
+
+let uid = 0;
+const nextId = (prefix) => `${prefix}-${++uid}`;
+
+/*//////////////////////////////////////////////////////////////
+                             COUNTDOWNS
+//////////////////////////////////////////////////////////////*/
+
+// One timer for every countdown on the page. A deadline is the API's secondsLeft (measured at the
+// chain's latest block) added to the moment the answer arrived, on the monotonic clock.
+const countdowns = new Set();
+
+function countdown(secondsLeft) {
+  const el = h("p", { class: "countdown", role: "timer" });
+  const entry = { el, deadline: performance.now() / 1000 + secondsLeft, ended: secondsLeft <= 0 };
+  countdowns.add(entry);
+  renderCountdown(entry);
+  return el;
+}
+
+function renderCountdown(entry) {
+  const left = Math.max(0, Math.round(entry.deadline - performance.now() / 1000));
+  entry.el.textContent = left > 0 ? `${formatCountdown(left)} remaining` : "expired";
+  if (left === 0 && !entry.ended) {
+    entry.ended = true;
+    // The session has just run out: ask the API for its new status (once).
+    scheduleReload();
+  }
+}
+
+setInterval(() => {
+  for (const entry of countdowns) {
+    if (!entry.el.isConnected) countdowns.delete(entry);
+    else renderCountdown(entry);
+  }
+}, 1000);
+
+let reloadTimer;
+function scheduleReload() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(() => state.account && loadSessions(state.account), 2000);
+}
+
+/*//////////////////////////////////////////////////////////////
+                               CARDS
+//////////////////////////////////////////////////////////////*/
+
+function badge(status, label) {
+  return h("span", { class: `badge badge-${status}`, title: label, text: STATUS_NAMES[status] ?? status });
+}
+
+/** A bar of `spent` out of `limit` (Amount objects), with its numbers for assistive technology. */
+function spendBar(label, spent, limit, text) {
+  const id = nextId("spend");
+  const pct = percent(spent.raw, limit.raw);
+  const fill = h("div", { class: "fill" });
+  fill.style.width = `${pct}%`;
+  const numeric = (amount) => amount.formatted ?? amount.raw;
+  return h(
+    "div",
+    { class: "meter" },
+    h("div", { class: "meter-label" }, h("span", { id, class: "meter-name", text: label }), h("span", { class: "meter-text", text })),
+    h(
+      "div",
+      {
+        class: `bar${pct >= 90 ? " bar-high" : ""}`,
+        role: "progressbar",
+        "aria-labelledby": id,
+        "aria-valuemin": "0",
+        "aria-valuemax": numeric(limit),
+        "aria-valuenow": numeric(spent),
+        "aria-valuetext": text,
+      },
+      fill,
+    ),
+  );
+}
+
+function spending(session) {
+  if (session.tokens.length === 0) return null;
+  const rows = session.tokens.flatMap((t) => {
+    const name = t.symbol ?? t.token;
+    const [totalText, periodText] = t.display;
+    const out = [];
+    if (t.limits.total) out.push(spendBar(`${name} in total`, t.spent.total, t.limits.total, totalText));
+    else out.push(h("p", { class: "meter-text", text: `${name}: ${totalText}` }));
+    if (t.limits.perPeriod && t.spent.thisPeriod && periodText) {
+      out.push(spendBar(`${name} this period`, t.spent.thisPeriod, t.limits.perPeriod, periodText));
+    }
+    return out;
+  });
+  return h("section", { class: "spend", "aria-label": "Spending" }, rows);
+}
+
+/** What the session may do, in words: its calls, then its per-transaction caps. */
+function permissions(session) {
+  const items = session.display.permissions.map((text, i) => {
+    const p = session.permissions[i];
+    const extra = [];
+    if (p?.recipientMustBeAccount) extra.push("proceeds only to your account");
+    if (p?.allowValue) extra.push("may send ETH");
+    return h("li", { text: extra.length ? `${text} (${extra.join(", ")})` : text });
+  });
+  for (const t of session.tokens) {
+    if (t.limits.perTransaction) items.push(h("li", { text: `At most ${t.limits.perTransaction.display} per transaction` }));
+  }
+  // With a lifetime limit, the calls line shows that one; the rate limit is told here.
+  if (session.calls.perWindow !== null && session.calls.max !== null) {
+    items.push(h("li", { text: `At most ${session.calls.perWindow} calls every ${formatDuration(session.calls.windowSeconds)}` }));
+  }
+  const id = nextId("perm");
+  return h("section", { class: "permissions", "aria-labelledby": id }, h("h3", { id, text: "It may" }), h("ul", {}, items));
+}
+
+function timeLine(session) {
+  if (session.status === "active" && session.secondsLeft !== null) return countdown(session.secondsLeft);
+  if (session.status === "revoked" && session.revoked) {
+    return h("p", { class: "time" }, "Revoked ", timeElement(session.revoked.timestamp));
+  }
+  if (session.status === "expired" && session.expiresAt) return h("p", { class: "time" }, "Expired ", timeElement(session.expiresAt));
+  if (session.status === "pending") return h("p", { class: "time", text: session.display.timeLeft });
+  if (session.expiresAt) return h("p", { class: "time" }, "Valid until ", timeElement(session.expiresAt));
+  return h("p", { class: "time", text: session.display.timeLeft });
+}
+
+function facts(session) {
+  const rows = [
+    ["Session key", h("code", { text: session.sessionKey ?? "unknown" })],
+    ["Approved", timeElement(session.approved.timestamp)],
+    ["Executions", String(session.executions.count)],
+  ];
+  return h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", { text: term }), h("dd", {}, value)]));
+}
+
+function sessionCard(session) {
+  const titleId = nextId("session");
+  const reg = session.registration > 1 ? ` (registration ${session.registration})` : "";
+  const revocable = session.status !== "revoked" && session.status !== "replaced";
+  const result = h("section", { class: "revocation", "aria-live": "polite", hidden: true });
+  return h(
+    "article",
+    {
+      class: `card card-${session.status}`,
+      "aria-labelledby": titleId,
+      "data-permission-id": session.permissionId,
+      "data-status": session.status,
+    },
+    h(
+      "header",
+      { class: "card-head" },
+      h("h2", { id: titleId }, "Session ", h("code", { text: session.permissionId }), reg),
+      badge(session.status, session.display.status),
+    ),
+    timeLine(session),
+    h("p", { class: "calls", text: session.display.calls ?? "No limit on the number of calls" }),
+    spending(session),
+    permissions(session),
+    facts(session),
+    historySection(session),
+    revocable
+      ? h(
+          "div",
+          { class: "actions" },
+          h("button", {
+            type: "button",
+            class: "danger revoke",
+            "aria-haspopup": "dialog",
+            text: "Revoke…",
+            onclick: (event) => askRevocation(session, result, event.currentTarget),
+          }),
+        )
+      : null,
+    result,
+  );
+}
+
+/*//////////////////////////////////////////////////////////////
+                              HISTORY
+//////////////////////////////////////////////////////////////*/
+
+function historyEntry(entry) {
+  const ok = entry.type !== "execution" || entry.execution?.success !== false;
+  return h(
+    "li",
+    { class: `entry entry-${entry.type}${ok ? "" : " entry-failed"}` },
+    h("div", { class: "entry-line" }, timeElement(entry.timestamp), h("span", { class: "entry-text", text: entry.text })),
+    h("code", { class: "tx", title: "Transaction hash", text: entry.transactionHash }),
+  );
+}
+
+/** The audit trail, loaded from the API when first opened. */
+function historySection(session) {
+  const list = h("ol", { class: "history-list" });
+  const status = h("p", { class: "hint", role: "status" });
+  const more = h("button", { type: "button", class: "secondary", hidden: true, text: "Older entries…" });
+  const details = h(
+    "details",
+    { class: "history" },
+    h("summary", { text: `History (${session.executions.count} execution${session.executions.count === 1 ? "" : "s"})` }),
+    status,
+    list,
+    more,
+  );
+  let cursor = null;
+  let loaded = false;
+  const path = `/v1/accounts/${session.account}/sessions/${session.permissionId}/history`;
+  async function load() {
+    status.textContent = "Loading…";
+    more.hidden = true;
+    try {
+      const query = new URLSearchParams({ limit: String(HISTORY_PAGE), registration: String(session.registration) });
+      if (cursor) query.set("cursor", cursor);
+      const page = await api(`${path}?${query}`);
+      list.append(...page.items.map(historyEntry));
+      cursor = page.nextCursor;
+      more.hidden = !cursor;
+      status.textContent = list.childElementCount === 0 ? "No entries yet." : "";
+    } catch (error) {
+      status.textContent = `The history could not be loaded: ${error.message}`;
+    }
+  }
+  details.addEventListener("toggle", () => {
+    if (details.open && !loaded) {
+      loaded = true;
+      load();
+    }
+  });
+  more.addEventListener("click", load);
+  return details;
+}
+
+/*//////////////////////////////////////////////////////////////
+                             REVOCATION
+//////////////////////////////////////////////////////////////*/
+
+let pendingRevocation = null;
+
+function askRevocation(session, result, opener) {
+  pendingRevocation = { session, result, opener };
+  $("revoke-id").textContent = session.permissionId;
+  /** @type {HTMLDialogElement} */ ($("revoke-dialog")).showModal();
+}
+
+function closeDialog() {
+  /** @type {HTMLDialogElement} */ ($("revoke-dialog")).close();
+}
+
+async function confirmRevocation() {
+  const pending = pendingRevocation;
+  pendingRevocation = null;
+  closeDialog();
+  if (!pending) return;
+  const { session, result, opener } = pending;
+  result.hidden = false;
+  result.replaceChildren(h("p", { class: "hint", text: "Preparing the revocation…" }));
+  try {
+    const prepared = await api(`/v1/accounts/${session.account}/sessions/${session.permissionId}/revocation`, { method: "POST" });
+    result.replaceChildren(...preparedCall(prepared));
+  } catch (error) {
+    result.replaceChildren(h("p", { class: "error", role: "alert", text: `The revocation could not be prepared: ${error.message}` }));
+  }
+  opener.focus();
+}
+
+function preparedCall(prepared) {
+  const headingId = nextId("revocation");
+  const data = h("textarea", { class: "call-data", readonly: true, rows: "4", "aria-label": "Call data", spellcheck: "false" });
+  data.value = prepared.call.data;
+  const json = JSON.stringify(prepared.call, null, 2);
+  const copied = h("span", { class: "hint", role: "status" });
+  const copy = h("button", {
+    type: "button",
+    class: "secondary",
+    text: "Copy call",
+    onclick: async () => {
+      try {
+        await navigator.clipboard.writeText(json);
+        copied.textContent = "Copied.";
+      } catch {
+        data.select();
+        copied.textContent = "Select and copy the data above.";
+      }
+    },
+  });
+  return [
+    h("h3", { id: headingId, text: "Sign this call with the owner's wallet" }),
+    h("p", { class: "warning", text: prepared.warning }),
+    h("p", { class: "call-text", text: prepared.text }),
+    h(
+      "dl",
+      { class: "call", "aria-labelledby": headingId },
+      h("dt", { text: "Method" }),
+      h("dd", { class: "call-method", text: prepared.method }),
+      h("dt", { text: "To" }),
+      h("dd", {}, h("code", { class: "call-to", text: prepared.call.to })),
+      h("dt", { text: "Value" }),
+      h("dd", { class: "call-value", text: prepared.call.value }),
+      h("dt", { text: "Data" }),
+      h("dd", {}, data),
+    ),
+    h("div", { class: "actions" }, copy, copied),
+  ];
+}
+
+/*//////////////////////////////////////////////////////////////
+                               PAGE
+//////////////////////////////////////////////////////////////*/
+
+const state = { account: null, cursor: null, loading: 0 };
+
+function showError(message) {
+  const el = $("error");
+  el.textContent = message;
+  el.hidden = !message;
+}
+
+async function loadSessions(account, { append = false } = {}) {
+  const ticket = ++state.loading;
+  const cards = $("sessions");
+  $("summary").textContent = append ? "Loading more sessions…" : "Loading sessions…";
+  showError("");
+  try {
+    const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    if (append && state.cursor) query.set("cursor", state.cursor);
+    const page = await api(`/v1/accounts/${account}/sessions?${query}`);
+    if (ticket !== state.loading) return;
+    if (!append) cards.replaceChildren();
+    cards.append(...page.items.map(sessionCard));
+    state.cursor = page.nextCursor;
+    $("more").hidden = !page.nextCursor;
+    const count = cards.childElementCount;
+    $("summary").textContent =
+      `${count} session${count === 1 ? "" : "s"} of ${account}${page.nextCursor ? " so far" : ""} · chain block ${page.asOf.chainBlock}` +
+      (page.asOf.indexedBlock === page.asOf.chainBlock ? "" : ` (indexed up to ${page.asOf.indexedBlock})`);
+  } catch (error) {
+    if (ticket !== state.loading) return;
+    if (!append) cards.replaceChildren();
+    $("summary").textContent = "";
+    showError(error.code === "account_not_found" ? `No session of ${account} has been seen on chain yet.` : error.message);
+  }
+}
+
+function selectAccount(value, { push }) {
+  const account = value.trim();
+  const input = /** @type {HTMLInputElement} */ ($("account-input"));
+  input.value = account;
+  if (!ADDRESS.test(account)) {
+    input.setAttribute("aria-invalid", "true");
+    showError(account ? `${account} is not an address: expected 0x and 40 hexadecimal digits.` : "");
+    $("summary").textContent = account ? "" : "Enter an account address to see its sessions.";
+    $("sessions").replaceChildren();
+    $("refresh").hidden = true;
+    return;
+  }
+  input.removeAttribute("aria-invalid");
+  state.account = account;
+  state.cursor = null;
+  $("refresh").hidden = false;
+  if (push) {
+    const url = new URL(location.href);
+    url.searchParams.set("account", account);
+    history.pushState(null, "", url);
+  }
+  loadSessions(account);
+}
+
+function start() {
+  $("account-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    selectAccount(/** @type {HTMLInputElement} */ ($("account-input")).value, { push: true });
+  });
+  $("refresh").addEventListener("click", () => state.account && loadSessions(state.account));
+  $("more").addEventListener("click", () => state.account && loadSessions(state.account, { append: true }));
+  $("revoke-cancel").addEventListener("click", () => {
+    pendingRevocation = null;
+    closeDialog();
+  });
+  $("revoke-confirm").addEventListener("click", confirmRevocation);
+  // Escape closes the dialog without a revocation.
+  $("revoke-dialog").addEventListener("close", () => {
+    pendingRevocation = null;
+  });
+  window.addEventListener("popstate", () => selectAccount(new URLSearchParams(location.search).get("account") ?? "", { push: false }));
+  selectAccount(new URLSearchParams(location.search).get("account") ?? "", { push: false });
+}
+
+start();

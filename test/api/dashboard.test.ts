@@ -1,0 +1,336 @@
+// The owner's side of the API against the real stack: the revocation the API prepares (and the
+// owner's wallet signs) really ends the session; then the dashboard in Chromium, driven by
+// playwright-core: cards, badges, limits, spend bars, a countdown that ticks, history, the revoke
+// flow and its confirmation, and the layout on a phone and on a desktop.
+import { expect } from "chai";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, type Page, chromium } from "playwright-core";
+import type { Address, Hex, LocalAccount } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { DASHBOARD_CSP } from "../../api/dashboard.js";
+import { type ApprovedSession, approveTwap, trade, twapRequest } from "../../scripts/lib/scenario.js";
+import type { Stack } from "../../scripts/lib/stack.js";
+import { createOwnerAccount } from "../../sdk/accounts.js";
+import { kernelAddresses, prepareRevocation } from "../../sdk/session.js";
+import { sendUserOperationDirect } from "../../sdk/userops.js";
+import { startApiStack } from "./fixture.js";
+
+const dir = mkdtempSync(join(tmpdir(), "leash-dashboard-"));
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+describe("api: the owner's revocation and the dashboard", function () {
+  this.timeout(180_000);
+  let stack: Stack;
+  let owner: LocalAccount;
+  let account: Address;
+  let synced: () => Promise<void>;
+  const direct = { direct: true } as const;
+  /** twap: active, per-hour rate limit; capped: active, lifetime call limit; short: expired; gone: revoked by the owner. */
+  const s = {} as Record<"twap" | "capped" | "short" | "gone", ApprovedSession>;
+  const trades: Hex[] = [];
+
+  async function call(method: "GET" | "POST", path: string) {
+    const response = await fetch(`${stack.apiUrl}${path}`, { method });
+    return { status: response.status, body: (await response.json()) as any };
+  }
+  const sessionPath = (session: ApprovedSession) => `/v1/accounts/${account}/sessions/${session.approval.permissionId}`;
+
+  async function swap(session: ApprovedSession, amount: string): Promise<Hex> {
+    const outcome = await trade(stack.leash, session, stack.demo, amount, direct);
+    if (!outcome.ok) expect.fail(outcome.refusal.message);
+    return outcome.result.transactionHash;
+  }
+
+  before(async function () {
+    ({ stack, owner, account, synced } = await startApiStack({ dir, schema: "leash_dashboard_test" }));
+    const request = (extra: Partial<Parameters<typeof twapRequest>[0]>) => (sessionKey: Address) =>
+      twapRequest({ account, sessionKey, demo: stack.demo, chainId: stack.leash.deployments.chainId, ...extra });
+    // Sessions are listed newest first: the two that stay active come last, to lead the page.
+    s.short = await approveTwap(stack.leash, { owner, request: request({ duration: 120 }) });
+    await swap(s.short, "1");
+    s.gone = await approveTwap(stack.leash, { owner, request: request({}) });
+    await swap(s.gone, "5");
+    s.twap = await approveTwap(stack.leash, { owner, request: request({}) });
+    trades.push(await swap(s.twap, "41.67"), await swap(s.twap, "50"));
+    s.capped = await approveTwap(stack.leash, { owner, request: request({ maxPerTransaction: "10", maxTotal: "25", maxCalls: 5 }) });
+    await swap(s.capped, "10");
+    await swap(s.capped, "10");
+    // Past the short session's expiry: expired with no event, by the chain's clock alone.
+    await stack.leash.client.request({ method: "evm_increaseTime" as never, params: [300] as never });
+    await stack.leash.client.request({ method: "evm_mine" as never, params: [] as never });
+    await synced();
+  });
+
+  after(async function () {
+    await stack?.stop();
+  });
+
+  /*//////////////////////////////////////////////////////////////
+                             REVOCATION
+  //////////////////////////////////////////////////////////////*/
+
+  it("prepares the owner's revocation; sent by the owner's account, it really ends the session", async function () {
+    const { status, body } = await call("POST", `${sessionPath(s.gone)}/revocation`);
+    expect(status, JSON.stringify(body)).to.equal(200);
+    expect(body).to.include({ account, permissionId: s.gone.approval.permissionId, registration: 1, status: "active", method: "uninstall" });
+    // The same call the SDK builds from the approval: the configuration read back from the indexer is exact.
+    const sdk = await prepareRevocation(stack.leash, s.gone.approval);
+    expect(body.call).to.deep.equal({ to: account, data: sdk.call.data, value: "0" });
+    expect(body.warning).to.include("cannot be undone");
+    expect(body.text).to.include(s.gone.approval.permissionId).and.include(s.gone.sessionKey.address);
+    expect(JSON.stringify(body)).not.to.match(/signature|privateKey/i);
+
+    // The owner's wallet: the account operated with the owner's key, as revokeSession does.
+    const ownerAccount = await createOwnerAccount({ client: stack.leash.client, bed: kernelAddresses(stack.leash.deployments), owner });
+    expect(ownerAccount.address).to.equal(account);
+    const sent = await sendUserOperationDirect({ submitter: stack.leash.client, account: ownerAccount, calls: [{ to: body.call.to, data: body.call.data }] });
+    expect(sent.success).to.equal(true);
+    await synced();
+
+    const revoked = await call("GET", sessionPath(s.gone));
+    expect(revoked.body).to.include({ status: "revoked" });
+    expect(revoked.body.revoked.transactionHash).to.equal(sent.transactionHash);
+    const refused = await trade(stack.leash, s.gone, stack.demo, "1", direct);
+    expect(refused.ok).to.equal(false);
+
+    const again = await call("POST", `${sessionPath(s.gone)}/revocation`);
+    expect([again.status, again.body.error.code]).to.deep.equal([409, "session_already_revoked"]);
+    expect(again.body.error.message).to.include(sent.transactionHash);
+  });
+
+  it("an expired session can still be revoked (removed from the account); unknown ones are 404, bad ids 400", async function () {
+    const expired = await call("POST", `${sessionPath(s.short)}/revocation`);
+    expect(expired.status, JSON.stringify(expired.body)).to.equal(200);
+    expect(expired.body).to.include({ status: "expired", method: "uninstall" });
+    expect(expired.body.text).to.include("expired already");
+
+    const stranger = privateKeyToAccount(generatePrivateKey()).address;
+    let answer = await call("POST", `/v1/accounts/${account}/sessions/0xdeadbeef/revocation`);
+    expect([answer.status, answer.body.error.code]).to.deep.equal([404, "session_not_found"]);
+    answer = await call("POST", `/v1/accounts/${stranger}/sessions/0xdeadbeef/revocation`);
+    expect([answer.status, answer.body.error.code]).to.deep.equal([404, "account_not_found"]);
+    answer = await call("POST", `/v1/accounts/${account}/sessions/0x1234/revocation`);
+    expect([answer.status, answer.body.error.code]).to.deep.equal([400, "invalid_permission_id"]);
+    answer = await call("GET", `${sessionPath(s.twap)}/revocation`);
+    expect([answer.status, answer.body.error.code]).to.deep.equal([404, "route_not_found"]);
+  });
+
+  it("lists the revocation route in /openapi.json; serves the dashboard with its types and a strict CSP", async function () {
+    const spec = (await call("GET", "/openapi.json")).body;
+    const route = spec.paths["/v1/accounts/{account}/sessions/{permissionId}/revocation"];
+    expect(route?.post.parameters.map((p: { name: string }) => p.name)).to.include.members(["account", "permissionId"]);
+    expect(Object.keys(spec.paths).filter((p) => p.startsWith("/dashboard") || p === "/")).to.deep.equal([]);
+
+    const types: [string, string][] = [
+      ["/dashboard", "text/html; charset=utf-8"],
+      ["/dashboard/app.js", "text/javascript; charset=utf-8"],
+      ["/dashboard/style.css", "text/css; charset=utf-8"],
+      ["/dashboard/icon.svg", "image/svg+xml"],
+    ];
+    for (const [path, type] of types) {
+      const response = await fetch(`${stack.apiUrl}${path}`);
+      expect(response.status, path).to.equal(200);
+      expect(response.headers.get("content-type"), path).to.equal(type);
+      expect(response.headers.get("content-security-policy"), path).to.equal(DASHBOARD_CSP);
+      expect(response.headers.get("x-content-type-options"), path).to.equal("nosniff");
+    }
+    expect(DASHBOARD_CSP).to.include("script-src 'self'").and.not.include("unsafe");
+    const html = await (await fetch(`${stack.apiUrl}/dashboard`)).text();
+    // No inline script or style: every <script> has a src, no on… attributes, no style attributes.
+    expect(html.match(/<script\b[^>]*>/g)?.every((tag) => /\bsrc="\/dashboard\//.test(tag))).to.equal(true);
+    expect(html).not.to.match(/\son[a-z]+=|\sstyle=|<style/i);
+    const js = await (await fetch(`${stack.apiUrl}/dashboard/app.js`)).text();
+    expect(js).not.to.match(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
+
+    const redirect = await fetch(`${stack.apiUrl}/?account=${account}`, { redirect: "manual" });
+    expect(redirect.status).to.equal(302);
+    expect(redirect.headers.get("location")).to.equal(`/dashboard?account=${account}`);
+  });
+
+  /*//////////////////////////////////////////////////////////////
+                           THE DASHBOARD
+  //////////////////////////////////////////////////////////////*/
+
+  describe("the dashboard in Chromium", function () {
+    let browser: Browser | undefined;
+    let page: Page;
+    const problems: string[] = [];
+    const card = (session: ApprovedSession) => page.locator(`article.card[data-permission-id="${session.approval.permissionId}"]`);
+
+    before(async function () {
+      try {
+        browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      } catch (error) {
+        console.warn(`\n  !!! DASHBOARD BROWSER TESTS SKIPPED: Chromium cannot be launched from ${CHROMIUM}: ${(error as Error).message.split("\n")[0]}\n`);
+        this.skip();
+      }
+      page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+      page.on("console", (message) => {
+        if (message.type() === "error") problems.push(`console ${message.type()}: ${message.text()}`);
+      });
+      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+      await page.goto(`${stack.apiUrl}/dashboard?account=${account}`);
+      await page.locator("article.card").nth(3).waitFor();
+    });
+
+    after(async function () {
+      await browser?.close();
+    });
+
+    it("one card per session, with a badge of its status", async function () {
+      const list = (await call("GET", `/v1/accounts/${account}/sessions`)).body;
+      expect(await page.locator("article.card").count()).to.equal(list.items.length).and.equal(4);
+      const badges = await page.locator("article.card").evaluateAll((cards) =>
+        cards.map((c) => [c.getAttribute("data-permission-id"), c.querySelector(".badge")?.textContent]),
+      );
+      expect(Object.fromEntries(badges)).to.deep.equal({
+        [s.twap.approval.permissionId]: "Active",
+        [s.capped.approval.permissionId]: "Active",
+        [s.short.approval.permissionId]: "Expired",
+        [s.gone.approval.permissionId]: "Revoked",
+      });
+      // Newest first, as the API lists them.
+      expect(badges.map(([id]) => id)).to.deep.equal(list.items.map((i: { permissionId: string }) => i.permissionId));
+      // Distinct colours per status.
+      const colours = await page.locator(".badge").evaluateAll((els) => els.map((e) => [e.textContent, (globalThis as any).getComputedStyle(e).backgroundColor as string]));
+      expect(new Set(colours.map(([, c]) => c)).size).to.equal(3);
+      // Every value is rendered: no "null" or "undefined" from a missing field.
+      expect(await page.locator("#sessions").textContent()).not.to.match(/null|undefined|NaN|\[object/);
+      // Revoked sessions have nothing left to revoke.
+      expect(await card(s.gone).locator("button.revoke").count()).to.equal(0);
+      expect(await card(s.twap).locator("button.revoke").count()).to.equal(1);
+    });
+
+    it("calls remaining and spend bars as the API reports them", async function () {
+      expect(await card(s.capped).locator(".calls").textContent()).to.equal("3 / 5 calls remaining");
+      expect(await card(s.twap).locator(".calls").textContent()).to.equal("8 / 10 calls remaining this window (per hour)");
+      for (const session of [s.twap, s.capped]) {
+        const view = (await call("GET", sessionPath(session))).body;
+        const [usdc] = view.tokens;
+        const bar = card(session).locator("[role=progressbar]").first();
+        expect(await bar.getAttribute("aria-valuenow")).to.equal(usdc.spent.total.formatted);
+        expect(await bar.getAttribute("aria-valuemax")).to.equal(usdc.limits.total.formatted);
+        expect(await bar.getAttribute("aria-valuetext")).to.equal(usdc.display[0]);
+        const expected = Number((BigInt(usdc.spent.total.raw) * 10_000n) / BigInt(usdc.limits.total.raw)) / 100;
+        expect(await bar.locator(".fill").evaluate((el) => (el as any).style.width as string)).to.equal(`${expected}%`);
+        expect(await card(session).locator(".meter-text").first().textContent()).to.equal(usdc.display[0]);
+      }
+      expect(await card(s.twap).locator(".meter-text").first().textContent()).to.equal("$91.67 of $1,000.00 spent");
+      expect(await card(s.twap).locator("[role=progressbar] .fill").first().evaluate((el) => (el as any).style.width as string)).to.equal("9.16%");
+      expect(await card(s.capped).locator("[role=progressbar]").first().getAttribute("aria-valuenow")).to.equal("20");
+      // The permissions in words.
+      expect(await card(s.twap).locator(".permissions li").allTextContents()).to.deep.equal([
+        "exactInputSingle on MockSwapRouter (proceeds only to your account)",
+        "At most $50.00 per transaction",
+      ]);
+    });
+
+    it("a countdown from the API's secondsLeft, ticking every second", async function () {
+      const countdown = card(s.twap).locator(".countdown");
+      const seconds = (text: string) => {
+        const m = text.match(/^(\d+)h (\d+)m (\d+)s remaining$/);
+        expect(m, text).to.not.equal(null);
+        return Number(m![1]) * 3600 + Number(m![2]) * 60 + Number(m![3]);
+      };
+      const first = seconds((await countdown.textContent())!);
+      const view = (await call("GET", sessionPath(s.twap))).body;
+      expect(first).to.be.within(view.secondsLeft - 60, view.secondsLeft);
+      await page.waitForTimeout(2_100);
+      const second = seconds((await countdown.textContent())!);
+      expect(first - second).to.be.within(1, 3);
+      expect(await countdown.getAttribute("role")).to.equal("timer");
+      // Sessions that are over show when they ended instead.
+      expect(await card(s.short).locator(".countdown").count()).to.equal(0);
+      expect(await card(s.short).locator(".time").textContent()).to.match(/^Expired \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+      expect(await card(s.gone).locator(".time").textContent()).to.match(/^Revoked \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    });
+
+    it("the history expands with the approval and every trade, with their transaction hashes", async function () {
+      const details = card(s.twap).locator("details.history");
+      expect(await details.evaluate((el) => (el as any).open as boolean)).to.equal(false);
+      await details.locator("summary").click();
+      const entries = details.locator(".history-list li");
+      await entries.nth(2).waitFor();
+      expect(await entries.count()).to.equal(3);
+      const texts = await details.locator(".entry-text").allTextContents();
+      expect(texts[0]).to.match(/^Session 0x[0-9a-f]{8} approved, valid until /);
+      expect(texts.slice(1)).to.deep.equal(["Spent $41.67", "Spent $50.00"]);
+      const hashes = await details.locator("code.tx").allTextContents();
+      expect(hashes.slice(1)).to.deep.equal(trades);
+      for (const hash of hashes) expect(hash).to.match(/^0x[0-9a-f]{64}$/);
+
+      if (process.env.LEASH_SCREENSHOT === "1") {
+        const path = join(root, "docs", "dashboard.png");
+        mkdirSync(dirname(path), { recursive: true });
+        await page.setViewportSize({ width: 1280, height: 900 });
+        await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
+        await page.screenshot({ path });
+        console.log(`    screenshot written to ${path}`);
+      }
+    });
+
+    it("revoke: a confirmation that says it cannot be undone, then the call for the owner's wallet", async function () {
+      const dialog = page.locator("#revoke-dialog");
+      const result = card(s.capped).locator(".revocation");
+      await card(s.capped).locator("button.revoke").click();
+      await dialog.waitFor({ state: "visible" });
+      expect(await dialog.textContent()).to.include("cannot be undone").and.include(s.capped.approval.permissionId);
+      // Cancel: nothing is prepared.
+      await page.locator("#revoke-cancel").click();
+      await dialog.waitFor({ state: "hidden" });
+      expect(await result.isHidden()).to.equal(true);
+
+      await card(s.capped).locator("button.revoke").click();
+      await dialog.waitFor({ state: "visible" });
+      await page.locator("#revoke-confirm").click();
+      await result.locator(".call-to").waitFor();
+      const prepared = (await call("POST", `${sessionPath(s.capped)}/revocation`)).body;
+      expect(await result.locator(".call-to").textContent()).to.equal(account);
+      expect(await result.locator(".call-data").inputValue()).to.equal(prepared.call.data);
+      expect(await result.locator(".call-method").textContent()).to.equal("uninstall");
+      expect(await result.locator(".call-value").textContent()).to.equal("0");
+      expect(await result.locator(".warning").textContent()).to.include("cannot be undone");
+      // Preparing signs nothing: the session is still active.
+      expect((await call("GET", sessionPath(s.capped))).body.status).to.equal("active");
+    });
+
+    it("one column of cards at 390px, two at 1280px", async function () {
+      const columns = async () => {
+        const boxes = await page.locator("article.card").evaluateAll((cards) => cards.map((c) => c.getBoundingClientRect().x));
+        return new Set(boxes.map((x) => Math.round(x))).size;
+      };
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(await columns()).to.equal(1);
+      const widest = await page.locator("article.card").evaluateAll((cards) => Math.max(...cards.map((c) => c.getBoundingClientRect().right)));
+      expect(widest).to.be.at.most(390);
+      // Nothing forces the page wider than the phone.
+      expect(await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number)).to.be.at.most(390);
+      await page.setViewportSize({ width: 1280, height: 900 });
+      expect(await columns()).to.equal(2);
+    });
+
+    it("an account typed in the box is loaded and put in the URL; a bad one is refused in words", async function () {
+      await page.goto(`${stack.apiUrl}/`);
+      expect(new URL(page.url()).pathname).to.equal("/dashboard");
+      expect(await page.locator("#summary").textContent()).to.equal("Enter an account address to see its sessions.");
+      await page.getByLabel("Account address").fill("0x1234");
+      await page.getByRole("button", { name: "Show sessions" }).click();
+      expect(await page.locator("#error").textContent()).to.include("is not an address");
+      expect(await page.locator("#account-input").getAttribute("aria-invalid")).to.equal("true");
+      await page.getByLabel("Account address").fill(account);
+      await page.getByRole("button", { name: "Show sessions" }).click();
+      await page.locator("article.card").nth(3).waitFor();
+      expect(new URL(page.url()).searchParams.get("account")).to.equal(account);
+      expect(await page.locator("#error").isHidden()).to.equal(true);
+    });
+
+    it("no script error, no console error, no CSP violation", function () {
+      expect(problems).to.deep.equal([]);
+    });
+  });
+});

@@ -1,0 +1,48 @@
+// The real stack as the API's tests run it: `hardhat node` with Leash and the scenario's mocks, the
+// indexer on PGlite, the API over HTTP with no rate limit and fast polling, and an owner's Kernel
+// account funded with ETH and 2,000 USDC.
+import hre from "hardhat";
+import { join } from "node:path";
+import type { Address, LocalAccount } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { fundedAccount } from "../../scripts/lib/scenario.js";
+import { type Stack, startStack } from "../../scripts/lib/stack.js";
+
+export interface ApiStack {
+  stack: Stack;
+  owner: LocalAccount;
+  account: Address;
+  /** Waits until the indexer has the chain's head and the API sees both at that block. */
+  synced(): Promise<void>;
+}
+
+/** Starts the stack in `dir` with the indexer's tables in `schema`. */
+export async function startApiStack(opts: { dir: string; schema: string }): Promise<ApiStack> {
+  const stack = await startStack({
+    network: hre.network,
+    artifacts: hre.artifacts,
+    dir: opts.dir,
+    database: { pgliteDir: join(opts.dir, "pglite") },
+    schema: opts.schema,
+    pollingIntervalMs: 100,
+    apiEnv: { LEASH_RATE_LIMIT: "0", LEASH_POLL_MS: "50", LEASH_LOG_LEVEL: "warn" },
+  });
+  try {
+    const owner = privateKeyToAccount(generatePrivateKey());
+    const account = await fundedAccount({ leash: stack.leash, demo: stack.demo, owner, usdc: "2000" });
+    const synced = async () => {
+      await stack.synced();
+      const head = await stack.leash.client.getBlockNumber({ cacheTime: 0 });
+      for (let tries = 0; tries < 100; tries++) {
+        const heads = await stack.api.sessions.heads();
+        if (heads.chain.number >= head && heads.indexed.number >= head) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error("the API did not reach the chain's head");
+    };
+    return { stack, owner, account, synced };
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
