@@ -147,6 +147,23 @@ export const explanationSchema = z
   })
   .meta({ title: "SessionRequestExplanation" });
 
+export const revocationSchema = z
+  .object({
+    account: address,
+    permissionId,
+    registration: z.number().int(),
+    status,
+    method: z.enum(["uninstall", "invalidate-nonce"]),
+    call: z.object({ to: address, data: hex, value: z.literal("0") }).meta({ description: "The call the owner's wallet sends from the account to itself" }),
+    warning: z.string(),
+    text: z.string(),
+    asOf: asOfSchema,
+  })
+  .meta({ title: "Revocation" });
+
+export const healthSchema = z.object({ status: z.literal("ok") }).meta({ title: "Health" });
+export const readySchema = z.object({ status: z.literal("ready"), chainBlock: decimal.nullable(), indexedBlock: decimal.nullable() }).meta({ title: "Ready" });
+
 export const errorSchema = z
   .object({
     error: z.object({

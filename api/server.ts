@@ -13,6 +13,16 @@ import { type Settings, corsOrigins } from "./config.js";
 import { registerDashboard } from "./dashboard.js";
 import { ApiError, type FieldIssue, describeError } from "./errors.js";
 import { RequestExplainer } from "./explain.js";
+import {
+  documented,
+  explanationSchema,
+  healthSchema,
+  historyPageSchema,
+  readySchema,
+  revocationSchema,
+  sessionPageSchema,
+  sessionSchema,
+} from "./responses.js";
 import { Revocations } from "./revocation.js";
 import {
   accountParams,
@@ -152,18 +162,16 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
-  const errorResponse = { description: "Error", type: "object", properties: { error: { type: "object" } } } as const;
-  const responses = (description: string) => ({ 200: { description, type: "object", additionalProperties: true }, "4xx": errorResponse, "5xx": errorResponse });
 
   /*//////////////////////////////////////////////////////////////
                               SERVICE
   //////////////////////////////////////////////////////////////*/
 
-  app.get("/health", { schema: { tags: ["service"], summary: "The process is up", response: responses("ok") }, config: { rateLimit: false } }, async () => ({
+  app.get("/health", { schema: { tags: ["service"], summary: "The process is up", response: documented("ok", healthSchema) }, config: { rateLimit: false } }, async () => ({
     status: "ok",
   }));
 
-  app.get("/ready", { schema: { tags: ["service"], summary: "The indexer is in sync and the chain answers", response: responses("ready") }, config: { rateLimit: false } }, async (_request, reply) => {
+  app.get("/ready", { schema: { tags: ["service"], summary: "The indexer is in sync and the chain answers", response: documented("ready", readySchema) }, config: { rateLimit: false } }, async (_request, reply) => {
     const [chainHead, progress] = await Promise.allSettled([chain.head().then(async (h) => (await chain.checkChainId(), h)), indexer.progress()]);
     const problems: string[] = [];
     if (chainHead.status === "rejected") problems.push(describeError(chainHead.reason));
@@ -192,7 +200,7 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
 
   app.get(
     "/v1/accounts/:account/sessions",
-    { schema: { tags: ["sessions"], summary: "Every session of an account, newest first", params: accountParams, querystring: listQuery, response: responses("A page of sessions") } },
+    { schema: { tags: ["sessions"], summary: "Every session of an account, newest first", params: accountParams, querystring: listQuery, response: documented("A page of sessions", sessionPageSchema) } },
     async (request) => {
       const { account } = request.params as z.output<typeof accountParams>;
       const query = request.query as z.output<typeof listQuery>;
@@ -208,7 +216,7 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
         summary: "One session: status, limits, spend to date, what remains, time left",
         params: sessionParams,
         querystring: sessionQuery,
-        response: responses("The session"),
+        response: documented("The session", sessionSchema),
       },
     },
     async (request) => {
@@ -226,7 +234,7 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
         summary: "A session's audit trail: approval, executions, revocation, oldest first",
         params: sessionParams,
         querystring: historyQuery,
-        response: responses("A page of history entries"),
+        response: documented("A page of history entries", historyPageSchema),
       },
     },
     async (request) => {
@@ -243,7 +251,7 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
         summary: "The audit trail across every session of an account, oldest first",
         params: accountParams,
         querystring: activityQuery,
-        response: responses("A page of history entries"),
+        response: documented("A page of history entries", historyPageSchema),
       },
     },
     async (request) => {
@@ -259,7 +267,7 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
         tags: ["sessions"],
         summary: "Prepare the owner's revocation of a session: the call for the owner's wallet to sign (the API never signs)",
         params: sessionParams,
-        response: responses("The call revoking the session's latest registration"),
+        response: documented("The call revoking the session's latest registration", revocationSchema),
       },
     },
     async (request) => {
@@ -279,7 +287,7 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
         tags: ["requests"],
         summary: "Explain a requested session in plain words, with warnings and what the owner must sign",
         body: sessionRequestBody,
-        response: responses("The explanation"),
+        response: documented("The explanation", explanationSchema),
       },
     },
     async (request) => explainer.explain(request.body),

@@ -2,6 +2,7 @@
 // owner's wallet signs) really ends the session; then the dashboard in Chromium, driven by
 // playwright-core: cards, badges, limits, spend bars, a countdown that ticks, history, the revoke
 // flow and its confirmation, and the layout on a phone and on a desktop.
+import { revocationSchema } from "../../api/responses.js";
 import { expect } from "chai";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -84,6 +85,7 @@ describe("api: the owner's revocation and the dashboard", function () {
     expect(body.warning).to.include("cannot be undone");
     expect(body.text).to.include(s.gone.approval.permissionId).and.include(s.gone.sessionKey.address);
     expect(JSON.stringify(body)).not.to.match(/signature|privateKey/i);
+    expect(revocationSchema.parse(body), "the documented shape").to.deep.equal(body);
 
     // The owner's wallet: the account operated with the owner's key, as revokeSession does.
     const ownerAccount = await createOwnerAccount({ client: stack.leash.client, bed: kernelAddresses(stack.leash.deployments), owner });

@@ -124,6 +124,10 @@ describe("api: requests checked before any upstream", function () {
     ]);
     const list = spec.paths["/v1/accounts/{account}/sessions"].get;
     expect(list.parameters.map((p: { name: string }) => p.name)).to.include.members(["account", "status", "cursor", "limit"]);
+    // Answers are documented with their shapes, not as free-form objects.
+    const session = spec.paths["/v1/accounts/{account}/sessions/{permissionId}"].get.responses["200"].content["application/json"].schema;
+    expect(session.required).to.include.members(["status", "tokens", "calls", "display", "asOf"]);
+    expect(session.properties.tokens.items.properties.spent.required).to.deep.equal(["total", "thisPeriod"]);
     const body = spec.paths["/v1/session-requests"].post.requestBody.content["application/json"].schema;
     expect(body.required).to.include.members(["walletAddress", "sessionKeyAddress", "duration", "permissions"]);
     const docs = await get("/docs/");

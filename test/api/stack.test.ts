@@ -4,19 +4,19 @@
 // malformed input thrown at every route.
 import { expect } from "chai";
 import fc from "fast-check";
-import hre from "hardhat";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Address, Hex } from "viem";
+import type { Address, Hex, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { readSettings } from "../../api/config.js";
 import { explanationSchema, historyPageSchema, sessionPageSchema, sessionSchema } from "../../api/responses.js";
 import { buildServer, type LeashApi } from "../../api/server.js";
 import { createTestDatabase, type TestDatabase } from "../../scripts/indexer/postgres.js";
 import { type Indexer, startIndexer, waitForBlock } from "../../scripts/indexer/process.js";
-import { type ApprovedSession, approveTwap, fundedAccount, trade, twapRequest } from "../../scripts/lib/scenario.js";
-import { type Stack, startStack } from "../../scripts/lib/stack.js";
+import { type ApprovedSession, approveTwap, trade, twapRequest } from "../../scripts/lib/scenario.js";
+import type { Stack } from "../../scripts/lib/stack.js";
+import { startApiStack } from "./fixture.js";
 import { revokeSession } from "../../sdk/session.js";
 
 const dir = mkdtempSync(join(tmpdir(), "leash-api-"));
@@ -24,20 +24,12 @@ const dir = mkdtempSync(join(tmpdir(), "leash-api-"));
 describe("api: against chain + indexer + API", function () {
   this.timeout(180_000);
   let stack: Stack;
-  const owner = privateKeyToAccount(generatePrivateKey());
+  let owner: LocalAccount;
   let account: Address;
+  let synced: () => Promise<void>;
 
   before(async function () {
-    stack = await startStack({
-      network: hre.network,
-      artifacts: hre.artifacts,
-      dir,
-      database: { pgliteDir: join(dir, "pglite") },
-      schema: "leash_api_test",
-      pollingIntervalMs: 100,
-      apiEnv: { LEASH_RATE_LIMIT: "0", LEASH_POLL_MS: "50", LEASH_LOG_LEVEL: "warn" },
-    });
-    account = await fundedAccount({ leash: stack.leash, demo: stack.demo, owner, usdc: "2000" });
+    ({ stack, owner, account, synced } = await startApiStack({ dir, schema: "leash_api_test" }));
   });
 
   after(async function () {
@@ -56,17 +48,6 @@ describe("api: against chain + indexer + API", function () {
   async function post(path: string, body: unknown) {
     const response = await fetch(`${stack.apiUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     return { status: response.status, body: (await response.json()) as any };
-  }
-  /** Waits for the indexer to reach the chain's head and for the API to see that block. */
-  async function synced() {
-    await stack.synced();
-    const head = await stack.leash.client.getBlockNumber({ cacheTime: 0 });
-    for (let i = 0; i < 100; i++) {
-      const { chain, indexed } = await stack.api.sessions.heads();
-      if (chain.number >= head && indexed.number >= head) return;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error("the API did not see the latest block");
   }
   const sessionPath = (s: ApprovedSession) => `/v1/accounts/${account}/sessions/${s.approval.permissionId}`;
 

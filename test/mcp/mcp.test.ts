@@ -6,18 +6,18 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport, getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { expect } from "chai";
-import hre from "hardhat";
 import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import type { Address, Hex } from "viem";
+import type { Address, Hex, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { freePort } from "../../scripts/lib/processes.js";
-import { type ApprovedSession, approveTwap, fundedAccount, trade, twapRequest } from "../../scripts/lib/scenario.js";
-import { type Stack, startStack } from "../../scripts/lib/stack.js";
+import { type ApprovedSession, approveTwap, trade, twapRequest } from "../../scripts/lib/scenario.js";
+import type { Stack } from "../../scripts/lib/stack.js";
+import { startApiStack } from "../api/fixture.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const tsx = join(root, "node_modules", ".bin", "tsx");
@@ -61,7 +61,7 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
   this.timeout(120_000);
   let stack: Stack;
   let mcp: Mcp;
-  const owner = privateKeyToAccount(generatePrivateKey());
+  let owner: LocalAccount;
   let account: Address;
   let twap: ApprovedSession;
   let second: ApprovedSession;
@@ -77,16 +77,7 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
   const sessionPath = () => `/v1/accounts/${account}/sessions/${twap.approval.permissionId}`;
 
   before(async function () {
-    stack = await startStack({
-      network: hre.network,
-      artifacts: hre.artifacts,
-      dir,
-      database: { pgliteDir: join(dir, "pglite") },
-      schema: "leash_mcp_test",
-      pollingIntervalMs: 100,
-      apiEnv: { LEASH_RATE_LIMIT: "0", LEASH_POLL_MS: "50", LEASH_LOG_LEVEL: "warn" },
-    });
-    account = await fundedAccount({ leash: stack.leash, demo: stack.demo, owner, usdc: "2000" });
+    ({ stack, owner, account } = await startApiStack({ dir, schema: "leash_mcp_test" }));
     twap = await approveTwap(stack.leash, { owner, request: (k) => request(k) });
     for (const amount of ["41.67", "50"]) {
       const outcome = await trade(stack.leash, twap, stack.demo, amount, { direct: true });
