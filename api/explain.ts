@@ -118,7 +118,7 @@ export class RequestExplainer {
     const byTarget = new Map<Address, string[]>();
     for (const f of prepared.functions) byTarget.set(f.target, [...(byTarget.get(f.target) ?? []), f.signature.slice(0, f.signature.indexOf("("))]);
     for (const [target, names] of byTarget) {
-      can.push(`call ${joinWords(names)} on ${await this.label(target, prepared.tokens)}`);
+      can.push(`call ${joinWords(names)} on ${await this.sessions.label(target)}`);
     }
     for (const limit of config.tokens) {
       const token = prepared.tokens.find((t) => t.address === limit.token);
@@ -141,7 +141,7 @@ export class RequestExplainer {
     }
     if (config.tokens.length) cannot.push("spend more than these limits");
     if (config.maxFeePerOperation) {
-      cannot.push(`pay more than ${displayAmount(config.maxFeePerOperation, { address: NATIVE_TOKEN, symbol: this.nativeSymbol(), decimals: 18 })} in fees per operation`);
+      cannot.push(`pay more than ${displayAmount(config.maxFeePerOperation, this.sessions.nativeMeta())} in fees per operation`);
     }
     cannot.push(`act after ${humanTime(config.validUntil)}`);
     cannot.push("change your account, install modules or use delegatecall");
@@ -150,19 +150,6 @@ export class RequestExplainer {
       `To run this automation I need your approval for a session key. It can ${joinWords(can, "; ")}. ` +
       `It cannot ${joinWords(cannot, ", ", " or ")}. You can revoke it at any time. Approve?`;
     return { can, cannot, text };
-  }
-
-  private nativeSymbol() {
-    return this.chain.client.chain?.nativeCurrency.symbol ?? "ETH";
-  }
-
-  private async label(target: Address, tokens: TokenInfo[]): Promise<string> {
-    const named = Object.entries({ ...this.deployments.contracts, ...this.deployments.extras }).find(
-      ([, c]) => c.address.toLowerCase() === target.toLowerCase(),
-    );
-    if (named) return named[0];
-    const token = tokens.find((t) => t.address === target) ?? (await this.sessions.tokenMeta(target).catch(() => null));
-    return token?.symbol && token.decimals !== null ? `the ${token.symbol} token` : target;
   }
 
   private async warnings(prepared: PreparedSession): Promise<Warning[]> {
@@ -216,7 +203,7 @@ export class RequestExplainer {
 
     if (config.paymaster === zeroAddress) {
       const native = await this.chain.call("balance", () => client.getBalance({ address: account }));
-      const meta = { address: NATIVE_TOKEN, symbol: this.nativeSymbol(), decimals: 18 };
+      const meta = this.sessions.nativeMeta();
       const operations = config.maxCalls || undefined;
       if (native === 0n) {
         warnings.push({ code: "no_gas_funds", message: `the account holds no ${meta.symbol} to pay gas, and no paymaster pays it` });

@@ -61,7 +61,7 @@ export function amount(raw: bigint | null, token: TokenMeta): Amount | null {
   };
 }
 
-export const nativeMeta = (symbol = "ETH"): TokenMeta => ({ address: NATIVE_TOKEN, symbol, decimals: 18 });
+export const nativeMeta = (symbol: string = "ETH"): TokenMeta => ({ address: NATIVE_TOKEN, symbol, decimals: 18 });
 
 /** "24 hours", "7 days", "90 minutes", "1 hour 30 minutes". */
 export function humanDuration(seconds: number): string {

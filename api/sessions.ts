@@ -18,6 +18,7 @@ import {
   type Amount,
   type TokenMeta,
   amount,
+  nativeMeta,
   displayAmount,
   functionName,
   humanDuration,
@@ -198,6 +199,11 @@ export class SessionService {
     return { chain, indexed: progress.head };
   }
 
+  /** The chain's native coin, as the policies name it (NATIVE_TOKEN). */
+  nativeMeta(): TokenMeta {
+    return nativeMeta(this.chain.client.chain?.nativeCurrency.symbol);
+  }
+
   /** symbol() and decimals() of a token, read once. */
   tokenMeta(token: Address): Promise<TokenMeta> {
     const key = token.toLowerCase();
@@ -205,7 +211,7 @@ export class SessionService {
     if (!meta) {
       meta =
         key === NATIVE_TOKEN.toLowerCase()
-          ? Promise.resolve({ address: NATIVE_TOKEN, symbol: this.chain.client.chain?.nativeCurrency.symbol ?? "ETH", decimals: 18 })
+          ? Promise.resolve(this.nativeMeta())
           : this.readTokenMeta(getAddress(token));
       this.tokens.set(key, meta);
       // A chain outage must not be remembered as "not a token".
@@ -225,8 +231,8 @@ export class SessionService {
     return { address, symbol, decimals };
   }
 
-  /** "USDC token", "MockSwapRouter", or a short address. */
-  private async label(target: Address): Promise<string> {
+  /** "USDC token", "MockSwapRouter" (a name in the deployments file), or a short address. */
+  async label(target: Address): Promise<string> {
     const known = this.labels.get(target.toLowerCase());
     if (known) return known;
     const meta = await this.tokenMeta(target).catch(() => null);
@@ -275,6 +281,30 @@ export class SessionService {
         { where },
       );
       return data.sessions.items;
+    });
+  }
+
+  /** The full rows of several sessions of an account, in the order given, in one query per 100. */
+  private async rowsOf(account: Address, sessions: readonly Pick<SessionRow, "permissionId" | "registration">[], indexed: Head): Promise<SessionRow[]> {
+    const found = new Map<string, SessionRow>();
+    for (let i = 0; i < sessions.length; i += 100) {
+      const chunk = sessions.slice(i, i + 100);
+      const key = `rowsOf:${account}:${chunk.map((s) => `${s.permissionId}/${s.registration}`).join(",")}:${indexed.number}`;
+      const rows = await this.cached(key, async () => {
+        // Each (permission id, registration) pair is its own AND: Ponder flattens OR branches (see `tuple`).
+        const where = { account: account.toLowerCase(), OR: chunk.map((s) => ({ AND: [{ permissionId: s.permissionId }, { registration: s.registration }] })) };
+        const data = await this.indexer.graphql<{ sessions: { items: SessionRow[] } }>(
+          `query ($where: sessionFilter, $limit: Int!) { sessions(where: $where, limit: $limit) { items { ${SESSION_FIELDS} } } }`,
+          { where, limit: chunk.length },
+        );
+        return data.sessions.items;
+      });
+      for (const row of rows) found.set(`${row.permissionId}/${row.registration}`, row);
+    }
+    return sessions.map((s) => {
+      const row = found.get(`${s.permissionId}/${s.registration}`);
+      if (!row) throw new UpstreamError("indexer", `session ${s.permissionId} registration ${s.registration} vanished from the index`);
+      return row;
     });
   }
 
@@ -329,7 +359,7 @@ export class SessionService {
       return opts.status === "all" || this.derivedStatus(h, chain) === opts.status;
     });
     const page = matching.slice(0, opts.limit);
-    const rows = await Promise.all(page.map((h) => this.sessionRows(account, h.permissionId, h.registration, indexed).then((r) => r[0]!)));
+    const rows = await this.rowsOf(account, page, indexed);
     const items = await Promise.all(rows.map((r) => this.view(r, chain, indexed)));
     const last = page[page.length - 1];
     return {
@@ -367,7 +397,7 @@ export class SessionService {
     const wanted = new Set(calls.map(key));
     const headers = await this.cached(`headers:${account}:${indexed.number}`, () => this.sessionHeaders(account));
     const live = headers.filter((h) => ["active", "pending"].includes(this.derivedStatus(h, chain)));
-    const rows = await Promise.all(live.map((h) => this.sessionRows(account, h.permissionId, h.registration, indexed).then((r) => r[0]!)));
+    const rows = await this.rowsOf(account, live, indexed);
     return rows
       .filter((r) => r.calls.length === wanted.size && r.calls.every((c) => wanted.has(key(c))))
       .map((r) => kernelPermissionId(r.permissionId));
@@ -454,15 +484,16 @@ export class SessionService {
     const permissions = await Promise.all(
       row.calls.map(async (c) => {
         const signature = functionName(c.selector);
+        const targetLabel = await this.label(c.target);
         return {
           target: getAddress(c.target),
-          targetLabel: await this.label(c.target),
+          targetLabel,
           selector: c.selector,
           function: signature,
           allowValue: c.allowValue,
           recipientMustBeAccount: Number(c.accountArg) !== NO_ARG,
           argumentRule: Number(c.equalArg) !== NO_ARG ? { argument: Number(c.equalArg), mustEqual: c.equalValue } : null,
-          display: `${shortFunction(c.selector, signature)} on ${await this.label(c.target)}`,
+          display: `${shortFunction(c.selector, signature)} on ${targetLabel}`,
         };
       }),
     );
@@ -489,7 +520,7 @@ export class SessionService {
         windowSeconds: perWindow === null ? null : Number(row.windowLength),
         windowEndsAt: timestamp(windowEndsAt),
       },
-      maxFeePerOperation: amount(BigInt(row.maxFeePerOperation) || null, { address: NATIVE_TOKEN, symbol: this.chain.client.chain?.nativeCurrency.symbol ?? "ETH", decimals: 18 }),
+      maxFeePerOperation: amount(BigInt(row.maxFeePerOperation) || null, this.nativeMeta()),
       executions: {
         count: row.operationCount,
         last: last
@@ -610,7 +641,7 @@ export class SessionService {
           return data.executions.items;
         })
       : [];
-    const native: TokenMeta = { address: NATIVE_TOKEN, symbol: this.chain.client.chain?.nativeCurrency.symbol ?? "ETH", decimals: 18 };
+    const native = this.nativeMeta();
     const items = await Promise.all(
       page.map(async (row): Promise<HistoryEntry> => {
         const position = { block: BigInt(row.blockNumber), logIndex: row.logIndex };

@@ -12,6 +12,7 @@ import {
   approveSession,
   createSessionKey,
   executeWithSession,
+  kernelAddresses,
   prepareSession,
   SessionOperationError,
 } from "../../sdk/session.js";
@@ -53,15 +54,6 @@ export async function deployDemoContracts(opts: { client: DeployClient; artifact
 
 const mintAbi = [parseAbiItem("function mint(address to, uint256 amount)")];
 
-function kernelBed(d: Deployments) {
-  return {
-    kernelImplementation: d.contracts.KernelImplementation.address,
-    kernelFactory: d.contracts.KernelFactory.address,
-    ownerValidator: d.contracts.OwnerValidator.address,
-    sessionKeySigner: d.contracts.SessionKeySigner.address,
-  };
-}
-
 /**
  * The owner's Kernel account (index `index`), funded with ETH for gas and `usdc` USDC, which lets
  * the router pull USDC (the owner's own operation; sessions then only swap).
@@ -76,7 +68,7 @@ export async function fundedAccount(opts: {
 }): Promise<Address> {
   const { leash, demo, owner } = opts;
   const client = leash.client;
-  const ownerAccount = await createOwnerAccount({ client, bed: kernelBed(leash.deployments), owner, index: opts.index });
+  const ownerAccount = await createOwnerAccount({ client, bed: kernelAddresses(leash.deployments), owner, index: opts.index });
   const account = ownerAccount.address;
   await client.waitForTransactionReceipt({ hash: await client.sendTransaction({ to: account, value: parseEther(opts.eth ?? "1") }) });
   await client.waitForTransactionReceipt({

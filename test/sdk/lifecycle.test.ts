@@ -27,6 +27,7 @@ import {
   SessionOperationError,
 } from "../../sdk/session.js";
 import { deployLeash } from "../../scripts/lib/deploy-leash.js";
+import { EXACT_INPUT_SINGLE } from "../../scripts/lib/scenario.js";
 import { startBundler } from "../../scripts/lib/bundler.js";
 import { freePort } from "../../scripts/lib/processes.js";
 import { projectRoot, startChain } from "../../scripts/lib/chain.js";
@@ -35,8 +36,6 @@ import { deployArtifact } from "../../scripts/testbed/deploy.js";
 import { sendUserOperationDirect } from "../../sdk/userops.js";
 
 const run = promisify(execFile);
-const EXACT_INPUT_SINGLE =
-  "exactInputSingle((address tokenIn, address tokenOut, uint24 fee, address recipient, uint256 amountIn, uint256 amountOutMinimum) params) payable returns (uint256)";
 const dir = mkdtempSync(join(tmpdir(), "leash-sdk-"));
 const deploymentsFile = join(dir, "deployments.json");
 
