@@ -5,8 +5,9 @@ pragma solidity ^0.8.28;
 /// `execute(bytes32 mode, bytes executionCalldata)` in single or batch mode, default exec type.
 /// @dev Kernel decodes batches loosely (offsets are followed without bounds against the slice), so a
 /// non-canonical encoding could show a policy one call and execute another. This decoder accepts
-/// only the canonical ABI layout, where every offset is where an encoder puts it and nothing
-/// trails: then Kernel and the policy read the same calls.
+/// only the canonical ABI layout, where every offset is where an encoder puts it, every length
+/// word is the data's exact length, padding is zero and nothing trails: then Kernel and the policy
+/// read the same calls, and one operation has exactly one encoding.
 library ExecutionLib {
     /// @dev Kernel's `execute(bytes32,bytes)`.
     bytes4 internal constant EXECUTE = 0xe9ae5c53;
@@ -17,7 +18,8 @@ library ExecutionLib {
     error UnsupportedFunction(bytes4 selector);
     /// @dev Delegatecall, static or try mode, or a mode with a selector or payload set.
     error UnsupportedExecMode(bytes32 mode);
-    /// @dev The calldata is truncated, non-canonical or has trailing bytes.
+    /// @dev The calldata is truncated, non-canonical (an offset elsewhere, non-zero padding) or has
+    /// trailing bytes.
     error MalformedCallData();
     /// @dev A batch with no call in it.
     error EmptyBatch();
@@ -36,6 +38,7 @@ library ExecutionLib {
         if (uint256(bytes32(callData[36:68])) != 0x40) revert MalformedCallData();
         uint256 length = uint256(bytes32(callData[68:100]));
         if (length > callData.length || callData.length != 100 + _ceil32(length)) revert MalformedCallData();
+        _checkPadding(callData, 100 + length, callData.length);
         execution = callData[100:100 + length];
     }
 
@@ -80,6 +83,7 @@ library ExecutionLib {
         if (length > execution.length) revert MalformedCallData();
         next = cursor + 128 + _ceil32(length);
         if (next > execution.length) revert MalformedCallData();
+        _checkPadding(execution, cursor + 128 + length, next);
         data = execution[cursor + 128:cursor + 128 + length];
     }
 
@@ -93,6 +97,14 @@ library ExecutionLib {
         if (data.length == 0) return bytes4(0);
         if (data.length < 4) revert MalformedCallData();
         return bytes4(data[0:4]);
+    }
+
+    /// @dev Bytes `from` to `to` (at most 31, ending a 32-byte word) must be zero: a length word
+    /// that stops short of the data, or dirty padding, is another encoding of the same call.
+    function _checkPadding(bytes calldata data, uint256 from, uint256 to) private pure {
+        if (to == from) return;
+        uint256 tail = uint256(bytes32(data[to - 32:to]));
+        if (tail & ((1 << ((to - from) * 8)) - 1) != 0) revert MalformedCallData();
     }
 
     function _ceil32(uint256 x) private pure returns (uint256) {

@@ -300,6 +300,34 @@ contract ExecutionLibTest is Test {
         _expectMalformed(_slice(data, 0, data.length - 28));
     }
 
+    /// The execution's length word stopping short of its bytes (into the padding), and padding
+    /// that is not zero: other encodings of a call, refused.
+    function test_decode_refusesDirtyPaddingAndALengthIntoIt() public {
+        // 20 + 32 + 68 = 120 bytes of execution, padded to 128.
+        bytes memory data = _single(address(0x70CE), 0, abi.encodeWithSelector(TRANSFER, address(0xB0B), 5));
+        assertEq(_word(data, 68), 120);
+        lib.calls(data);
+        bytes memory dirty = bytes.concat(data);
+        dirty[data.length - 1] = 0x01;
+        _expectMalformed(dirty);
+        // A length of 119: the call's last byte (5) becomes padding, and it is not zero.
+        _expectMalformed(_withWord(data, 68, 119));
+        // With a zero there instead, 119 bytes are a canonical encoding of a 119-byte execution.
+        bytes memory zero = _single(address(0x70CE), 0, abi.encodeWithSelector(TRANSFER, address(0xB0B), 0x500));
+        (, Call[] memory shorter) = lib.calls(_withWord(zero, 68, 119));
+        assertEq(shorter[0].callData.length, 67);
+    }
+
+    function test_batch_refusesDirtyPaddingAndALengthIntoIt() public {
+        bytes memory e = abi.encode(_twoTransfers());
+        // Element 0's data: 68 bytes at ELEMENT0_AT + 128, padded to 96.
+        bytes memory dirty = bytes.concat(e);
+        dirty[ELEMENT0_AT + 128 + 68] = 0x01;
+        _expectMalformed(_wrap(BATCH, dirty));
+        _expectMalformed(_batchWith(ELEMENT0_AT + 96, 67));
+        _expectMalformed(_batchWith(ELEMENT0_AT + 96, 65));
+    }
+
     function testFuzz_decode_refusesAnyChangeOfLength(uint256 seed, uint8 n, bool batch, uint16 cut, bytes calldata extra)
         public
     {
@@ -455,8 +483,8 @@ contract ExecutionLibTest is Test {
     //////////////////////////////////////////////////////////////*/
 
     /// Flip any byte of a valid operation: either it is refused, or it is again exactly the
-    /// canonical encoding of what was decoded (up to padding contents), and Solidity's ABI decoder
-    /// reads the same calls from it.
+    /// canonical encoding of what was decoded, byte for byte (padding included), and Solidity's ABI
+    /// decoder reads the same calls from it.
     function testFuzz_anyByteChangeIsRefusedOrCanonical(uint256 seed, uint8 n, bool batch, uint256 at, uint8 flip)
         public
         view
@@ -470,11 +498,7 @@ contract ExecutionLibTest is Test {
             bytes memory canonical = decodedBatch
                 ? _batch(decoded)
                 : _single(decoded[0].target, decoded[0].value, decoded[0].callData);
-            assertEq(canonical.length, data.length, "same length as the canonical encoding");
-            bool[] memory padding = _paddingOf(decodedBatch, decoded, canonical.length);
-            for (uint256 i; i < data.length; ++i) {
-                if (!padding[i]) assertEq(data[i], canonical[i], "byte differs from the canonical encoding");
-            }
+            assertEq(data, canonical, "accepted bytes are the canonical encoding");
             (bool abiBatch, Call[] memory read) = lib.abiCalls(data);
             assertEq(abiBatch, decodedBatch, "same mode");
             _assertCalls(read, decoded);
@@ -485,23 +509,6 @@ contract ExecutionLibTest is Test {
                     || selector == ExecutionLib.UnsupportedFunction.selector || selector == ExecutionLib.EmptyBatch.selector,
                 "refused with a decoding error"
             );
-        }
-    }
-
-    /// Which bytes of a canonical encoding are zero padding (the decoder does not read them).
-    function _paddingOf(bool batch, Call[] memory calls, uint256 length) internal pure returns (bool[] memory pad) {
-        pad = new bool[](length);
-        if (!batch) {
-            for (uint256 i = 100 + 52 + calls[0].callData.length; i < length; ++i) pad[i] = true;
-            return pad;
-        }
-        uint256 at = 100 + 64 + 32 * calls.length;
-        for (uint256 k; k < calls.length; ++k) {
-            uint256 dataAt = at + 128;
-            uint256 len = calls[k].callData.length;
-            uint256 end = dataAt + ((len + 31) & ~uint256(31));
-            for (uint256 i = dataAt + len; i < end; ++i) pad[i] = true;
-            at = end;
         }
     }
 
