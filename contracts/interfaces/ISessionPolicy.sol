@@ -14,7 +14,8 @@ interface ISessionPolicy {
 
     /// @notice An operation used the session: one event per token it spent (token 0 when it spent
     /// nothing). `nonce` is the user operation's nonce (with the account, it names the operation).
-    /// Remaining values are after this operation; type(uint256).max means unlimited.
+    /// Remaining values are after this operation; type(uint256).max means unlimited. `feeLeft` is
+    /// the gas fee budget left after counting this operation's most possible cost.
     event SessionUsed(
         address indexed account,
         bytes32 indexed id,
@@ -25,7 +26,8 @@ interface ISessionPolicy {
         uint256 remainingTotal,
         uint256 remainingInPeriod,
         uint16 callsInWindow,
-        uint32 callsLeft
+        uint32 callsLeft,
+        uint256 feeLeft
     );
 
     /// @notice The owner revoked the session (permission uninstalled, or `revoke` called).
@@ -41,10 +43,6 @@ interface ISessionPolicy {
     error ClaimOutsideValidity(uint48 claim, uint48 validAfter, uint48 validUntil);
     /// @dev A call's token argument names a token the session has no limit for.
     error TokenNotLimited(address token);
-    /// @dev The operation uses a paymaster the session does not allow.
-    error PaymasterNotAllowed(address paymaster);
-    /// @dev The operation could cost the account more gas fee than the session allows.
-    error FeeCapExceeded(uint256 maxCost, uint256 cap);
     /// @dev The configuration is refused at registration: `reason` says why.
     error InvalidSessionConfig(string reason);
     /// @dev Call permission `index` is refused at registration.

@@ -34,6 +34,9 @@ interface ISpendLimitPolicy is IStandalonePolicy {
     /// @notice The limits registered for permission `id` of `account` (empty if none).
     function getConfig(address account, bytes32 id) external view returns (SpendLimitConfig memory);
 
+    /// @notice What remains of the gas fee budget, in wei (type(uint256).max = no budget).
+    function getFeeLeft(address account, bytes32 id) external view returns (uint256);
+
     /// @notice What remains of each token's limits now, in registration order.
     function getRemaining(address account, bytes32 id) external view returns (TokenRemaining[] memory);
 }

@@ -2,12 +2,12 @@
 pragma solidity ^0.8.28;
 
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IPolicy, MODULE_TYPE_POLICY, SIG_VALIDATION_FAILED} from "../interfaces/IERC7579Module.sol";
 import {ISessionPolicy} from "../interfaces/ISessionPolicy.sol";
 import {CallRuleLib} from "../libraries/CallRuleLib.sol";
 import {ClaimLib} from "../libraries/ClaimLib.sol";
 import {ExecutionLib} from "../libraries/ExecutionLib.sol";
+import {GasLib} from "../libraries/GasLib.sol";
 import {PeriodLib} from "../libraries/PeriodLib.sol";
 import {RateLimitLib} from "../libraries/RateLimitLib.sol";
 import {SpendLib} from "../libraries/SpendLib.sol";
@@ -21,6 +21,7 @@ import {
     TokenRemaining,
     NATIVE_TOKEN,
     NO_ARG,
+    PERMIT2,
     MAX_CALL_PERMISSIONS,
     MAX_TOKEN_LIMITS,
     MAX_SIGNATURE_SENDERS
@@ -51,7 +52,8 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
     struct Header {
         uint8 status;
         uint16 generation;
-        bool hasFeeCap;
+        /// @dev A fee cap or a fee budget: the fees word is read by every operation.
+        bool hasFees;
         bool hasPaymaster;
         uint48 validAfter;
         uint48 validUntil;
@@ -62,19 +64,24 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         uint32 callsLeft;
     }
 
-    /// @dev Read when the header's flags say so, and by views.
+    /// @dev Read by views, and in validation when the operation names a paymaster or the session
+    /// relies on one.
     struct Extras {
         uint32 maxCalls;
         uint8 callCount;
         uint8 tokenCount;
         uint8 signatureSenderCount;
-        uint128 maxFeePerOperation;
         address paymaster;
     }
 
     struct Session {
         uint256 header;
+        /// @dev GasLib.Fees, one word: read by every operation the session bounds by a cap or a
+        /// budget, written when it has a budget.
+        uint256 fees;
         Extras extras;
+        /// @dev As registered, for views (the fees word holds what remains).
+        uint128 maxFeeTotal;
     }
 
     struct CallRecord {
@@ -192,6 +199,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
             if (sender == address(0) || _tokenIndexOf(id, generation, account, sender) != CallRuleLib.NO_TOKEN) {
                 revert InvalidSessionConfig("a signature sender is zero or a limited token");
             }
+            if (sender == PERMIT2) revert InvalidSessionConfig("Permit2 cannot be a signature sender");
             bytes32 senderKey = _key(id, generation, bytes32(uint256(uint160(sender))), "signer");
             if (_signatureSenderAllowed[senderKey][account]) revert InvalidSessionConfig("duplicate signature sender");
             _signatureSenderAllowed[senderKey][account] = true;
@@ -201,7 +209,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         session.header = _encodeHeader(Header({
             status: STATUS_ACTIVE,
             generation: generation,
-            hasFeeCap: config.maxFeePerOperation != 0,
+            hasFees: config.maxFeePerOperation != 0 || config.maxFeeTotal != 0,
             hasPaymaster: config.paymaster != address(0),
             validAfter: config.validAfter,
             validUntil: config.validUntil,
@@ -211,12 +219,13 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
             callsInWindow: 0,
             callsLeft: config.maxCalls == 0 ? RateLimitLib.UNLIMITED : config.maxCalls
         }));
+        session.fees = GasLib.initial(config.maxFeePerOperation, config.maxFeeTotal);
+        session.maxFeeTotal = config.maxFeeTotal;
         session.extras = Extras({
             maxCalls: config.maxCalls,
             callCount: uint8(config.calls.length),
             tokenCount: uint8(config.tokens.length),
             signatureSenderCount: uint8(config.signatureSenders.length),
-            maxFeePerOperation: config.maxFeePerOperation,
             paymaster: config.paymaster
         });
         emit SessionRegistered(account, id, config);
@@ -232,6 +241,8 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         }
         string memory rateReason = RateLimitLib.invalidReason(config.window, config.callsPerWindow, config.maxCalls);
         if (bytes(rateReason).length != 0) revert InvalidSessionConfig(rateReason);
+        string memory gasReason = GasLib.invalidReason(config.maxFeePerOperation, config.maxFeeTotal, config.paymaster);
+        if (bytes(gasReason).length != 0) revert InvalidSessionConfig(gasReason);
     }
 
     /// @dev Resolves a permission's amount counting to a stored rule; ERC-20 spending functions on a
@@ -313,6 +324,9 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         uint48 validAfter;
         uint48 validUntil;
         uint256 calls;
+        /// @dev The gas fee budget left after this operation (type(uint256).max = no budget).
+        uint256 feeLeft;
+        uint256 nonce;
         /// @dev Per token index: the amount this operation spends, and `token (160) | perTransaction
         /// (96)` when a rule supplied them (token 0 = read it from storage); bit i of `touched` and
         /// `capKnown` say which indices are set.
@@ -343,9 +357,8 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         op.validUntil = ValidationDataLib.until(header.validUntil);
         (op.hasClaim, op.claim) = ClaimLib.read(userOp.signature);
 
-        if (header.hasFeeCap || header.hasPaymaster || userOp.paymasterAndData.length != 0) {
-            _checkGas(session.extras, userOp);
-        }
+        op.nonce = userOp.nonce;
+        op.feeLeft = _checkGas(session, header, userOp);
 
         _scanCalls(op, userOp.callData);
 
@@ -362,7 +375,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         header.callsLeft = RateLimitLib.countLifetime(header.callsLeft, op.calls);
         session.header = _encodeHeader(header);
 
-        _spend(op, header, userOp.nonce);
+        _spend(op, header);
 
         if (op.validAfter > op.validUntil) revert ClaimOutsideValidity(op.claim, header.validAfter, header.validUntil);
         return ValidationDataLib.pack(op.validAfter, op.validUntil);
@@ -440,22 +453,22 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
     }
 
     /// @dev Applies each touched token's limits and emits one SessionUsed per token spent.
-    function _spend(Op memory op, Header memory header, uint256 nonce) private {
+    function _spend(Op memory op, Header memory header) private {
         bool spentAny;
         for (uint8 i; op.touched >> i != 0; ++i) {
             if (op.touched & (1 << i) == 0 || op.amounts[i] == 0) continue;
-            _spendToken(op, header, nonce, i);
+            _spendToken(op, header, i);
             spentAny = true;
         }
         if (!spentAny) {
             emit SessionUsed(
-                op.account, op.id, address(0), nonce, 0, 0, type(uint256).max, type(uint256).max,
-                header.callsInWindow, header.callsLeft
+                op.account, op.id, address(0), op.nonce, 0, 0, type(uint256).max, type(uint256).max,
+                header.callsInWindow, header.callsLeft, op.feeLeft
             );
         }
     }
 
-    function _spendToken(Op memory op, Header memory header, uint256 nonce, uint8 i) private {
+    function _spendToken(Op memory op, Header memory header, uint8 i) private {
         TokenRecord storage record = _tokens[_key(op.id, op.generation, "token", bytes32(uint256(i)))][op.account];
         SpendLib.State memory state = SpendLib.decode(record.state);
         bool capKnown = op.capKnown & (1 << i) != 0;
@@ -475,13 +488,12 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
             state, token, amount, capKnown ? uint96(op.known[i] >> 160) : limits.perTransaction, index, limits.perPeriod
         );
         record.state = SpendLib.encode(state);
-        _emitUsed(op, header, nonce, token, amount, state);
+        _emitUsed(op, header, token, amount, state);
     }
 
     function _emitUsed(
         Op memory op,
         Header memory header,
-        uint256 nonce,
         address token,
         uint256 amount,
         SpendLib.State memory state
@@ -490,33 +502,31 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
             op.account,
             op.id,
             token,
-            nonce,
+            op.nonce,
             amount,
             state.periodIndex,
             state.remainingTotal == SpendLib.UNLIMITED ? type(uint256).max : state.remainingTotal,
             state.period != 0 ? state.remainingInPeriod : type(uint256).max,
             header.callsInWindow,
-            header.callsLeft
+            header.callsLeft,
+            op.feeLeft
         );
     }
 
-    /// @dev Paymaster and gas-fee checks (the account pays the fee when there is no paymaster).
-    function _checkGas(Extras storage extras, PackedUserOperation calldata userOp) private view {
-        bytes calldata pmd = userOp.paymasterAndData;
-        if (pmd.length != 0) {
-            address paymaster = pmd.length >= 20 ? address(bytes20(pmd[0:20])) : address(0);
-            if (paymaster == address(0) || paymaster != extras.paymaster) revert PaymasterNotAllowed(paymaster);
-            return;
+    /// @dev Paymaster, fee cap and fee budget (GasLib); returns the budget left. Reads the fees word
+    /// when the session has a cap or a budget, and the paymaster only when one is named or needed.
+    function _checkGas(Session storage session, Header memory header, PackedUserOperation calldata userOp)
+        private
+        returns (uint256 feeLeft)
+    {
+        address paymaster;
+        if (header.hasPaymaster && (userOp.paymasterAndData.length != 0 || !header.hasFees)) {
+            paymaster = session.extras.paymaster;
         }
-        uint128 cap = extras.maxFeePerOperation;
-        if (cap == 0) return;
-        // Saturating: absurd gas fields must end in FeeCapExceeded, not in an arithmetic panic.
-        uint256 gasLimits = Math.saturatingAdd(
-            uint256(uint128(uint256(userOp.accountGasLimits >> 128))) + uint128(uint256(userOp.accountGasLimits)),
-            userOp.preVerificationGas
-        );
-        uint256 maxCost = Math.saturatingMul(gasLimits, uint128(uint256(userOp.gasFees)));
-        if (maxCost > cap) revert FeeCapExceeded(maxCost, cap);
+        uint256 fees = header.hasFees ? session.fees : GasLib.NONE;
+        uint256 after_;
+        (after_, feeLeft) = GasLib.check(userOp, paymaster, fees);
+        if (after_ != fees) session.fees = after_;
     }
 
     function _claim(Op memory op) private pure returns (uint48) {
@@ -566,6 +576,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         snap.validAfter = header.validAfter;
         snap.validUntil = header.validUntil;
         snap.callsLeft = header.callsLeft;
+        snap.feeLeft = GasLib.remaining(session.fees);
         uint48 nowTs = uint48(block.timestamp);
         if (header.window == 0) {
             snap.callsLeftInWindow = type(uint16).max;
@@ -618,7 +629,9 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         config.window = header.window;
         config.callsPerWindow = header.callsPerWindow;
         config.maxCalls = extras.maxCalls;
-        config.maxFeePerOperation = extras.maxFeePerOperation;
+        GasLib.Fees memory fees = GasLib.decode(session.fees);
+        config.maxFeePerOperation = fees.cap;
+        config.maxFeeTotal = session.maxFeeTotal;
         config.paymaster = extras.paymaster;
         config.signatureSenders = new address[](extras.signatureSenderCount);
         for (uint256 i; i < extras.signatureSenderCount; ++i) {
@@ -695,11 +708,11 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
                               HEADER WORD
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev status (8) | generation (16) | flags (8: bit 0 fee cap, bit 1 paymaster) | validAfter (48) |
+    /// @dev status (8) | generation (16) | flags (8: bit 0 fee cap or budget, bit 1 paymaster) | validAfter (48) |
     /// validUntil (48) | window (32) | callsPerWindow (16) | windowIndex (32) | callsInWindow (16) |
     /// callsLeft (32), low to high.
     function _encodeHeader(Header memory h) private pure returns (uint256) {
-        return uint256(h.status) | (uint256(h.generation) << 8) | (h.hasFeeCap ? 1 << 24 : 0)
+        return uint256(h.status) | (uint256(h.generation) << 8) | (h.hasFees ? 1 << 24 : 0)
             | (h.hasPaymaster ? 1 << 25 : 0) | (uint256(h.validAfter) << 32) | (uint256(h.validUntil) << 80)
             | (uint256(h.window) << 128) | (uint256(h.callsPerWindow) << 160) | (uint256(h.windowIndex) << 176)
             | (uint256(h.callsInWindow) << 208) | (uint256(h.callsLeft) << 224);
@@ -708,7 +721,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
     function _decodeHeader(uint256 w) private pure returns (Header memory h) {
         h.status = uint8(w);
         h.generation = uint16(w >> 8);
-        h.hasFeeCap = (w >> 24) & 1 != 0;
+        h.hasFees = (w >> 24) & 1 != 0;
         h.hasPaymaster = (w >> 25) & 1 != 0;
         h.validAfter = uint48(w >> 32);
         h.validUntil = uint48(w >> 80);

@@ -8,6 +8,7 @@ import {IStandalonePolicy} from "../interfaces/IStandalonePolicy.sol";
 import {CallRuleLib} from "../libraries/CallRuleLib.sol";
 import {ClaimLib} from "../libraries/ClaimLib.sol";
 import {ExecutionLib} from "../libraries/ExecutionLib.sol";
+import {GasLib} from "../libraries/GasLib.sol";
 import {PeriodLib} from "../libraries/PeriodLib.sol";
 import {SpendLib} from "../libraries/SpendLib.sol";
 import {ValidationDataLib} from "../libraries/ValidationDataLib.sol";
@@ -26,7 +27,8 @@ import {AmountRule, SpendLimitConfig} from "../types/PolicyTypes.sol";
 /// @title SpendLimitPolicy
 /// @notice Kernel v3 policy (ERC-7579 type 5): per-token spending limits (per operation, lifetime,
 /// per period). Counts native value, ERC-20 transfer/transferFrom/approve/increaseAllowance on a
-/// limited token, and the amount argument an amount rule names for a (target, selector).
+/// limited token, and the amount argument an amount rule names for a (target, selector). Bounds
+/// what operations may cost in gas (GasLib), as SessionPolicy does.
 /// It does NOT restrict targets: any call that spends nothing it can see passes. Always combine it
 /// with a scope policy (CallScopePolicy).
 /// @dev Refuses, whatever the scope: any mode but Kernel `execute` single/batch with default exec
@@ -45,6 +47,16 @@ contract SpendLimitPolicy is IPolicy, ISpendLimitPolicy {
         uint48 start;
         uint8 tokenCount;
         uint8 ruleCount;
+        /// @dev A fee cap or budget: every operation reads the fees word.
+        bool hasFees;
+        address paymaster;
+    }
+
+    struct Fees {
+        /// @dev GasLib.Fees, one word.
+        uint256 word;
+        /// @dev As registered, for views.
+        uint128 maxFeeTotal;
     }
 
     struct TokenRecord {
@@ -64,6 +76,7 @@ contract SpendLimitPolicy is IPolicy, ISpendLimitPolicy {
     }
 
     mapping(bytes32 id => mapping(address account => Header)) private _headers;
+    mapping(bytes32 id => mapping(address account => Fees)) private _fees;
     /// @dev key(id, generation, "token", index).
     mapping(bytes32 key => mapping(address account => TokenRecord)) private _tokens;
     /// @dev key(id, generation, token, 0) => index + 1.
@@ -87,6 +100,8 @@ contract SpendLimitPolicy is IPolicy, ISpendLimitPolicy {
         if (config.tokens.length == 0) revert InvalidPolicyConfig("no token limit");
         if (config.tokens.length > MAX_TOKEN_LIMITS) revert InvalidPolicyConfig("too many token limits");
         if (config.rules.length > MAX_CALL_PERMISSIONS) revert InvalidPolicyConfig("too many amount rules");
+        string memory gasReason = GasLib.invalidReason(config.maxFeePerOperation, config.maxFeeTotal, config.paymaster);
+        if (bytes(gasReason).length != 0) revert InvalidPolicyConfig(gasReason);
         address account = msg.sender;
         Header memory old = _headers[id][account];
         if (old.generation == type(uint16).max) revert InvalidPolicyConfig("too many registrations of this id");
@@ -118,7 +133,13 @@ contract SpendLimitPolicy is IPolicy, ISpendLimitPolicy {
             generation: generation,
             start: config.start,
             tokenCount: uint8(config.tokens.length),
-            ruleCount: uint8(config.rules.length)
+            ruleCount: uint8(config.rules.length),
+            hasFees: config.maxFeePerOperation != 0 || config.maxFeeTotal != 0,
+            paymaster: config.paymaster
+        });
+        _fees[id][account] = Fees({
+            word: GasLib.initial(config.maxFeePerOperation, config.maxFeeTotal),
+            maxFeeTotal: config.maxFeeTotal
         });
         emit SpendLimitRegistered(account, id, config);
     }
@@ -239,6 +260,10 @@ contract SpendLimitPolicy is IPolicy, ISpendLimitPolicy {
     {
         Header memory header = _headers[id][msg.sender];
         if (header.status != STATUS_ACTIVE) revert PolicyNotActive(id, _storedStatus(header.status));
+        Fees storage fees = _fees[id][msg.sender];
+        uint256 word = header.hasFees ? fees.word : GasLib.NONE;
+        (uint256 after_,) = GasLib.check(userOp, header.paymaster, word);
+        if (after_ != word) fees.word = after_;
         Op memory op;
         op.id = id;
         op.generation = header.generation;
@@ -389,10 +414,18 @@ contract SpendLimitPolicy is IPolicy, ISpendLimitPolicy {
     }
 
     /// @inheritdoc ISpendLimitPolicy
+    function getFeeLeft(address account, bytes32 id) external view override returns (uint256) {
+        return GasLib.remaining(_fees[id][account].word);
+    }
+
+    /// @inheritdoc ISpendLimitPolicy
     function getConfig(address account, bytes32 id) external view override returns (SpendLimitConfig memory config) {
         Header memory header = _headers[id][account];
         uint16 gen = header.generation;
         config.start = header.start;
+        config.maxFeePerOperation = GasLib.decode(_fees[id][account].word).cap;
+        config.maxFeeTotal = _fees[id][account].maxFeeTotal;
+        config.paymaster = header.paymaster;
         config.tokens = new TokenLimit[](header.tokenCount);
         for (uint256 i; i < header.tokenCount; ++i) {
             TokenRecord storage t = _tokens[_key(id, gen, "token", bytes32(i))][account];

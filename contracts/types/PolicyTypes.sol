@@ -64,6 +64,14 @@ struct AmountRule {
 struct SpendLimitConfig {
     /// @dev Periods are counted from here (usually the permission's validAfter).
     uint48 start;
+    /// @dev Gas, as in SessionConfig (GasLib): at least one of the three must be set. Most one
+    /// operation may cost in gas fees, in wei; 0 = no cap.
+    uint128 maxFeePerOperation;
+    /// @dev Most all operations together may cost in gas fees (each counted at its most possible
+    /// cost), in wei; 0 = no budget.
+    uint128 maxFeeTotal;
+    /// @dev The only paymaster operations may use; address(0) = none.
+    address paymaster;
     TokenLimit[] tokens;
     AmountRule[] rules;
 }

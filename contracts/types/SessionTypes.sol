@@ -16,6 +16,9 @@ uint8 constant MAX_TOKEN_LIMITS = 8;
 uint8 constant MAX_SIGNATURE_SENDERS = 4;
 /// @dev Shortest period or rate window: bundlers drop operations whose validity ends within ~30 s.
 uint32 constant MIN_PERIOD = 60;
+/// @dev Uniswap's Permit2, at the same address on every chain. It verifies ERC-1271 signatures that
+/// move any token the account ever approved to it, uncounted: never a session's signature sender.
+address constant PERMIT2 = 0x000000000022D473030F116dDEE9F6B43aC78BA3;
 
 /// @notice One function a session may call: `selector` on `target`, through the account's `execute`.
 /// @dev Arguments are addressed by word index after the selector (static ABI words only).
@@ -63,9 +66,14 @@ struct SessionConfig {
     uint16 callsPerWindow;
     /// @dev Lifetime limit on calls (each call of a batch counts); at zero left the session is exhausted.
     uint32 maxCalls;
-    /// @dev Most one operation may commit the account to pay in gas (limits × maxFeePerGas), in wei.
+    /// @dev Gas (GasLib): at least one of these three must be set, or registration is refused.
+    /// Most one operation may cost in gas fees (every gas limit × maxFeePerGas), in wei; 0 = no cap.
     uint128 maxFeePerOperation;
+    /// @dev Most all operations together may cost in gas fees over the session's life (counted as
+    /// each one's most possible cost), in wei; 0 = no budget.
+    uint128 maxFeeTotal;
     /// @dev The only paymaster operations may use; address(0) = none (the account pays its gas).
+    /// With a paymaster and no cap or budget, every operation must use it.
     address paymaster;
     /// @dev Contracts that may verify this session's ERC-1271 signatures; empty = no signing.
     address[] signatureSenders;
@@ -114,5 +122,7 @@ struct SessionSnapshot {
     uint48 windowEndsAt;
     /// @dev Calls left over the lifetime (type(uint32).max = unlimited).
     uint32 callsLeft;
+    /// @dev What remains of the gas fee budget, in wei (type(uint256).max = no budget).
+    uint256 feeLeft;
     TokenRemaining[] tokens;
 }

@@ -168,6 +168,8 @@ contract SessionPolicyHandler is Test {
             c.callsPerWindow = uint16(1 + (seed >> 104) % 4);
         }
         if ((seed >> 112) % 2 != 0) c.maxCalls = uint32(2 + (seed >> 120) % 11);
+        // Operations here carry no gas fields: any cap passes them (the gas tests are elsewhere).
+        c.maxFeePerOperation = 1 ether;
         c.signatureSenders = new address[](0);
 
         c.tokens = new TokenLimit[](TOKENS);

@@ -10,7 +10,8 @@ import {
     SessionSnapshot,
     SessionStatus,
     TokenRemaining,
-    NATIVE_TOKEN
+    NATIVE_TOKEN,
+    PERMIT2
 } from "../../contracts/types/SessionTypes.sol";
 import {SessionPolicyFixture} from "./SessionPolicyFixture.sol";
 
@@ -405,6 +406,18 @@ contract SessionPolicyLifecycleTest is SessionPolicyFixture {
         _install(c);
         vm.prank(ACCOUNT);
         assertEq(policy.checkSignaturePolicy(ID, address(0x5160), hash, sig), _range(START, type(uint48).max));
+    }
+
+    /// Permit2 verifies signatures that move any token the account ever approved to it: a session
+    /// listing it could spend, uncounted, what its caps protect.
+    function test_signatureSenders_permit2IsRefused() public {
+        SessionConfig memory c = _usdcConfig();
+        _addSender(c, address(0x5160));
+        _addSender(c, PERMIT2);
+        _expectInstallRevert(
+            abi.encodeWithSelector(ISessionPolicy.InvalidSessionConfig.selector, "Permit2 cannot be a signature sender"), c
+        );
+        assertEq(PERMIT2, 0x000000000022D473030F116dDEE9F6B43aC78BA3);
     }
 
     function test_checkSignaturePolicy_noSendersSignsNothing() public {

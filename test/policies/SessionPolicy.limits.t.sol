@@ -194,7 +194,7 @@ contract SessionPolicyLimitsTest is SessionPolicyFixture {
         PackedUserOperation memory op = _op(_transfer(USDC, 70), first);
         op.nonce = 0xabc << 64;
         vm.expectEmit(true, true, true, true, address(policy));
-        emit ISessionPolicy.SessionUsed(ACCOUNT, ID, USDC, 0xabc << 64, 70, 2, 930, 230, 1, 9);
+        emit ISessionPolicy.SessionUsed(ACCOUNT, ID, USDC, 0xabc << 64, 70, 2, 930, 230, 1, 9, type(uint256).max);
         _check(op);
     }
 
@@ -209,16 +209,16 @@ contract SessionPolicyLimitsTest is SessionPolicyFixture {
         calls[2] = _transferCall(WETH, 6);
         vm.expectEmit(true, true, true, true, address(policy));
         emit ISessionPolicy.SessionUsed(
-            ACCOUNT, ID, WETH, 0, 11, 0, type(uint256).max, type(uint256).max, 0, type(uint32).max
+            ACCOUNT, ID, WETH, 0, 11, 0, type(uint256).max, type(uint256).max, 0, type(uint32).max, type(uint256).max
         );
         _check(_op(_batch(calls), START));
 
         calls[1] = _transferCall(USDC, 7);
         vm.expectEmit(true, true, true, true, address(policy));
-        emit ISessionPolicy.SessionUsed(ACCOUNT, ID, USDC, 0, 7, 0, 993, 293, 0, type(uint32).max);
+        emit ISessionPolicy.SessionUsed(ACCOUNT, ID, USDC, 0, 7, 0, 993, 293, 0, type(uint32).max, type(uint256).max);
         vm.expectEmit(true, true, true, true, address(policy));
         emit ISessionPolicy.SessionUsed(
-            ACCOUNT, ID, WETH, 0, 11, 0, type(uint256).max, type(uint256).max, 0, type(uint32).max
+            ACCOUNT, ID, WETH, 0, 11, 0, type(uint256).max, type(uint256).max, 0, type(uint32).max, type(uint256).max
         );
         _check(_op(_batch(calls), START));
     }

@@ -228,7 +228,7 @@ contract SessionPolicyScopeTest is SessionPolicyFixture {
     function test_tokensWithoutALimitAreNotCounted() public {
         vm.expectEmit(true, true, true, true, address(policy));
         emit ISessionPolicy.SessionUsed(
-            ACCOUNT, ID, address(0), 0, 0, 0, type(uint256).max, type(uint256).max, 0, type(uint32).max
+            ACCOUNT, ID, address(0), 0, 0, 0, type(uint256).max, type(uint256).max, 0, type(uint32).max, type(uint256).max
         );
         _accept(_transfer(DAI, 1e30));
         assertEq(_spent(USDC_I) + _spent(WETH_I) + _spent(NATIVE_I), 0);

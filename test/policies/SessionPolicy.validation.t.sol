@@ -4,11 +4,12 @@ pragma solidity ^0.8.28;
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
 import {ISessionPolicy} from "../../contracts/interfaces/ISessionPolicy.sol";
 import {ClaimLib} from "../../contracts/libraries/ClaimLib.sol";
+import {GasLib} from "../../contracts/libraries/GasLib.sol";
 import {PeriodLib} from "../../contracts/libraries/PeriodLib.sol";
 import {SessionConfig} from "../../contracts/types/SessionTypes.sol";
 import {SessionPolicyFixture} from "./SessionPolicyFixture.sol";
 
-/// The time claim and the validation data it yields, and the gas checks: fee cap and paymaster.
+/// The time claim and the validation data it yields, and the gas checks: fee cap, budget, paymaster.
 contract SessionPolicyValidationTest is SessionPolicyFixture {
     uint32 internal constant HOUR = 3600;
     address internal constant PAYMASTER = address(0x9A7);
@@ -153,7 +154,7 @@ contract SessionPolicyValidationTest is SessionPolicyFixture {
     }
 
     /*//////////////////////////////////////////////////////////////
-                                FEE CAP
+                                  GAS
     //////////////////////////////////////////////////////////////*/
 
     function _withGas(PackedUserOperation memory op, uint256 verification, uint256 call, uint256 preVerification, uint256 maxFee)
@@ -168,6 +169,38 @@ contract SessionPolicyValidationTest is SessionPolicyFixture {
         return op;
     }
 
+    function _ungassed() internal pure returns (SessionConfig memory c) {
+        c = _unlimitedConfig();
+        c.maxFeePerOperation = 0;
+    }
+
+    function test_gas_unboundedRegistrationIsRefused() public {
+        _expectInstallRevert(
+            abi.encodeWithSelector(
+                ISessionPolicy.InvalidSessionConfig.selector, "gas is unbounded: set maxFeePerOperation, maxFeeTotal or a paymaster"
+            ),
+            _ungassed()
+        );
+        // Any one bound is enough.
+        SessionConfig memory c = _ungassed();
+        c.maxFeeTotal = 1 ether;
+        _install(c);
+        c = _ungassed();
+        c.paymaster = PAYMASTER;
+        _install(c);
+    }
+
+    function test_gas_boundsAboveTheCeilingOrInconsistentAreRefused() public {
+        SessionConfig memory c = _unlimitedConfig();
+        c.maxFeePerOperation = uint128(type(uint96).max);
+        _expectInstallRevert(abi.encodeWithSelector(ISessionPolicy.InvalidSessionConfig.selector, "fee limit above 2^96 - 2"), c);
+        c.maxFeePerOperation = 2 ether;
+        c.maxFeeTotal = 1 ether;
+        _expectInstallRevert(
+            abi.encodeWithSelector(ISessionPolicy.InvalidSessionConfig.selector, "maxFeePerOperation exceeds maxFeeTotal"), c
+        );
+    }
+
     function test_feeCap_reachedExactlyThenExceededByOne() public {
         SessionConfig memory c = _unlimitedConfig();
         c.maxFeePerOperation = 350_000 gwei;
@@ -175,32 +208,81 @@ contract SessionPolicyValidationTest is SessionPolicyFixture {
         PackedUserOperation memory op = _op(_transfer(USDC, 1), START);
         _check(_withGas(op, 100_000, 200_000, 50_000, 1 gwei));
         _expectRefusal(
-            abi.encodeWithSelector(ISessionPolicy.FeeCapExceeded.selector, 350_000 gwei + 1, 350_000 gwei),
+            abi.encodeWithSelector(GasLib.FeeCapExceeded.selector, 350_000 gwei + 1, 350_000 gwei),
             _withGas(op, 1, 0, 0, 350_000 gwei + 1)
         );
         _expectRefusal(
-            abi.encodeWithSelector(ISessionPolicy.FeeCapExceeded.selector, 350_001 gwei, 350_000 gwei),
+            abi.encodeWithSelector(GasLib.FeeCapExceeded.selector, 350_001 gwei, 350_000 gwei),
             _withGas(op, 100_000, 200_000, 50_001, 1 gwei)
         );
     }
 
-    function test_feeCap_offWithoutACap() public {
+    /// The attack the cap stops: huge preVerificationGas and fee, the account paying the prefund.
+    function test_feeCap_hugeGasFieldsAreRefused() public {
         _install(_unlimitedConfig());
         PackedUserOperation memory op = _op(_transfer(USDC, 1), START);
-        _check(_withGas(op, type(uint128).max, type(uint128).max, type(uint256).max, type(uint128).max));
+        _expectRefusal(
+            abi.encodeWithSelector(GasLib.FeeCapExceeded.selector, 10_000_000 * 1_000 gwei, FEE_CAP),
+            _withGas(op, 0, 0, 10_000_000, 1_000 gwei)
+        );
     }
 
-    /// Gas fields whose product overflows are refused, but with an arithmetic panic rather than
-    /// FeeCapExceeded: the refusal holds, the error does not say why.
+    /// Gas fields whose product overflows saturate to FeeCapExceeded rather than an arithmetic panic.
     function test_feeCap_overflowingGasFieldsSaturateToTheCapError() public {
-        SessionConfig memory c = _unlimitedConfig();
-        c.maxFeePerOperation = 1 ether;
-        _install(c);
+        _install(_unlimitedConfig());
         PackedUserOperation memory op = _op(_transfer(USDC, 1), START);
         _expectRefusal(
-            abi.encodeWithSelector(ISessionPolicy.FeeCapExceeded.selector, type(uint256).max, 1 ether),
+            abi.encodeWithSelector(GasLib.FeeCapExceeded.selector, type(uint256).max, FEE_CAP),
             _withGas(op, 0, 0, type(uint256).max, 2)
         );
+    }
+
+    function test_feeBudget_countsEachOperationsMostPossibleCost() public {
+        SessionConfig memory c = _ungassed();
+        c.maxFeeTotal = 1_000 gwei;
+        _install(c);
+        PackedUserOperation memory op = _op(_transfer(USDC, 1), START);
+        assertEq(policy.getSession(ACCOUNT, ID).feeLeft, 1_000 gwei);
+        // 100 + 200 + 100 gas at 1 gwei: 400 gwei counted.
+        _check(_withGas(op, 100, 200, 100, 1 gwei));
+        assertEq(policy.getSession(ACCOUNT, ID).feeLeft, 600 gwei);
+        _check(_withGas(op, 100, 200, 100, 1 gwei));
+        assertEq(policy.getSession(ACCOUNT, ID).feeLeft, 200 gwei);
+        // 200 gwei left: one wei more is refused and changes nothing, exactly 200 passes.
+        _expectRefusal(
+            abi.encodeWithSelector(GasLib.FeeBudgetExceeded.selector, 200 gwei + 1, 200 gwei), _withGas(op, 0, 0, 1, 200 gwei + 1)
+        );
+        assertEq(policy.getSession(ACCOUNT, ID).feeLeft, 200 gwei);
+        _check(_withGas(op, 0, 0, 1, 200 gwei));
+        assertEq(policy.getSession(ACCOUNT, ID).feeLeft, 0);
+        _expectRefusal(abi.encodeWithSelector(GasLib.FeeBudgetExceeded.selector, 1, 0), _withGas(op, 0, 0, 1, 1));
+        assertEq(policy.getConfig(ACCOUNT, ID).maxFeeTotal, 1_000 gwei, "the view keeps the registered budget");
+    }
+
+    function test_feeBudget_withACapBothApply() public {
+        SessionConfig memory c = _unlimitedConfig();
+        c.maxFeePerOperation = 300 gwei;
+        c.maxFeeTotal = 500 gwei;
+        _install(c);
+        PackedUserOperation memory op = _op(_transfer(USDC, 1), START);
+        _expectRefusal(abi.encodeWithSelector(GasLib.FeeCapExceeded.selector, 301 gwei, 300 gwei), _withGas(op, 0, 0, 301, 1 gwei));
+        _check(_withGas(op, 0, 0, 300, 1 gwei));
+        _expectRefusal(abi.encodeWithSelector(GasLib.FeeBudgetExceeded.selector, 300 gwei, 200 gwei), _withGas(op, 0, 0, 300, 1 gwei));
+    }
+
+    function test_feeBudget_reregistrationStartsOver() public {
+        SessionConfig memory c = _ungassed();
+        c.maxFeeTotal = 100;
+        _install(c);
+        _check(_withGas(_op(_transfer(USDC, 1), START), 0, 0, 100, 1));
+        assertEq(policy.getSession(ACCOUNT, ID).feeLeft, 0);
+        _install(c);
+        assertEq(policy.getSession(ACCOUNT, ID).feeLeft, 100);
+    }
+
+    function test_feeLeft_unlimitedWithoutABudget() public {
+        _install(_unlimitedConfig());
+        assertEq(policy.getSession(ACCOUNT, ID).feeLeft, type(uint256).max);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -208,18 +290,20 @@ contract SessionPolicyValidationTest is SessionPolicyFixture {
     //////////////////////////////////////////////////////////////*/
 
     function _paymasterError(address paymaster) internal pure returns (bytes memory) {
-        return abi.encodeWithSelector(ISessionPolicy.PaymasterNotAllowed.selector, paymaster);
+        return abi.encodeWithSelector(GasLib.PaymasterNotAllowed.selector, paymaster);
+    }
+
+    function _sponsored(PackedUserOperation memory op, address paymaster) internal pure returns (PackedUserOperation memory) {
+        op.paymasterAndData = abi.encodePacked(paymaster, uint128(1e6), uint128(1e6), hex"beef");
+        return op;
     }
 
     function test_paymaster_onlyTheConfiguredOne() public {
         SessionConfig memory c = _unlimitedConfig();
         c.paymaster = PAYMASTER;
-        c.maxFeePerOperation = 1;
         _install(c);
         PackedUserOperation memory op = _op(_transfer(USDC, 1), START);
-        op.paymasterAndData = abi.encodePacked(PAYMASTER, uint128(1e6), uint128(1e6), hex"beef");
-        // The paymaster pays: the account's fee cap does not apply.
-        _check(_withGas(op, 1e6, 1e6, 1e6, 1e12));
+        _check(_sponsored(op, PAYMASTER));
 
         op.paymasterAndData = abi.encodePacked(address(0xBAD), hex"beef");
         _expectRefusal(_paymasterError(address(0xBAD)), op);
@@ -231,23 +315,38 @@ contract SessionPolicyValidationTest is SessionPolicyFixture {
 
     function test_paymaster_noneConfiguredRefusesAny() public {
         _install(_unlimitedConfig());
-        PackedUserOperation memory op = _op(_transfer(USDC, 1), START);
-        op.paymasterAndData = abi.encodePacked(PAYMASTER);
-        _expectRefusal(_paymasterError(PAYMASTER), op);
+        _expectRefusal(_paymasterError(PAYMASTER), _sponsored(_op(_transfer(USDC, 1), START), PAYMASTER));
     }
 
-    /// A configured paymaster is allowed, not required: the account may pay, within its fee cap.
-    function test_paymaster_accountMayStillPay() public {
-        SessionConfig memory c = _unlimitedConfig();
+    /// A paymaster without a cap or budget is the session's only gas bound: every operation must use it.
+    function test_paymaster_requiredWhenItIsTheOnlyBound() public {
+        SessionConfig memory c = _ungassed();
         c.paymaster = PAYMASTER;
         _install(c);
-        _check(_withGas(_op(_transfer(USDC, 1), START), 1e6, 1e6, 1e6, 1e12));
+        PackedUserOperation memory op = _op(_transfer(USDC, 1), START);
+        _expectRefusal(abi.encodeWithSelector(GasLib.PaymasterRequired.selector, PAYMASTER), _withGas(op, 1e6, 1e6, 1e7, 1e12));
+        _expectRefusal(abi.encodeWithSelector(GasLib.PaymasterRequired.selector, PAYMASTER), op);
+        // Sponsored, any fee: the account pays nothing.
+        _check(_sponsored(_withGas(op, 1e6, 1e6, 1e7, 1e12), PAYMASTER));
+    }
+
+    /// With a cap as well, the account may pay within it; the cap applies to sponsored operations too
+    /// (a token paymaster charges the account), counting the paymaster's gas limits.
+    function test_paymaster_withACapTheAccountMayPayWithinIt() public {
+        SessionConfig memory c = _unlimitedConfig();
+        c.paymaster = PAYMASTER;
         c.maxFeePerOperation = 3e18;
         _install(c);
-        _check(_withGas(_op(_transfer(USDC, 1), START), 1e6, 1e6, 1e6, 1e12));
+        PackedUserOperation memory op = _op(_transfer(USDC, 1), START);
+        _check(_withGas(op, 1e6, 1e6, 1e6, 1e12));
         _expectRefusal(
-            abi.encodeWithSelector(ISessionPolicy.FeeCapExceeded.selector, 3e18 + 1e12, 3e18),
-            _withGas(_op(_transfer(USDC, 1), START), 1e6, 1e6, 1e6 + 1, 1e12)
+            abi.encodeWithSelector(GasLib.FeeCapExceeded.selector, 3e18 + 1e12, 3e18), _withGas(op, 1e6, 1e6, 1e6 + 1, 1e12)
+        );
+        // Sponsored: 3e5 of its own and the paymaster's 2e6 gas at 1e12.
+        _check(_sponsored(_withGas(op, 1e5, 1e5, 1e5, 1e12), PAYMASTER));
+        _expectRefusal(
+            abi.encodeWithSelector(GasLib.FeeCapExceeded.selector, 5e18 + 1e12, 3e18),
+            _sponsored(_withGas(op, 1e6, 1e6, 1e6 + 1, 1e12), PAYMASTER)
         );
     }
 }

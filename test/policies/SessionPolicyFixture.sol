@@ -66,10 +66,14 @@ abstract contract SessionPolicyFixture is Test {
                              CONFIGURATIONS
     //////////////////////////////////////////////////////////////*/
 
-    /// Valid from START to END, no call permission, no limit yet.
+    /// Fee cap of test sessions: far above what the fixture's operations (no gas fields) can cost.
+    uint128 internal constant FEE_CAP = 1 ether;
+
+    /// Valid from START to END, no call permission, no limit yet; gas capped at FEE_CAP.
     function _config() internal pure returns (SessionConfig memory c) {
         c.validAfter = START;
         c.validUntil = END;
+        c.maxFeePerOperation = FEE_CAP;
         c.signatureSenders = new address[](0);
         c.calls = new CallPermission[](0);
         c.tokens = new TokenLimit[](0);

@@ -9,6 +9,7 @@ import {IStandalonePolicy} from "../../contracts/interfaces/IStandalonePolicy.so
 import {CallRuleLib} from "../../contracts/libraries/CallRuleLib.sol";
 import {ClaimLib} from "../../contracts/libraries/ClaimLib.sol";
 import {ExecutionLib} from "../../contracts/libraries/ExecutionLib.sol";
+import {GasLib} from "../../contracts/libraries/GasLib.sol";
 import {PeriodLib} from "../../contracts/libraries/PeriodLib.sol";
 import {SpendLib} from "../../contracts/libraries/SpendLib.sol";
 import {AmountRule, SpendLimitConfig} from "../../contracts/types/PolicyTypes.sol";
@@ -37,6 +38,9 @@ contract SpendLimitPolicyTest is PolicyTestBase {
     bytes4 internal constant SWAP = bytes4(keccak256("swap(address,uint256,address)"));
     bytes4 internal constant DEPOSIT = bytes4(keccak256("deposit(uint256,address)"));
 
+    /// Fee cap of the test permission: far above what operations without gas fields can cost.
+    uint128 internal constant FEE_CAP = 1 ether;
+
     function setUp() public {
         policy = new SpendLimitPolicy();
         _register(_config());
@@ -46,6 +50,7 @@ contract SpendLimitPolicyTest is PolicyTestBase {
     /// Rules: a router's swap counts amountIn in its tokenIn; a vault's deposit and USDC's burn in USDC.
     function _config() internal pure returns (SpendLimitConfig memory config) {
         config.start = T0;
+        config.maxFeePerOperation = FEE_CAP;
         config.tokens = new TokenLimit[](3);
         config.tokens[0] = TokenLimit(USDC, PER_TX, TOTAL, PER_PERIOD, DAY);
         config.tokens[1] = TokenLimit(NATIVE_TOKEN, 0, NATIVE_TOTAL, 0, 0);
@@ -338,6 +343,7 @@ contract SpendLimitPolicyTest is PolicyTestBase {
 
     /// `tokens` capped tokens and `rules` rules counting in the first of them.
     function _sized(uint256 tokens, uint256 rules) internal pure returns (SpendLimitConfig memory config) {
+        config.maxFeePerOperation = FEE_CAP;
         config.tokens = new TokenLimit[](tokens);
         for (uint256 i; i < tokens; ++i) config.tokens[i] = TokenLimit(address(uint160(0x1000 + i)), 0, 1, 0, 0);
         config.rules = new AmountRule[](rules);
@@ -367,6 +373,68 @@ contract SpendLimitPolicyTest is PolicyTestBase {
         assertEq(abi.encode(policy.getConfig(account, ID)), abi.encode(_config()));
         assertTrue(policy.isModuleType(5));
         assertTrue(policy.isInitialized(account));
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  GAS
+    //////////////////////////////////////////////////////////////*/
+
+    function _gassed(uint256 preVerificationGas, uint256 maxFee) internal returns (PackedUserOperation memory op) {
+        op = _op(_send(DAI, 1), "");
+        op.preVerificationGas = preVerificationGas;
+        op.gasFees = bytes32(maxFee);
+    }
+
+    function _checkGassed(PackedUserOperation memory op) internal returns (uint256) {
+        vm.prank(account);
+        return policy.checkUserOpPolicy(ID, op);
+    }
+
+    function test_gas_unboundedRegistrationIsRefused() public {
+        SpendLimitConfig memory config = _config();
+        config.maxFeePerOperation = 0;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IStandalonePolicy.InvalidPolicyConfig.selector, "gas is unbounded: set maxFeePerOperation, maxFeeTotal or a paymaster"
+            )
+        );
+        _register(config);
+    }
+
+    /// The drain: a huge preVerificationGas and fee, the account paying the prefund.
+    function test_gas_capAndBudgetApplyToEveryOperation() public {
+        vm.expectRevert(abi.encodeWithSelector(GasLib.FeeCapExceeded.selector, 1e7 * 1e12, FEE_CAP));
+        _checkGassed(_gassed(1e7, 1e12));
+
+        SpendLimitConfig memory config = _config();
+        config.maxFeePerOperation = 0;
+        config.maxFeeTotal = 1_000;
+        _register(config);
+        assertEq(policy.getFeeLeft(account, ID), 1_000);
+        _checkGassed(_gassed(600, 1));
+        assertEq(policy.getFeeLeft(account, ID), 400);
+        vm.expectRevert(abi.encodeWithSelector(GasLib.FeeBudgetExceeded.selector, 401, 400));
+        _checkGassed(_gassed(401, 1));
+        _checkGassed(_gassed(400, 1));
+        assertEq(policy.getFeeLeft(account, ID), 0);
+        assertEq(policy.getConfig(account, ID).maxFeeTotal, 1_000);
+    }
+
+    function test_gas_paymasterOnlyAsConfigured() public {
+        PackedUserOperation memory op = _gassed(1e7, 1e12);
+        op.paymasterAndData = abi.encodePacked(address(0x9A7), uint128(1), uint128(1));
+        vm.expectRevert(abi.encodeWithSelector(GasLib.PaymasterNotAllowed.selector, address(0x9A7)));
+        _checkGassed(op);
+
+        SpendLimitConfig memory config = _config();
+        config.maxFeePerOperation = 0;
+        config.paymaster = address(0x9A7);
+        _register(config);
+        _checkGassed(op);
+        op.paymasterAndData = "";
+        vm.expectRevert(abi.encodeWithSelector(GasLib.PaymasterRequired.selector, address(0x9A7)));
+        _checkGassed(op);
+        assertEq(policy.getFeeLeft(account, ID), type(uint256).max);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -427,6 +495,7 @@ contract SpendLimitPolicyTest is PolicyTestBase {
 
         // Exhausted only when every token has a total and none of it remains.
         SpendLimitConfig memory config;
+        config.maxFeePerOperation = FEE_CAP;
         config.tokens = new TokenLimit[](1);
         config.tokens[0] = TokenLimit(DAI, 0, 5, 0, 0);
         _register(config);
