@@ -7,14 +7,18 @@ import {
     MODULE_TYPE_SIGNER,
     ERC1271_MAGIC_VALUE,
     ERC1271_INVALID,
-    SIG_VALIDATION_FAILED,
-    SIG_VALIDATION_SUCCESS
+    SIG_VALIDATION_FAILED
 } from "../interfaces/IERC7579Module.sol";
 import {EcdsaLib} from "../libraries/EcdsaLib.sol";
+import {ValidationDataLib} from "../libraries/ValidationDataLib.sol";
 
 /// @title SessionKeySigner
 /// @notice ERC-7579 signer (type 6) of a Kernel v3 permission: the session key, an ECDSA key held by a
 /// device or an automation backend. The permission's policies decide what the key may do.
+/// Every user operation carries a deadline the session key signs with it, returned as validUntil:
+/// an operation held back by whoever saw it (a bundler, a relay, a mempool) dies at its deadline,
+/// whatever its calls are, and the policies' time claim can only name a period the operation
+/// really executes in before then (validation data of policies and signer are intersected).
 /// @dev Storage is `id => account => key`, the account being the last key, so that validation only
 /// touches slots associated with the account (ERC-7562). Install data is `bytes32 id ‖ address key`.
 contract SessionKeySigner is ISigner {
@@ -59,16 +63,28 @@ contract SessionKeySigner is ISigner {
         return installedCount[smartAccount] != 0;
     }
 
-    /// @notice Accepts the op when the permission's session key signed `userOpHash`.
+    /// @notice Accepts the op when the permission's session key signed `operationDigest(userOpHash,
+    /// deadline)`; the op is then valid until that deadline. The signer's part of the signature is
+    /// `deadline (6 bytes, unix seconds) ‖ ECDSA signature (65)`, raw or EIP-191.
     function checkUserOpSignature(bytes32 id, PackedUserOperation calldata userOp, bytes32 userOpHash)
         external
         payable
         override
         returns (uint256)
     {
-        return EcdsaLib.isSignedBy(sessionKeyOf[id][msg.sender], userOpHash, userOp.signature)
-            ? SIG_VALIDATION_SUCCESS
-            : SIG_VALIDATION_FAILED;
+        bytes calldata signature = userOp.signature;
+        if (signature.length != 71) return SIG_VALIDATION_FAILED;
+        uint48 deadline = uint48(bytes6(signature[0:6]));
+        if (deadline == 0) return SIG_VALIDATION_FAILED;
+        if (!EcdsaLib.isSignedBy(sessionKeyOf[id][msg.sender], operationDigest(userOpHash, deadline), signature[6:])) {
+            return SIG_VALIDATION_FAILED;
+        }
+        return ValidationDataLib.pack(0, deadline);
+    }
+
+    /// @notice What the session key signs for an operation: its hash bound to its deadline.
+    function operationDigest(bytes32 userOpHash, uint48 deadline) public pure returns (bytes32) {
+        return keccak256(abi.encodePacked(userOpHash, deadline));
     }
 
     /// @notice ERC-1271 check of a session key's signature; the permission's policies decide whether

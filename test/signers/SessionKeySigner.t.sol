@@ -23,9 +23,21 @@ contract SessionKeySignerTest is Test {
         op.signature = signature;
     }
 
+    uint48 internal constant DEADLINE = 1_700_000_180;
+
     function _sign(uint256 pk, bytes32 hash) internal pure returns (bytes memory) {
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(pk, MessageHashUtils.toEthSignedMessageHash(hash));
         return abi.encodePacked(r, s, v);
+    }
+
+    /// A user operation's signer part: the deadline, then the key's signature of the hash bound to it.
+    function _signOp(uint256 pk, bytes32 userOpHash, uint48 deadline) internal view returns (bytes memory) {
+        return abi.encodePacked(deadline, _sign(pk, signer.operationDigest(userOpHash, deadline)));
+    }
+
+    /// Validation data of a success valid until `deadline`.
+    function _until(uint48 deadline) internal pure returns (uint256) {
+        return uint256(deadline) << 160;
     }
 
     function _keyPk(uint256 seed) internal pure returns (uint256) {
@@ -47,22 +59,58 @@ contract SessionKeySignerTest is Test {
         _install(account, id, vm.addr(pk));
 
         vm.startPrank(account);
-        assertEq(signer.checkUserOpSignature(id, _op(account, _sign(pk, hash)), hash), 0, "owner key accepted");
-        assertEq(signer.checkUserOpSignature(id, _op(account, _sign(otherPk, hash)), hash), 1, "other key refused");
-        assertEq(signer.checkUserOpSignature(otherId, _op(account, _sign(pk, hash)), hash), 1, "other permission refused");
+        assertEq(
+            signer.checkUserOpSignature(id, _op(account, _signOp(pk, hash, DEADLINE)), hash), _until(DEADLINE), "session key accepted"
+        );
+        assertEq(signer.checkUserOpSignature(id, _op(account, _signOp(otherPk, hash, DEADLINE)), hash), 1, "other key refused");
+        assertEq(signer.checkUserOpSignature(otherId, _op(account, _signOp(pk, hash, DEADLINE)), hash), 1, "other permission refused");
         assertEq(signer.checkSignature(id, address(0), hash, _sign(pk, hash)), bytes4(0x1626ba7e));
         vm.stopPrank();
 
         // The same key and id, asked from another account, does not validate.
         vm.prank(otherAccount);
-        assertEq(signer.checkUserOpSignature(id, _op(otherAccount, _sign(pk, hash)), hash), 1, "other account refused");
+        assertEq(
+            signer.checkUserOpSignature(id, _op(otherAccount, _signOp(pk, hash, DEADLINE)), hash), 1, "other account refused"
+        );
+    }
+
+    /// The deadline is part of what the key signs: moving it (to keep a held operation alive)
+    /// breaks the signature; a signature of the bare hash, without a deadline, is refused.
+    function testFuzz_theDeadlineIsSigned(uint256 keySeed, bytes32 hash, uint48 deadline, uint48 other) public {
+        uint256 pk = _keyPk(keySeed);
+        vm.assume(deadline != 0 && other != deadline);
+        _install(address(this), bytes32("p"), vm.addr(pk));
+        bytes memory signed = _signOp(pk, hash, deadline);
+        assertEq(signer.checkUserOpSignature(bytes32("p"), _op(address(this), signed), hash), _until(deadline));
+        // The same signature behind another deadline.
+        bytes memory moved = bytes.concat(abi.encodePacked(other), _slice(signed, 6));
+        assertEq(signer.checkUserOpSignature(bytes32("p"), _op(address(this), moved), hash), 1, "moved deadline refused");
+        // The operation hash alone, as a signer without deadlines would sign it.
+        assertEq(signer.checkUserOpSignature(bytes32("p"), _op(address(this), _sign(pk, hash)), hash), 1, "no deadline refused");
+        assertEq(
+            signer.checkUserOpSignature(bytes32("p"), _op(address(this), abi.encodePacked(deadline, _sign(pk, hash))), hash),
+            1,
+            "the bare hash behind a deadline refused"
+        );
+    }
+
+    function test_zeroDeadlineIsRefused() public {
+        uint256 pk = 0xA11CE;
+        _install(address(this), bytes32("p"), vm.addr(pk));
+        bytes32 hash = keccak256("op");
+        assertEq(signer.checkUserOpSignature(bytes32("p"), _op(address(this), _signOp(pk, hash, 0)), hash), 1);
     }
 
     function testFuzz_refusesMalformedSignatures(uint256 keySeed, bytes32 hash, bytes calldata junk) public {
         uint256 pk = _keyPk(keySeed);
         _install(address(this), bytes32("p"), vm.addr(pk));
-        vm.assume(junk.length != 65);
+        vm.assume(junk.length != 71);
         assertEq(signer.checkUserOpSignature(bytes32("p"), _op(address(this), junk), hash), 1);
+    }
+
+    function _slice(bytes memory b, uint256 from) internal pure returns (bytes memory out) {
+        out = new bytes(b.length - from);
+        for (uint256 i; i < out.length; ++i) out[i] = b[from + i];
     }
 
     function test_uninstallClearsTheKeySoTheIdCanBeReused() public {
@@ -72,7 +120,7 @@ contract SessionKeySignerTest is Test {
         signer.onUninstall(abi.encodePacked(bytes32("p")));
         assertFalse(signer.isInitialized(address(this)));
         bytes32 hash = keccak256("op");
-        assertEq(signer.checkUserOpSignature(bytes32("p"), _op(address(this), _sign(pk, hash)), hash), 1);
+        assertEq(signer.checkUserOpSignature(bytes32("p"), _op(address(this), _signOp(pk, hash, DEADLINE)), hash), 1);
         _install(address(this), bytes32("p"), vm.addr(0xB0B));
         assertEq(signer.sessionKeyOf(bytes32("p"), address(this)), vm.addr(0xB0B));
     }
