@@ -4,9 +4,10 @@ import { toECDSASigner } from "@zerodev/permissions/signers";
 import type { Policy } from "@zerodev/permissions";
 import { createKernelAccount, type CreateKernelAccountReturnType } from "@zerodev/sdk";
 import { type Address, type Client, type Hex, type LocalAccount, concat } from "viem";
-import type { UserOperation } from "viem/account-abstraction";
-import { ENTRY_POINT, KERNEL_VERSION } from "./constants.js";
-import { encodePolicySlices, type PolicySlices } from "./policies.js";
+import { getUserOperationHash, type UserOperation } from "viem/account-abstraction";
+import { getBlock, getChainId } from "viem/actions";
+import { ENTRY_POINT, KERNEL_VERSION, OPERATION_TTL } from "./constants.js";
+import { DUMMY_SIGNATURE, encodeDeadline, encodePolicySlices, operationDigest, type PolicySlice, type PolicySlices } from "./policies.js";
 
 export type KernelAccount = CreateKernelAccountReturnType<"0.7">;
 
@@ -56,10 +57,41 @@ export async function createOwnerAccount(opts: {
   });
 }
 
+/** When an operation stops being valid (unix seconds), chosen as it is signed. */
+export type OperationDeadline = (userOperation: UserOperation<"0.7"> | undefined) => Promise<number>;
+
+/**
+ * The default deadline: OPERATION_TTL seconds after the later of the chain's latest block and this
+ * machine's clock (an idle local chain's latest block can be minutes old).
+ */
+export function deadlineAfter(client: Client, ttl = OPERATION_TTL): OperationDeadline {
+  return async () => {
+    const block = await getBlock(client);
+    return Math.max(Number(block.timestamp), Math.floor(Date.now() / 1000)) + ttl;
+  };
+}
+
+/**
+ * A permission's user-operation signature: the policies' slices, then the signer's part, which is
+ * the deadline and the session key's signature of `userOpHash` bound to it (SessionKeySigner).
+ */
+export async function signSessionOperation(opts: {
+  sessionKey: LocalAccount;
+  userOpHash: Hex;
+  slices: readonly PolicySlice[];
+  deadline: number;
+}): Promise<Hex> {
+  const signature = await opts.sessionKey.signMessage({ message: { raw: operationDigest(opts.userOpHash, opts.deadline) } });
+  return concat([encodePolicySlices(opts.slices), "0xff", encodeDeadline(opts.deadline), signature]);
+}
+
 /**
  * A permission (session): `sessionKey` signing through our SessionKeySigner, limited by `policies`.
- * `policySlices` puts the policies' own signature parts (e.g. a time claim) in front of the session
- * key's signature, in plain and in enable mode, and in the stub used for gas estimation.
+ * The session key signs each operation's hash bound to a deadline (SessionKeySigner returns it as
+ * validUntil), so that an operation nobody submitted in time dies. `policySlices` puts the
+ * policies' own signature parts (e.g. a time claim) in front of the session key's part, in plain
+ * and in enable mode (Kernel's enable mode embeds this same signature), and in the stub used for
+ * gas estimation.
  */
 export async function sessionPermission(opts: {
   client: Client;
@@ -68,6 +100,8 @@ export async function sessionPermission(opts: {
   policies: Policy[];
   permissionId?: Hex;
   policySlices?: PolicySlices;
+  /** Default: deadlineAfter(client), OPERATION_TTL seconds from now. */
+  deadline?: OperationDeadline;
 }) {
   const signer = await toECDSASigner({ signer: opts.sessionKey, signerContractAddress: opts.bed.sessionKeySigner });
   const permission = await toPermissionValidator(opts.client as SdkClient, {
@@ -77,20 +111,27 @@ export async function sessionPermission(opts: {
     kernelVersion: KERNEL_VERSION,
     permissionId: opts.permissionId,
   });
-  const slices = opts.policySlices;
-  if (!slices) return permission;
+  const chainId = opts.client.chain?.id ?? (await getChainId(opts.client));
+  const slices = opts.policySlices ?? (async () => []);
+  const deadline = opts.deadline ?? deadlineAfter(opts.client);
   return {
     ...permission,
-    signUserOperation: async (userOperation: Parameters<typeof permission.signUserOperation>[0]) =>
-      concat([
-        encodePolicySlices(await slices(userOperation as UserOperation<"0.7">)),
-        await permission.signUserOperation(userOperation),
-      ]),
-    getStubSignature: async (userOperation: Parameters<typeof permission.getStubSignature>[0]) =>
-      concat([
-        encodePolicySlices(await slices(userOperation as UserOperation<"0.7"> | undefined)),
-        await permission.getStubSignature(userOperation),
-      ]),
+    signUserOperation: async (userOperation: Parameters<typeof permission.signUserOperation>[0]) => {
+      const op = userOperation as UserOperation<"0.7">;
+      const [parts, until] = await Promise.all([slices(op), deadline(op)]);
+      const userOpHash = getUserOperationHash({
+        userOperation: { ...op, signature: "0x" },
+        entryPointAddress: ENTRY_POINT.address,
+        entryPointVersion: ENTRY_POINT.version,
+        chainId,
+      });
+      return signSessionOperation({ sessionKey: opts.sessionKey, userOpHash, slices: parts, deadline: until });
+    },
+    getStubSignature: async (userOperation: Parameters<typeof permission.getStubSignature>[0]) => {
+      const op = userOperation as UserOperation<"0.7"> | undefined;
+      const [parts, until] = await Promise.all([slices(op), deadline(op)]);
+      return concat([encodePolicySlices(parts), "0xff", encodeDeadline(until), DUMMY_SIGNATURE]);
+    },
   };
 }
 
@@ -107,6 +148,7 @@ export async function createSessionAccount(opts: {
   index?: bigint;
   permissionId?: Hex;
   policySlices?: PolicySlices;
+  deadline?: OperationDeadline;
   /** The account's address, when `owner` is not the key it was created with. */
   address?: Address;
 }): Promise<KernelAccount> {

@@ -14,6 +14,22 @@ export const NO_ARG = 255;
 export const MAX_AMOUNT = 2n ** 96n - 2n;
 export const MAX_CALL_PERMISSIONS = 32;
 export const MAX_TOKEN_LIMITS = 8;
+export const MAX_SIGNATURE_SENDERS = 4;
+/**
+ * Gas one session operation is assumed to need at most when the default fee cap is set: an
+ * enable-mode operation of a full session with a swap uses under 1,000,000.
+ */
+export const OPERATION_GAS = 2_000_000n;
+/** How far fees may rise over today's before the default cap refuses operations. */
+export const FEE_HEADROOM = 4n;
+/**
+ * How long a session key's operation stays valid after it is signed, in seconds: enough for a
+ * bundler to include it (they refuse operations that expire within 30 s), short enough that an
+ * operation held back by whoever saw it dies soon.
+ */
+export const OPERATION_TTL = 180;
+/** Uniswap's Permit2 (contracts/types/SessionTypes.sol PERMIT2): never a signature sender. */
+export const PERMIT2: Address = "0x000000000022D473030F116dDEE9F6B43aC78BA3";
 /** Shortest period or rate window, in seconds. */
 export const MIN_PERIOD = 60;
 /** "Unlimited" in the policy's views and events. */

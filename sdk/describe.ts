@@ -25,6 +25,8 @@ export function formatSessionStatus(status: SessionStatus, now: number): string 
   }
   if (status.callsLeftInWindow !== null) lines.push(`${status.callsLeftInWindow} calls left in this window`);
   if (status.callsLeft !== null) lines.push(`${status.callsLeft} calls left in total`);
+  if (status.config.maxFeePerOperation) lines.push(`gas: at most ${formatUnits(status.config.maxFeePerOperation, 18)} per operation`);
+  if (status.feeLeft !== null) lines.push(`gas budget: ${formatUnits(status.feeLeft, 18)} left`);
   for (const t of status.tokens) {
     const fmt = (v: bigint | null) => (v === null ? "unlimited" : t.decimals === undefined ? `${v} base units` : `${formatUnits(v, t.decimals)} ${t.symbol}`);
     lines.push(

@@ -30,7 +30,7 @@ const ENTRY_POINT_CODES: Record<string, string> = {
   AA14: "the factory deployed a different address",
   AA20: "the account is not deployed and the operation carries no factory",
   AA21: "the account cannot pay the gas prefund",
-  AA22: "the operation is not valid at this time: the session has expired or is not valid yet",
+  AA22: "the operation is not valid at this time: the session has expired or is not valid yet, or the operation's deadline passed",
   AA23: "the account's validation reverted",
   AA24: "signature rejected: it is not from a key this account accepts for this operation",
   AA25: "invalid account nonce (already used, or the wrong validation key)",
@@ -169,7 +169,9 @@ export type RefusalKind =
   | "argument-not-allowed"
   | "token-not-limited"
   | "fee-cap"
+  | "fee-budget"
   | "paymaster-not-allowed"
+  | "paymaster-required"
   | "malformed"
   | "not-approved"
   | "execution-reverted"
@@ -291,8 +293,16 @@ export function explainFailure(failure: UserOperationFailure, tokens: readonly T
         maxCost: s(a[0]),
         cap: s(a[1]),
       });
+    case "FeeBudgetExceeded":
+      return refusal(
+        "fee-budget",
+        `this operation may cost up to ${formatAmount(a[0] as bigint, NATIVE, tokens)} in gas; only ${formatAmount(a[1] as bigint, NATIVE, tokens)} of the session's gas budget is left`,
+        { maxCost: s(a[0]), remaining: s(a[1]) },
+      );
     case "PaymasterNotAllowed":
       return refusal("paymaster-not-allowed", `the session may not use paymaster ${s(a[0])}`, { paymaster: s(a[0]) });
+    case "PaymasterRequired":
+      return refusal("paymaster-required", `the session's gas must be paid by its paymaster ${s(a[0])}; this operation names none`, { paymaster: s(a[0]) });
     case "UnsupportedFunction":
     case "UnsupportedExecMode":
     case "MalformedCallData":
@@ -310,7 +320,9 @@ export function explainFailure(failure: UserOperationFailure, tokens: readonly T
     case "EnableNotApproved":
       return refusal("not-approved", "the owner's approval of this session is invalid or was cancelled", { error: e.name });
   }
-  if (failure.code === "AA22") return refusal("expired", "the session has expired or is not valid yet", { code: "AA22" });
+  if (failure.code === "AA22") {
+    return refusal("expired", "the session has expired or is not valid yet, or the operation's own deadline has passed", { code: "AA22" });
+  }
   if (failure.code === "AA24") return refusal("not-approved", "the session key's signature is not accepted by this account", { code: "AA24" });
   if (failure.message.startsWith("the operation was executed but its call reverted")) return refusal("execution-reverted", failure.message);
   return refusal("other", failure.message, failure.code ? { code: failure.code } : {});

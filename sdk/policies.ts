@@ -1,6 +1,7 @@
 import type { Policy } from "@zerodev/permissions";
 import { PolicyFlags } from "@zerodev/permissions";
-import { type Abi, type AbiParameter, type Address, type Hex, concat, encodeAbiParameters, numberToHex, size } from "viem";
+import { constants } from "@zerodev/sdk";
+import { type Abi, type AbiParameter, type Address, type Hex, concat, encodeAbiParameters, keccak256, numberToHex, size } from "viem";
 import type { UserOperation } from "viem/account-abstraction";
 
 /** A policy's own part of a permission's user-op signature. `index` is its position in the permission. */
@@ -18,6 +19,8 @@ export function encodePolicySlices(slices: readonly PolicySlice[]): Hex {
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i]!.index === sorted[i - 1]!.index) throw new Error(`two signature slices for policy #${sorted[i]!.index}`);
   }
+  // viem's concat of nothing is bytes, not hex.
+  if (sorted.length === 0) return "0x";
   return concat(sorted.flatMap((s) => [numberToHex(s.index, { size: 1 }), numberToHex(size(s.data), { size: 8 }), s.data]));
 }
 
@@ -25,6 +28,19 @@ export function encodePolicySlices(slices: readonly PolicySlice[]): Hex {
 export function encodeTimeClaim(time: number | bigint): Hex {
   return numberToHex(BigInt(time), { size: 6 });
 }
+
+/** The 6-byte deadline in front of the session key's signature (SessionKeySigner). */
+export function encodeDeadline(deadline: number | bigint): Hex {
+  return numberToHex(BigInt(deadline), { size: 6 });
+}
+
+/** What the session key signs for an operation: SessionKeySigner.operationDigest(userOpHash, deadline). */
+export function operationDigest(userOpHash: Hex, deadline: number | bigint): Hex {
+  return keccak256(concat([userOpHash, encodeDeadline(deadline)]));
+}
+
+/** A well-formed ECDSA signature that recovers to no key: the stub for gas estimation (ZeroDev's). */
+export const DUMMY_SIGNATURE = constants.DUMMY_ECDSA_SIG as Hex;
 
 /**
  * A policy's config tuple type, read from its compiled ABI: every Leash policy announces its

@@ -21,7 +21,18 @@ import type { Chain, Client, PublicActions, Transport } from "viem";
 
 /** Any viem client that can read the chain. */
 export type ReadClient = Client<Transport, Chain | undefined> & PublicActions<Transport, Chain | undefined>;
-import { MAX_AMOUNT, MAX_CALL_PERMISSIONS, MAX_TOKEN_LIMITS, MIN_PERIOD, NATIVE_TOKEN, NO_ARG } from "./constants.js";
+import {
+  FEE_HEADROOM,
+  MAX_AMOUNT,
+  MAX_CALL_PERMISSIONS,
+  MAX_SIGNATURE_SENDERS,
+  MAX_TOKEN_LIMITS,
+  MIN_PERIOD,
+  NATIVE_TOKEN,
+  NO_ARG,
+  OPERATION_GAS,
+  PERMIT2,
+} from "./constants.js";
 
 /*//////////////////////////////////////////////////////////////
                               SCHEMA
@@ -98,8 +109,21 @@ export const sessionRequestSchema = z.object({
     (p) => (Array.isArray(p) || p === undefined ? p : [p]),
     z.array(permissionRequestSchema, { error: "must be a permission object or a list of them" }).min(1, "must hold at least one permission"),
   ),
-  /** Most one operation may cost in gas fees, in the native coin (e.g. "0.01"); none by default. */
+  /**
+   * Most one operation may cost in gas fees, in the native coin (e.g. "0.002"). Default without a
+   * paymaster: enough for OPERATION_GAS gas at FEE_HEADROOM times the chain's current fee
+   * (defaultFeeCap), at most maxFeeTotal. With a paymaster and no cap, every operation must use it.
+   */
   maxFeePerOperation: humanAmount.optional(),
+  /** Most all operations together may cost in gas fees over the session's life; no budget by default. */
+  maxFeeTotal: humanAmount.optional(),
+  /** The only paymaster operations may use (it pays their gas); none by default. */
+  paymaster: address.optional(),
+  /**
+   * Contracts that may ask the account to verify this session key's signatures (ERC-1271), e.g. an
+   * order book. None by default: the key signs nothing. Never Permit2 or a capped token.
+   */
+  signatureSenders: z.array(address).max(MAX_SIGNATURE_SENDERS, `at most ${MAX_SIGNATURE_SENDERS} signature senders`).optional(),
 });
 
 export type SessionRequestInput = z.input<typeof sessionRequestSchema>;
@@ -166,6 +190,7 @@ export interface SessionConfig {
   callsPerWindow: number;
   maxCalls: number;
   maxFeePerOperation: bigint;
+  maxFeeTotal: bigint;
   paymaster: Address;
   signatureSenders: Address[];
   calls: CallPermission[];
@@ -192,6 +217,8 @@ export interface AllowedFunction {
 export interface ResolvedSession {
   request: SessionRequest;
   config: SessionConfig;
+  /** Where config.maxFeePerOperation comes from: the request, or defaultFeeCap at this fee. */
+  feeCap: { source: "request" } | { source: "default"; maxFeePerGas: bigint } | { source: "none" };
   /** Tokens with limits, with their on-chain symbol and decimals. */
   tokens: TokenInfo[];
   functions: AllowedFunction[];
@@ -312,6 +339,31 @@ function toUnits(amount: string, token: TokenInfo, field: string, issues: Reques
   return units;
 }
 
+/*//////////////////////////////////////////////////////////////
+                                GAS
+//////////////////////////////////////////////////////////////*/
+
+/** What the chain asks per gas now (viem's EIP-1559 estimate, else the legacy gas price). */
+export async function currentMaxFeePerGas(client: ReadClient): Promise<bigint> {
+  try {
+    return (await client.estimateFeesPerGas()).maxFeePerGas;
+  } catch {
+    return client.getGasPrice();
+  }
+}
+
+/**
+ * The default cap on what one operation may cost: OPERATION_GAS gas at FEE_HEADROOM times today's
+ * fee, rounded up to two significant digits ("0.0024 ETH"). Fees may rise that much before the
+ * session's operations are refused; a leaked key can burn at most this per operation.
+ */
+export function defaultFeeCap(maxFeePerGas: bigint): bigint {
+  const cap = OPERATION_GAS * FEE_HEADROOM * (maxFeePerGas > 0n ? maxFeePerGas : 1n);
+  let unit = 1n;
+  while (cap / unit >= 100n) unit *= 10n;
+  return ((cap + unit - 1n) / unit) * unit;
+}
+
 /**
  * Resolves a request against the chain: checks that every target is a contract and every token an
  * ERC-20, reads decimals, and builds SessionPolicy's configuration. Throws SessionRequestError naming
@@ -428,8 +480,42 @@ export async function resolveSessionRequest(client: ReadClient, input: unknown):
     if (seen.has(key)) issues.push({ field: "permissions", message: `${call.selector} on ${call.target} is listed twice` });
     seen.add(key);
   }
-  const native = tokens.get(NATIVE_TOKEN) ?? { address: NATIVE_TOKEN, symbol: "ETH", decimals: 18 };
-  const maxFee = request.maxFeePerOperation ? toUnits(request.maxFeePerOperation, native, "maxFeePerOperation", issues) : 0n;
+  const native = tokens.get(NATIVE_TOKEN) ?? { address: NATIVE_TOKEN, symbol: client.chain?.nativeCurrency.symbol ?? "ETH", decimals: 18 };
+  const maxFeeTotal = request.maxFeeTotal ? toUnits(request.maxFeeTotal, native, "maxFeeTotal", issues) : 0n;
+  let maxFee = 0n;
+  let feeCap: ResolvedSession["feeCap"] = { source: "none" };
+  if (request.maxFeePerOperation) {
+    maxFee = toUnits(request.maxFeePerOperation, native, "maxFeePerOperation", issues);
+    feeCap = { source: "request" };
+  } else if (!request.paymaster) {
+    // The account pays: a cap from today's fee (never above the budget), so that one operation
+    // cannot burn more than an operation may cost.
+    const fee = await currentMaxFeePerGas(client);
+    const cap = defaultFeeCap(fee);
+    maxFee = maxFeeTotal && cap > maxFeeTotal ? maxFeeTotal : cap;
+    feeCap = { source: "default", maxFeePerGas: fee };
+  }
+  if (maxFeeTotal && maxFee > maxFeeTotal) {
+    issues.push({ field: "maxFeePerOperation", message: `${request.maxFeePerOperation ?? "the default cap"} is more than maxFeeTotal ${request.maxFeeTotal}` });
+  }
+  if (request.paymaster) {
+    const code = await client.getCode({ address: request.paymaster });
+    if (!code || code === "0x") issues.push({ field: "paymaster", message: `no contract at ${request.paymaster} on chain ${chainId}` });
+  }
+  const signatureSenders = request.signatureSenders ?? [];
+  for (const [i, sender] of signatureSenders.entries()) {
+    const field = `signatureSenders.${i}`;
+    if (sender === PERMIT2) {
+      issues.push({ field, message: "is Permit2: a signature for it moves any token the account approved to Permit2, uncounted" });
+    } else if (limits.has(sender)) {
+      issues.push({ field, message: "is a token the session caps: its permits would spend it uncounted" });
+    } else if (signatureSenders.indexOf(sender) !== i) {
+      issues.push({ field, message: "is listed twice" });
+    } else {
+      const code = await client.getCode({ address: sender });
+      if (!code || code === "0x") issues.push({ field, message: `no contract at ${sender} on chain ${chainId}: only contracts verify signatures` });
+    }
+  }
   if (issues.length) throw new SessionRequestError(issues);
 
   const config: SessionConfig = {
@@ -439,10 +525,11 @@ export async function resolveSessionRequest(client: ReadClient, input: unknown):
     callsPerWindow: rate?.count ?? 0,
     maxCalls: maxCalls?.value ?? 0,
     maxFeePerOperation: maxFee,
-    paymaster: zeroAddress,
-    signatureSenders: [],
+    maxFeeTotal,
+    paymaster: request.paymaster ?? zeroAddress,
+    signatureSenders,
     calls,
     tokens: [...limits.values()].map((l) => l.limit),
   };
-  return { request, config, tokens: [...tokens.values()], functions };
+  return { request, config, feeCap, tokens: [...tokens.values()], functions };
 }

@@ -12,6 +12,7 @@ import {
   type LocalAccount,
   type PublicClient,
   concat,
+  decodeAbiParameters,
   encodeAbiParameters,
   encodeFunctionData,
   getAddress,
@@ -266,10 +267,16 @@ export class SessionOperationError extends Error {
   }
 }
 
-async function send(chain: LeashChain, account: KernelAccount, calls: readonly Call[], via: Transport): Promise<UserOperationResult> {
+async function send(chain: LeashChain, account: KernelAccount, calls: readonly Call[], via: Transport, maxCost?: bigint): Promise<UserOperationResult> {
   return "bundlerUrl" in via
-    ? sendUserOperationViaBundler({ account, bundlerUrl: via.bundlerUrl, client: chain.client, calls, abis })
+    ? sendUserOperationViaBundler({ account, bundlerUrl: via.bundlerUrl, client: chain.client, calls, abis, maxCost })
     : sendUserOperationDirect({ submitter: chain.client, account, calls, abis });
+}
+
+/** The SessionConfig an approval installs (decoded from its policy data). */
+export function approvalConfig(approval: Pick<Approval, "policy">): SessionConfig {
+  const [config] = decodeAbiParameters([policyConfigType(sessionPolicyAbi as Abi)], approval.policy.data);
+  return config as SessionConfig;
 }
 
 /** Sends `calls` signed by the session key; a refusal is thrown as SessionOperationError. */
@@ -278,8 +285,9 @@ export async function executeWithSession(
   opts: { approval: Approval; sessionPrivateKey: Hex; calls: readonly Call[]; via: Transport },
 ): Promise<UserOperationResult> {
   const account = await restoreSessionAccount(chain, opts.approval, opts.sessionPrivateKey);
+  const cap = approvalConfig(opts.approval).maxFeePerOperation;
   try {
-    return await send(chain, account, opts.calls, opts.via);
+    return await send(chain, account, opts.calls, opts.via, cap === 0n ? undefined : cap);
   } catch (error) {
     if (error instanceof UserOperationError) throw new SessionOperationError(explainFailure(error.failure, opts.approval.tokens), error);
     throw error;
@@ -311,6 +319,8 @@ export interface SessionStatus {
   callsLeftInWindow: number | null;
   windowEndsAt: number | null;
   callsLeft: number | null;
+  /** What remains of the gas fee budget (wei); null without a budget. */
+  feeLeft: bigint | null;
   tokens: TokenStatus[];
   config: SessionConfig;
   /** Whether Kernel holds the permission (false before its first use and after revocation). */
@@ -326,6 +336,7 @@ export interface SessionSnapshot {
   callsLeftInWindow: number;
   windowEndsAt: number;
   callsLeft: number;
+  feeLeft: bigint;
   tokens: readonly { token: Address; perTransaction: bigint; remainingTotal: bigint; remainingInPeriod: bigint; periodIndex: number; refillsAt: number }[];
 }
 
@@ -355,6 +366,7 @@ export async function getSession(
     callsLeftInWindow: snapshot.callsLeftInWindow === NO_WINDOW ? null : snapshot.callsLeftInWindow,
     windowEndsAt: snapshot.callsLeftInWindow === NO_WINDOW ? null : snapshot.windowEndsAt,
     callsLeft: snapshot.callsLeft === NO_CALL_LIMIT ? null : snapshot.callsLeft,
+    feeLeft: limited(snapshot.feeLeft),
     tokens: snapshot.tokens.map((t) => {
       const info = opts.tokens?.find((k) => k.address === t.token);
       return {

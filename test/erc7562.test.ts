@@ -23,6 +23,7 @@ import { type DeployClient, deployArtifact, deployTestBed, type TestBed } from "
 import { checkValidation, type ValidationReport } from "../scripts/testbed/erc7562.js";
 import { configuredPolicy, encodeTimeClaim, sessionPolicy, type PolicySlices } from "../sdk/policies.js";
 import { sendUserOperationDirect } from "../sdk/userops.js";
+import { STANDALONE_GAS } from "./policies/config.js";
 
 const NO_ARG = 255;
 const DAY = 86_400;
@@ -77,6 +78,7 @@ describe("ERC-7562: validation traced opcode by opcode", function () {
       callsPerWindow: 10,
       maxCalls: 100,
       maxFeePerOperation: parseEther("0.1"),
+      maxFeeTotal: 0n,
       paymaster: zeroAddress,
       signatureSenders: [],
       calls: [
@@ -137,7 +139,7 @@ describe("ERC-7562: validation traced opcode by opcode", function () {
           target, selector, allowValue, accountArg, equalArg, equalValue,
         })),
       }),
-      configuredPolicy(spend.address, spend.abi, { start: config.validAfter, tokens: config.tokens, rules: [] }),
+      configuredPolicy(spend.address, spend.abi, { start: config.validAfter, ...STANDALONE_GAS, tokens: config.tokens, rules: [] }),
       configuredPolicy(rate.address, rate.abi, {
         start: config.validAfter, window: config.window, callsPerWindow: config.callsPerWindow, maxCalls: config.maxCalls,
       }),

@@ -5,7 +5,6 @@
 import {
   type Address,
   type Hex,
-  concat,
   encodeFunctionData,
   erc20Abi,
   numberToHex,
@@ -20,9 +19,9 @@ import {
   toPackedUserOperation,
   type UserOperation,
 } from "viem/account-abstraction";
-import { createSessionAccount, type KernelAccount } from "../../sdk/accounts.js";
+import { createSessionAccount, deadlineAfter, type KernelAccount, signSessionOperation } from "../../sdk/accounts.js";
 import type { ArtifactSource, DeployClient } from "../testbed/deploy.js";
-import { encodePolicySlices, encodeTimeClaim, sessionPolicy } from "../../sdk/policies.js";
+import { encodeTimeClaim, sessionPolicy } from "../../sdk/policies.js";
 import { sendUserOperationDirect } from "../../sdk/userops.js";
 import type { LeashChain } from "./deploy.js";
 
@@ -63,7 +62,8 @@ function loadConfig(chain: LeashChain, validAfter: number) {
     window: 0,
     callsPerWindow: 0,
     maxCalls: 0,
-    maxFeePerOperation: 0n,
+    maxFeePerOperation: 10n ** 17n,
+    maxFeeTotal: 0n,
     paymaster: "0x0000000000000000000000000000000000000000" as Address,
     signatureSenders: [] as Address[],
     calls: [
@@ -110,6 +110,8 @@ export async function createLoadAccounts(opts: {
       sessionKey,
       policies: [sessionPolicy(chain.sessionPolicy, policyAbi, config)],
       policySlices: async () => [{ index: 0, data: encodeTimeClaim(Number((await client.getBlock()).timestamp)) }],
+      // Operations are signed ahead and mined in bursts: a day's validity outlasts any run.
+      deadline: deadlineAfter(client, 86_400),
     });
     await rpc(client, "hardhat_setBalance", [account.address, numberToHex(parseEther("1000"))]);
     await client.waitForTransactionReceipt({
@@ -138,8 +140,13 @@ export async function nextOperation(load: LoadAccount, chainId: number, claim: n
     entryPointVersion: "0.7",
     chainId,
   });
-  const signature = await load.sessionKey.sign!({ hash });
-  op.signature = concat([encodePolicySlices([{ index: 0, data: encodeTimeClaim(claim) }]), "0xff", signature]);
+  // Signed ahead and mined in bursts: a day's validity outlasts any run.
+  op.signature = await signSessionOperation({
+    sessionKey: load.sessionKey,
+    userOpHash: hash,
+    slices: [{ index: 0, data: encodeTimeClaim(claim) }],
+    deadline: claim + 86_400,
+  });
   return op;
 }
 

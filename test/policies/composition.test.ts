@@ -19,6 +19,7 @@ import { type DeployClient, deployArtifact, deployTestBed, type TestBed } from "
 import { UserOperationError } from "../../sdk/errors.js";
 import { configuredPolicy, encodeTimeClaim, type PolicySlices } from "../../sdk/policies.js";
 import { sendUserOperationDirect, type Call } from "../../sdk/userops.js";
+import { STANDALONE_GAS } from "./config.js";
 
 const NO_ARG = 255;
 const HOUR = 3600;
@@ -82,6 +83,7 @@ describe("standalone policies composed in one Kernel permission", function () {
       }),
       configured("SpendLimitPolicy", {
         start,
+        ...STANDALONE_GAS,
         tokens: [{ token: usdc, perTransaction: parseUnits("60", 6), total: parseUnits("100", 6),
           perPeriod: parseUnits("100", 6), period: DAY }],
         rules: [],

@@ -1,6 +1,6 @@
 // SessionPolicy's configuration, views and events as viem encodes and decodes them (integers of
 // up to 48 bits as numbers), with builders that fill in "off" for whatever a test leaves out.
-import { type Address, type Hex, parseUnits, toFunctionSelector, zeroAddress, zeroHash } from "viem";
+import { type Address, type Hex, parseEther, parseUnits, toFunctionSelector, zeroAddress, zeroHash } from "viem";
 import { NO_ARG, NO_CALL_LIMIT, UNLIMITED } from "../../sdk/constants.js";
 import type { CallPermission, SessionConfig, TokenLimit } from "../../sdk/request.js";
 
@@ -23,6 +23,15 @@ export enum SessionStatus {
 }
 
 export const usdc = (amount: string) => parseUnits(amount, 6);
+
+/**
+ * The fee cap of test sessions unless a test sets its own: well above what a directly sent test
+ * operation can cost (DIRECT_GAS, 3.1M gas, at a few gwei), so only the fee tests meet it.
+ */
+export const TEST_FEE_CAP = parseEther("0.05");
+
+/** SpendLimitPolicy's gas fields for tests: the same cap, no budget, no paymaster. */
+export const STANDALONE_GAS = { maxFeePerOperation: TEST_FEE_CAP, maxFeeTotal: 0n, paymaster: zeroAddress } as const;
 
 /*//////////////////////////////////////////////////////////////
                             CONFIGURATION
@@ -56,7 +65,8 @@ export function sessionConfig(validAfter: number, opts: Partial<SessionConfig> &
     window: 0,
     callsPerWindow: 0,
     maxCalls: 0,
-    maxFeePerOperation: 0n,
+    maxFeePerOperation: TEST_FEE_CAP,
+    maxFeeTotal: 0n,
     paymaster: zeroAddress,
     signatureSenders: [],
     tokens: [],
@@ -84,6 +94,7 @@ export interface SessionSnapshot {
   callsLeftInWindow: number;
   windowEndsAt: number;
   callsLeft: number;
+  feeLeft: bigint;
   tokens: readonly TokenRemaining[];
 }
 
@@ -98,6 +109,7 @@ export interface SessionUsed {
   remainingInPeriod: bigint;
   callsInWindow: number;
   callsLeft: number;
+  feeLeft: bigint;
 }
 
 /** A TokenRemaining view entry; what is not given is "unlimited" (no period: index and refill 0). */
@@ -115,6 +127,7 @@ export function used(values: Partial<Omit<SessionUsed, "account" | "id" | "nonce
     remainingInPeriod: UNLIMITED,
     callsInWindow: 0,
     callsLeft: NO_CALL_LIMIT,
+    feeLeft: UNLIMITED,
     ...values,
   };
 }

@@ -21,10 +21,11 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { entryPoint07Abi } from "viem/account-abstraction";
 import { createOwnerAccount, createSessionAccount, type KernelAccount, sessionPermission } from "../../sdk/accounts.js";
 import { localClient } from "../../scripts/testbed/client.js";
-import { deployArtifact, deployTestBed } from "../../scripts/testbed/deploy.js";
+import { type DeployClient, deployArtifact, deployTestBed } from "../../scripts/testbed/deploy.js";
+import { OPERATION_TTL } from "../../sdk/constants.js";
 import { UserOperationError, type UserOperationFailure } from "../../sdk/errors.js";
 import { encodeTimeClaim, sessionPolicy } from "../../sdk/policies.js";
-import { type Call, sendUserOperationDirect, type UserOperationResult } from "../../sdk/userops.js";
+import { type Call, type DirectGas, sendUserOperationDirect, type UserOperationResult } from "../../sdk/userops.js";
 import type { SessionConfig, SessionSnapshot, SessionStatus, SessionUsed, used } from "./config.js";
 
 export * from "./calls.js";
@@ -95,11 +96,18 @@ export interface SendOptions {
   callData?: Hex;
   /** Another view of the same account to sign with (e.g. the session key holder's). */
   account?: KernelAccount;
+  /** The deadline the session key signs; defaults to OPERATION_TTL after the claim. */
+  deadline?: number;
+  /** Who calls handleOps and takes the fees (default: the chain's first account). */
+  submitter?: DeployClient;
+  /** Gas limits and fees the operation states. */
+  gas?: DirectGas;
 }
 
 /** A session (permission) of a Kernel account, driven with its session key. */
 export class Session {
   private nextClaim?: number;
+  private nextDeadline?: number;
 
   constructor(
     readonly world: World,
@@ -134,19 +142,27 @@ export class Session {
     return this.nextClaim ?? (await this.world.now());
   }
 
+  /** The deadline the session key signs for the operation being signed. */
+  async deadlineFor(): Promise<number> {
+    return this.nextDeadline ?? (await this.claimFor()) + OPERATION_TTL;
+  }
+
   async send(calls: readonly Call[], opts: SendOptions = {}): Promise<UserOperationResult> {
     if (opts.at !== undefined) await this.world.helpers.time.setNextBlockTimestamp(opts.at);
     this.nextClaim = opts.claim ?? opts.at;
+    this.nextDeadline = opts.deadline;
     try {
       return await sendUserOperationDirect({
-        submitter: this.world.client,
+        submitter: opts.submitter ?? this.world.client,
         account: opts.account ?? this.account,
         calls,
         callData: opts.callData,
+        gas: opts.gas,
         abis: this.world.errorAbis,
       });
     } finally {
       this.nextClaim = undefined;
+      this.nextDeadline = undefined;
     }
   }
 
@@ -211,6 +227,7 @@ export async function openSession(world: World, config: SessionConfig, opts: Ope
     index,
     policies: [sessionPolicy(world.policy, world.abis.policy, { ...config })],
     policySlices: async () => [{ index: 0, data: encodeTimeClaim(await session!.claimFor()) }],
+    deadline: async () => session!.deadlineFor(),
   });
   session = new Session(world, account, owner, sessionKey, config, index);
   await world.helpers.setBalance(account.address, parseEther("10"));

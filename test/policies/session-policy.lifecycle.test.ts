@@ -15,6 +15,7 @@ import {
   type Session,
   SessionStatus,
   type SessionConfig,
+  UNLIMITED,
   type World,
   allow,
   createWorld,
@@ -77,6 +78,7 @@ describe("SessionPolicy through Kernel: registration, views and revocation", fun
         callsLeftInWindow: 9,
         windowEndsAt: start + HOUR - 1,
         callsLeft: 99,
+        feeLeft: UNLIMITED,
         tokens: [
           remaining(world.usdc, { perTransaction: usdc("50"), remainingTotal: usdc("950"), remainingInPeriod: usdc("150"), refillsAt: start + DAY }),
           remaining(NATIVE_TOKEN, { perTransaction: parseEther("1"), remainingTotal: parseEther("2") }),
@@ -180,6 +182,7 @@ describe("SessionPolicy through Kernel: registration, views and revocation", fun
       sessionKey: session.sessionKey,
       policies: [sessionPolicy(world.policy, world.abis.policy, { ...session.config })],
       policySlices: async () => [{ index: 0, data: encodeTimeClaim(await session.claimFor()) }],
+      deadline: () => session.deadlineFor(),
     });
     expect(regular.getIdentifier()).to.equal(session.permissionId);
     const account = await createKernelAccount(world.client as Parameters<typeof createKernelAccount>[0], {
@@ -211,5 +214,5 @@ describe("SessionPolicy through Kernel: registration, views and revocation", fun
 });
 
 function emptyConfig(): SessionConfig {
-  return { ...sessionConfig(0, { calls: [] }), paymaster: zeroAddress };
+  return { ...sessionConfig(0, { calls: [] }), maxFeePerOperation: 0n, paymaster: zeroAddress };
 }

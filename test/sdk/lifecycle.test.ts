@@ -8,11 +8,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type Address, type Hex, encodeFunctionData, erc20Abi, http, maxUint256, parseAbiItem, parseEther, parseUnits } from "viem";
+import { type Address, type Hex, encodeFunctionData, erc20Abi, http, maxUint256, parseAbiItem, parseEther, parseUnits, zeroAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createOwnerAccount } from "../../sdk/accounts.js";
 import { readDeployments } from "../../sdk/deployments.js";
-import { SessionRequestError } from "../../sdk/request.js";
+import { SessionRequestError, defaultFeeCap } from "../../sdk/request.js";
 import {
   type Approval,
   type LeashChain,
@@ -122,7 +122,8 @@ describe("sdk: session lifecycle on hardhat node", function () {
     data: encodeFunctionData({
       abi: [parseAbiItem(`function ${EXACT_INPUT_SINGLE}`)],
       functionName: "exactInputSingle",
-      args: [{ tokenIn: usdc, tokenOut: weth, fee: 3000, recipient, amountIn: parseUnits(amount, 6), amountOutMinimum: 0n }],
+      // The router swaps 1:1 until a rate is set: the minimum output is the whole amount.
+      args: [{ tokenIn: usdc, tokenOut: weth, fee: 3000, recipient, amountIn: parseUnits(amount, 6), amountOutMinimum: parseUnits(amount, 6) }],
     }),
   });
 
@@ -154,6 +155,12 @@ describe("sdk: session lifecycle on hardhat node", function () {
       [twapRequest(key, { allowedFunctions: ["exactInputSingle"] }), "permissions.0.allowedFunctions.0"],
       [twapRequest(key, { chainId: 1 }), "permissions.0.chainId"],
       [{ ...twapRequest(key), walletAddress: "0x1234" }, "walletAddress"],
+      // Gas and signatures: Permit2, a token the session caps, an address without code, a budget below the cap.
+      [{ ...twapRequest(key), signatureSenders: ["0x000000000022D473030F116dDEE9F6B43aC78BA3"] }, "signatureSenders.0"],
+      [{ ...twapRequest(key), signatureSenders: [router, usdc] }, "signatureSenders.1"],
+      [{ ...twapRequest(key), signatureSenders: ["0x000000000000000000000000000000000000bEEF"] }, "signatureSenders.0"],
+      [{ ...twapRequest(key), maxFeePerOperation: "0.1", maxFeeTotal: "0.05" }, "maxFeePerOperation"],
+      [{ ...twapRequest(key), paymaster: "0x000000000000000000000000000000000000bEEF" }, "paymaster"],
     ];
     for (const [request, field] of cases) {
       const error = await prepareSession(leash, request).then(
@@ -172,6 +179,28 @@ describe("sdk: session lifecycle on hardhat node", function () {
     expect(prepared.config.calls[0]).to.include({ target: router, amountArg: 4, tokenArg: 0, accountArg: 3 });
     expect(prepared.config).to.include({ window: 3600, callsPerWindow: 3 });
     expect(prepared.config.validUntil - prepared.config.validAfter).to.equal(86_400);
+  });
+
+  it("bounds gas by default: a cap per operation from the chain's current fee; a request's own bounds are kept", async function () {
+    const { prepared } = await approved();
+    expect(prepared.feeCap.source).to.equal("default");
+    const fee = (prepared.feeCap as { maxFeePerGas: bigint }).maxFeePerGas;
+    expect(prepared.config.maxFeePerOperation).to.equal(defaultFeeCap(fee));
+    expect(prepared.config).to.include({ maxFeeTotal: 0n, paymaster: zeroAddress });
+    expect(prepared.config.signatureSenders).to.deep.equal([]);
+
+    const key = createSessionKey().address;
+    const own = await prepareSession(leash, { ...twapRequest(key), maxFeePerOperation: "0.01", maxFeeTotal: "0.2", signatureSenders: [weth] });
+    expect(own.feeCap.source).to.equal("request");
+    expect(own.config).to.include({ maxFeePerOperation: parseEther("0.01"), maxFeeTotal: parseEther("0.2") });
+    expect(own.config.signatureSenders).to.deep.equal([weth]);
+    // A budget alone: the default cap stays under it.
+    const budget = await prepareSession(leash, { ...twapRequest(key), maxFeeTotal: "0.000000000001" });
+    expect(budget.config.maxFeePerOperation).to.equal(1_000_000n);
+    // A paymaster alone: no cap; every operation must then use it.
+    const sponsored = await prepareSession(leash, { ...twapRequest(key), paymaster: router });
+    expect(sponsored.feeCap.source).to.equal("none");
+    expect(sponsored.config).to.include({ maxFeePerOperation: 0n, paymaster: router });
   });
 
   it("runs the whole lifecycle: approval used from another process through the bundler, status, revocation", async function () {
