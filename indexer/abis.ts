@@ -50,6 +50,11 @@ export const SessionPolicyAbi = [
             "type": "uint128"
           },
           {
+            "internalType": "uint128",
+            "name": "maxFeeTotal",
+            "type": "uint128"
+          },
+          {
             "internalType": "address",
             "name": "paymaster",
             "type": "address"
@@ -234,6 +239,12 @@ export const SessionPolicyAbi = [
         "internalType": "uint32",
         "name": "callsLeft",
         "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "feeLeft",
+        "type": "uint256"
       }
     ],
     "name": "SessionUsed",
@@ -433,6 +444,21 @@ export const SpendLimitPolicyAbi = [
             "internalType": "uint48",
             "name": "start",
             "type": "uint48"
+          },
+          {
+            "internalType": "uint128",
+            "name": "maxFeePerOperation",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "maxFeeTotal",
+            "type": "uint128"
+          },
+          {
+            "internalType": "address",
+            "name": "paymaster",
+            "type": "address"
           },
           {
             "components": [

@@ -96,6 +96,7 @@ export const session = onchainTable(
     callsPerWindow: t.integer().notNull(),
     maxCalls: t.bigint().notNull(),
     maxFeePerOperation: t.bigint().notNull(),
+    maxFeeTotal: t.bigint().notNull(),
     paymaster: t.hex().notNull(),
     signatureSenders: t.hex().array().notNull(),
     /** CallPermission[] and TokenLimit[] as registered (integers as decimal strings). */
@@ -104,6 +105,10 @@ export const session = onchainTable(
     /** After the latest use: lifetime calls left (4294967295 = unlimited), calls in the window. */
     callsLeft: t.bigint().notNull(),
     callsInWindow: t.integer().notNull(),
+    /** After the latest use: the gas fee budget left, counted at each operation's most possible cost (2^256 - 1 = no budget). */
+    feeLeft: t.bigint().notNull(),
+    /** Gas fees the account really paid for the session's operations (a paymaster's are not counted). */
+    feePaid: t.bigint().notNull(),
     tokenCount: t.integer().notNull(),
     /** Tokens whose total cap is fully spent; all of them spent = exhausted. */
     tokensExhausted: t.integer().notNull(),
@@ -154,6 +159,7 @@ export const execution = onchainTable(
     remainingInPeriod: t.bigint().notNull(),
     callsInWindow: t.integer().notNull(),
     callsLeft: t.bigint().notNull(),
+    feeLeft: t.bigint().notNull(),
     ...position(t),
     ...outcome(t),
   }),

@@ -3,7 +3,8 @@
 // transaction: the operation is matched by (sender, nonce) and the transaction hash, and its row
 // says how many uses of each kind to complete.
 import { ponder } from "ponder:registry";
-import { execution, policyUse, userOperation } from "ponder:schema";
+import { execution, policyUse, session, userOperation } from "ponder:schema";
+import { zeroAddress } from "viem";
 import { USE_COUNT, audit } from "../lib/records.js";
 import { STANDALONE_POLICIES } from "../lib/policies.js";
 
@@ -17,6 +18,12 @@ ponder.on("EntryPoint:UserOperationEvent", async ({ event, context: { db } }) =>
   await db.update(userOperation, { account, nonce }).set({ ...outcome, paymaster });
   for (let useIndex = 0; useIndex < op.executionCount; useIndex++) {
     await db.update(execution, { account, nonce, useIndex }).set(outcome);
+  }
+  // What the account really paid for its session's operation (a paymaster pays from its own deposit).
+  if (op.registration !== null && paymaster === zeroAddress) {
+    const key = { account, permissionId: op.permissionId, registration: op.registration };
+    const row = await db.find(session, key);
+    if (row) await db.update(session, key).set({ feePaid: row.feePaid + actualGasCost });
   }
   for (const policy of STANDALONE_POLICIES) {
     for (let useIndex = 0; useIndex < op[USE_COUNT[policy]]; useIndex++) {

@@ -38,12 +38,15 @@ ponder.on("SessionPolicy:SessionRegistered", async ({ event, context: { db } }) 
     callsPerWindow: config.callsPerWindow,
     maxCalls: BigInt(config.maxCalls),
     maxFeePerOperation: config.maxFeePerOperation,
+    maxFeeTotal: config.maxFeeTotal,
     paymaster: config.paymaster,
     signatureSenders: [...config.signatureSenders],
     calls: toJson(config.calls),
     tokens: toJson(config.tokens),
     callsLeft: config.maxCalls === 0 ? UNLIMITED_CALLS : BigInt(config.maxCalls),
     callsInWindow: 0,
+    feeLeft: config.maxFeeTotal === 0n ? UNLIMITED : config.maxFeeTotal,
+    feePaid: 0n,
     tokenCount: config.tokens.length,
     tokensExhausted: 0,
     operationCount: 0,
@@ -90,7 +93,7 @@ ponder.on("SessionPolicy:SessionRegistered", async ({ event, context: { db } }) 
 });
 
 ponder.on("SessionPolicy:SessionUsed", async ({ event, context: { db } }) => {
-  const { account, id, token, nonce, amount, period, remainingTotal, remainingInPeriod, callsInWindow, callsLeft } =
+  const { account, id, token, nonce, amount, period, remainingTotal, remainingInPeriod, callsInWindow, callsLeft, feeLeft } =
     event.args;
   const registration = (await db.find(permission, { account, permissionId: id }))?.sessionRegistration ?? 0;
 
@@ -109,6 +112,7 @@ ponder.on("SessionPolicy:SessionUsed", async ({ event, context: { db } }) => {
     remainingInPeriod,
     callsInWindow,
     callsLeft: BigInt(callsLeft),
+    feeLeft,
     ...positionOf(event),
     userOpHash: null,
     success: null,
@@ -176,6 +180,7 @@ ponder.on("SessionPolicy:SessionUsed", async ({ event, context: { db } }) => {
     await db.update(session, sessionKey).set({
       callsLeft: BigInt(callsLeft),
       callsInWindow,
+      feeLeft,
       tokensExhausted,
       executionCount: current.executionCount + 1,
       operationCount: current.operationCount + (useIndex === 0 ? 1 : 0),

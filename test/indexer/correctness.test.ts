@@ -15,6 +15,7 @@ import { projectRoot } from "../../scripts/lib/chain.js";
 import { graphqlQuery, type Indexer, sqlQuery, startIndexer, waitForBlock } from "../../scripts/indexer/process.js";
 import { configuredPolicy, encodeTimeClaim } from "../../sdk/policies.js";
 import type { Call } from "../../sdk/userops.js";
+import { STANDALONE_GAS } from "../policies/config.js";
 import { actualIndex, expectedIndex, orphanTransactions } from "./expected.js";
 import {
   DAY,
@@ -96,6 +97,8 @@ describe("indexer: the index matches the chain (PGlite and Postgres)", function 
           world,
           sessionConfig(start, {
             maxCalls: 20,
+            // A gas budget: the index follows what remains of it, and what the account paid.
+            maxFeeTotal: parseEther("1"),
             calls: [
               allow(leash.usdc, TRANSFER),
               allow(leash.weth, TRANSFER),
@@ -139,6 +142,7 @@ describe("indexer: the index matches the chain (PGlite and Postgres)", function 
         }),
         configuredPolicy(standalone.SpendLimitPolicy, world.abis.SpendLimitPolicy, {
           start,
+          ...STANDALONE_GAS,
           tokens: [{ token: leash.usdc, perTransaction: usdc("60"), total: usdc("100"), perPeriod: usdc("100"), period: DAY }],
           rules: [],
         }),
@@ -335,9 +339,9 @@ describe("indexer: the index matches the chain (PGlite and Postgres)", function 
     const now = await world.now();
     const statuses: Record<string, SessionStatus> = {};
     for (const { name, indexer } of indexers) {
-      const sessions = await sqlQuery<{ account: Address; permission_id: Hex; registration: number; status: string; valid_after: string; valid_until: string; calls_left: string }>(
+      const sessions = await sqlQuery<{ account: Address; permission_id: Hex; registration: number; status: string; valid_after: string; valid_until: string; calls_left: string; fee_left: string }>(
         indexer.url,
-        "select s.account, s.permission_id, s.registration, s.status, s.valid_after, s.valid_until, s.calls_left from session s join permission p on p.account = s.account and p.permission_id = s.permission_id and p.session_registration = s.registration",
+        "select s.account, s.permission_id, s.registration, s.status, s.valid_after, s.valid_until, s.calls_left, s.fee_left from session s join permission p on p.account = s.account and p.permission_id = s.permission_id and p.session_registration = s.registration",
       );
       expect(sessions, name).to.have.length(4);
       for (const s of sessions) {
@@ -349,9 +353,11 @@ describe("indexer: the index matches the chain (PGlite and Postgres)", function 
 
         const view = (await client.readContract({ address: leash.sessionPolicy, abi: world.abis.SessionPolicy, functionName: "getSession", args })) as {
           callsLeft: number;
+          feeLeft: bigint;
           tokens: readonly { token: Address; remainingTotal: bigint; remainingInPeriod: bigint }[];
         };
         expect(s.calls_left, `${name}: calls left`).to.equal(String(view.callsLeft));
+        expect(s.fee_left, `${name}: gas budget left`).to.equal(String(view.feeLeft));
         const spends = await sqlQuery<{ token: string; remaining_total: string; remaining_in_period: string; last_period: string | null }>(
           indexer.url,
           `select token, remaining_total, remaining_in_period, last_period from spend where account = '${s.account}' and permission_id = '${s.permission_id}' and registration = ${s.registration}`,

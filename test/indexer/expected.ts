@@ -1,6 +1,6 @@
 // What the index must hold, worked out from the chain's logs alone, and what it does hold, read
 // through its SQL route; both as plain comparable records (every value a string or null).
-import { type Address, type Hex, getAbiItem, type Log } from "viem";
+import { type Address, type Hex, getAbiItem, type Log, zeroAddress } from "viem";
 import {
   CallScopePolicyAbi,
   EntryPointAbi,
@@ -165,6 +165,9 @@ export async function expectedIndex(world: World): Promise<Index> {
       if (!op || op.transaction_hash !== lower(log.transactionHash)) continue;
       const outcome = { user_op_hash: str(a.userOpHash), success: str(a.success), actual_gas_cost: str(a.actualGasCost) };
       Object.assign(op, outcome);
+      // The account paid its session's operation, unless a paymaster did.
+      const session = op.registration === null ? undefined : index.session[`${account}:${op.permission_id}:${op.registration}`];
+      if (session && lower(a.paymaster as string) === zeroAddress) session.fee_paid = String(BigInt(session.fee_paid!) + (a.actualGasCost as bigint));
       for (const table of [index.execution, index.policy_use]) {
         for (const row of Object.values(table)) {
           if (row.account === account && row.nonce === String(a.nonce) && row.transaction_hash === lower(log.transactionHash)) Object.assign(row, outcome);
@@ -186,7 +189,7 @@ export async function expectedIndex(world: World): Promise<Index> {
       }
       touch(account);
     } else if (log.eventName === "SessionRegistered") {
-      const config = a.config as { validAfter: number; validUntil: number; maxCalls: number; tokens: { token: Address; total: bigint; perPeriod: bigint; period: number }[] };
+      const config = a.config as { validAfter: number; validUntil: number; maxCalls: number; maxFeeTotal: bigint; tokens: { token: Address; total: bigint; perPeriod: bigint; period: number }[] };
       const registration = ++counts.SessionPolicy;
       const previous = index.session[`${permissionKey}:${registration - 1}`];
       if (previous && (previous.status === "active" || previous.status === "exhausted")) {
@@ -199,6 +202,8 @@ export async function expectedIndex(world: World): Promise<Index> {
         valid_until: String(config.validUntil),
         calls_left: String(config.maxCalls === 0 ? UNLIMITED_CALLS : config.maxCalls),
         calls_in_window: "0",
+        fee_left: String(config.maxFeeTotal === 0n ? UNLIMITED : config.maxFeeTotal),
+        fee_paid: "0",
         token_count: String(config.tokens.length),
         tokens_exhausted: "0",
         operation_count: "0",
@@ -241,6 +246,7 @@ export async function expectedIndex(world: World): Promise<Index> {
         remaining_in_period: String(a.remainingInPeriod),
         calls_in_window: String(a.callsInWindow),
         calls_left: String(a.callsLeft),
+        fee_left: String(a.feeLeft),
         block_number: String(log.blockNumber),
         user_op_hash: null,
         success: null,
@@ -280,6 +286,7 @@ export async function expectedIndex(world: World): Promise<Index> {
       Object.assign(session, {
         calls_left: String(a.callsLeft),
         calls_in_window: String(a.callsInWindow),
+        fee_left: String(a.feeLeft),
         tokens_exhausted: String(state.exhausted),
         execution_count: String(Number(session.execution_count) + 1),
         operation_count: String(Number(session.operation_count) + (useIndex === 0 ? 1 : 0)),
@@ -367,7 +374,7 @@ export async function actualIndex(url: string): Promise<Index> {
     const outcome = ["user_op_hash", "success", "actual_gas_cost"];
     const executions = await rows(url, "execution", at, [
       "account", "use_index", "transaction_hash", "permission_id", "registration", "nonce", "token", "amount", "period", "remaining_total",
-      "remaining_in_period", "calls_in_window", "calls_left", "block_number", ...outcome,
+      "remaining_in_period", "calls_in_window", "calls_left", "fee_left", "block_number", ...outcome,
     ]);
     const audit = await sqlQuery<{ entry: string }>(
       url,
@@ -378,7 +385,7 @@ export async function actualIndex(url: string): Promise<Index> {
       account: await rows(url, "account", "address", ["session_count", "revocation_count", "operation_count", "execution_count"]),
       permission: await rows(url, "permission", "account || ':' || permission_id", permissionColumns),
       session: await rows(url, "session", sessionKey, [
-        "session_key", "status", "valid_after", "valid_until", "calls_left", "calls_in_window", "token_count", "tokens_exhausted",
+        "session_key", "status", "valid_after", "valid_until", "calls_left", "calls_in_window", "fee_left", "fee_paid", "token_count", "tokens_exhausted",
         "operation_count", "execution_count", "created_block", "created_log_index", "exhausted_block", "revoked_block", "replaced_block",
       ]),
       execution: executions,
