@@ -6,9 +6,9 @@ import { type Address, type Hex, erc20Abi, zeroAddress } from "viem";
 import { ENTRY_POINT, KERNEL_VERSION, NATIVE_TOKEN } from "../sdk/constants.js";
 import type { Deployments } from "../sdk/deployments.js";
 import { type PreparedSession, prepareSession, type LeashChain } from "../sdk/session.js";
-import type { TokenInfo } from "../sdk/request.js";
+import { currentMaxFeePerGas, defaultFeeCap, type TokenInfo } from "../sdk/request.js";
 import { ApiError } from "./errors.js";
-import { type TokenMeta, displayAmount, humanDuration, humanTime, perDuration, shortAddress } from "./format.js";
+import { type Amount, type TokenMeta, amount, displayAmount, humanDuration, humanTime, perDuration, shortAddress } from "./format.js";
 import type { SessionService } from "./sessions.js";
 import type { ChainClient } from "./upstream.js";
 
@@ -21,12 +21,17 @@ export interface Warning {
     | "no_gas_funds"
     | "long_duration"
     | "no_call_limit"
-    | "allowance_outlives_session";
+    | "allowance_outlives_session"
+    | "gas_unbounded"
+    | "high_fee_cap"
+    | "signature_sender";
   message: string;
 }
 
 /** Durations above this earn a warning. */
 const LONG_DURATION = 30 * 86_400;
+/** A fee cap this many times the default at today's fee earns a warning. */
+const HIGH_FEE_CAP = 10n;
 const APPROVE_SELECTORS = new Set(["0x095ea7b3", "0x39509351"]);
 
 export interface Explanation {
@@ -50,6 +55,9 @@ export interface Explanation {
     durationSeconds: number;
     tokens: TokenInfo[];
     functions: { target: Address; signature: string; selector: Hex }[];
+    /** What operations may cost in gas; `defaultCap`: the per-operation cap was set from today's fee. */
+    gas: { perOperation: Amount | null; total: Amount | null; paymaster: Address | null; defaultCap: boolean };
+    signatureSenders: Address[];
   };
 }
 
@@ -83,6 +91,13 @@ export class RequestExplainer {
         durationSeconds: config.validUntil - config.validAfter,
         tokens: prepared.tokens,
         functions: prepared.functions.map((f) => ({ target: f.target, signature: f.signature, selector: f.selector })),
+        gas: {
+          perOperation: amount(config.maxFeePerOperation || null, this.sessions.nativeMeta()),
+          total: amount(config.maxFeeTotal || null, this.sessions.nativeMeta()),
+          paymaster: config.paymaster === zeroAddress ? null : config.paymaster,
+          defaultCap: prepared.feeCap.source === "default",
+        },
+        signatureSenders: config.signatureSenders,
       },
     };
   }
@@ -131,6 +146,19 @@ export class RequestExplainer {
     }
     if (config.callsPerWindow) can.push(`make at most ${config.callsPerWindow} call${config.callsPerWindow === 1 ? "" : "s"} ${perDuration(config.window)}`);
     if (config.maxCalls) can.push(`make at most ${config.maxCalls} call${config.maxCalls === 1 ? "" : "s"} in all`);
+    const native = this.sessions.nativeMeta();
+    const fee = (v: bigint) => displayAmount(v, native);
+    const paymaster = config.paymaster === zeroAddress ? undefined : await this.sessions.label(config.paymaster);
+    if (config.maxFeePerOperation || config.maxFeeTotal) {
+      const bounds = config.maxFeePerOperation
+        ? `at most ${fee(config.maxFeePerOperation)} of gas per operation${config.maxFeeTotal ? `, ${fee(config.maxFeeTotal)} in total` : ""}`
+        : `at most ${fee(config.maxFeeTotal)} of gas in total`;
+      can.push(`pay ${bounds}${paymaster ? `, or have ${paymaster} pay it` : ""}`);
+    } else if (paymaster) {
+      can.push(`have its gas paid by ${paymaster}`);
+    }
+    const signers = await Promise.all(config.signatureSenders.map((a) => this.sessions.label(a)));
+    if (signers.length) can.push(`sign messages in your account's name that ${joinWords(signers, ", ", " or ")} will check`);
     const duration = config.validUntil - config.validAfter;
     can.push(`act for ${humanDuration(duration)}, until ${humanTime(config.validUntil)}`);
 
@@ -140,9 +168,13 @@ export class RequestExplainer {
       cannot.push(`send what ${joinWords(recipients.map((f) => f.signature.slice(0, f.signature.indexOf("("))))} returns to any address but your account`);
     }
     if (config.tokens.length) cannot.push("spend more than these limits");
-    if (config.maxFeePerOperation) {
-      cannot.push(`pay more than ${displayAmount(config.maxFeePerOperation, this.sessions.nativeMeta())} in fees per operation`);
-    }
+    const gasLimits = [
+      ...(config.maxFeePerOperation ? [`${fee(config.maxFeePerOperation)} of gas for one operation`] : []),
+      ...(config.maxFeeTotal ? [`${fee(config.maxFeeTotal)}${config.maxFeePerOperation ? "" : " of gas"} in all`] : []),
+    ];
+    if (gasLimits.length) cannot.push(`pay more than ${joinWords(gasLimits, ", ", " or ")}`);
+    if (!config.maxFeePerOperation && !config.maxFeeTotal && paymaster) cannot.push(`use your account's ${native.symbol} for gas`);
+    if (!signers.length) cannot.push("sign messages or permits in your account's name");
     cannot.push(`act after ${humanTime(config.validUntil)}`);
     cannot.push("change your account, install modules or use delegatecall");
 
@@ -150,6 +182,31 @@ export class RequestExplainer {
       `To run this automation I need your approval for a session key. It can ${joinWords(can, "; ")}. ` +
       `It cannot ${joinWords(cannot, ", ", " or ")}. You can revoke it at any time. Approve?`;
     return { can, cannot, text };
+  }
+
+  private async gasWarnings(prepared: PreparedSession): Promise<Warning[]> {
+    const { config } = prepared;
+    const warnings: Warning[] = [];
+    const meta = this.sessions.nativeMeta();
+    if (!config.maxFeePerOperation && !config.maxFeeTotal) return warnings; // a paymaster pays
+    const bound = lifetimeFeeBound(config);
+    if (bound === undefined) {
+      warnings.push({
+        code: "gas_unbounded",
+        message: `nothing limits how many operations the key makes, so over its life it can spend any amount of the account's ${meta.symbol} on gas (${displayAmount(config.maxFeePerOperation, meta)} at a time): set a gas budget (maxFeeTotal), a call limit or a rate limit`,
+      });
+    }
+    if (prepared.feeCap.source === "request" && config.maxFeePerOperation) {
+      const fee = await this.chain.call("the chain's fees", () => currentMaxFeePerGas(this.chain.client as never));
+      const usual = defaultFeeCap(fee);
+      if (config.maxFeePerOperation > usual * HIGH_FEE_CAP) {
+        warnings.push({
+          code: "high_fee_cap",
+          message: `the gas cap of ${displayAmount(config.maxFeePerOperation, meta)} per operation is over ${HIGH_FEE_CAP} times what an operation may cost at today's fees (${displayAmount(usual, meta)}); a leaked key could burn that much per operation`,
+        });
+      }
+    }
+    return warnings;
   }
 
   private async warnings(prepared: PreparedSession): Promise<Warning[]> {
@@ -204,13 +261,13 @@ export class RequestExplainer {
     if (config.paymaster === zeroAddress) {
       const native = await this.chain.call("balance", () => client.getBalance({ address: account }));
       const meta = this.sessions.nativeMeta();
-      const operations = config.maxCalls || undefined;
+      const bound = lifetimeFeeBound(config);
       if (native === 0n) {
         warnings.push({ code: "no_gas_funds", message: `the account holds no ${meta.symbol} to pay gas, and no paymaster pays it` });
-      } else if (config.maxFeePerOperation && operations && native < config.maxFeePerOperation * BigInt(operations)) {
+      } else if (bound !== undefined && native < bound) {
         warnings.push({
           code: "no_gas_funds",
-          message: `${operations} operations at up to ${displayAmount(config.maxFeePerOperation, meta)} each can cost more than the ${displayAmount(native, meta)} the account holds`,
+          message: `its operations may cost up to ${displayAmount(bound, meta)} in gas, more than the ${displayAmount(native, meta)} the account holds`,
         });
       }
     }
@@ -222,6 +279,13 @@ export class RequestExplainer {
     if (!config.callsPerWindow && !config.maxCalls) {
       warnings.push({ code: "no_call_limit", message: "no rate limit or call limit: within its spending limits the key can act as often as it likes" });
     }
+    warnings.push(...(await this.gasWarnings(prepared)));
+    for (const sender of config.signatureSenders) {
+      warnings.push({
+        code: "signature_sender",
+        message: `the key can sign, in your account's name, any message ${await this.sessions.label(sender)} checks with your account (ERC-1271), as many as it likes, and what such a message does is not counted against these limits`,
+      });
+    }
     if (config.calls.some((c) => APPROVE_SELECTORS.has(c.selector.toLowerCase()))) {
       warnings.push({
         code: "allowance_outlives_session",
@@ -230,6 +294,20 @@ export class RequestExplainer {
     }
     return warnings;
   }
+}
+
+/** The most the session's operations may cost in gas together, when anything bounds it. */
+function lifetimeFeeBound(config: PreparedSession["config"]): bigint | undefined {
+  if (config.maxFeeTotal) return config.maxFeeTotal;
+  if (!config.maxFeePerOperation) return undefined;
+  // Every operation makes at least one call.
+  let operations: bigint | undefined = config.maxCalls ? BigInt(config.maxCalls) : undefined;
+  if (config.window && config.validUntil) {
+    const windows = BigInt(Math.ceil((config.validUntil - config.validAfter + 1) / config.window));
+    const byRate = windows * BigInt(config.callsPerWindow);
+    if (operations === undefined || byRate < operations) operations = byRate;
+  }
+  return operations === undefined ? undefined : operations * config.maxFeePerOperation;
 }
 
 function joinWords(items: string[], separator = ", ", last = " and "): string {

@@ -54,7 +54,14 @@ const sessionRequestArguments = sessionRequestSchema.extend({
       'maxPerTransaction and maxTotal as amounts in the token\'s units such as "50"; maxPerPeriod {amount, period in seconds}; ' +
       "rateLimit {count, period in seconds}; maxCalls (calls in all). Leave a limit out for none.",
   ),
-  maxFeePerOperation: request.maxFeePerOperation.describe('Most gas fee one operation may cost, in the native coin (e.g. "0.01"). Leave out for no cap.'),
+  maxFeePerOperation: request.maxFeePerOperation.describe(
+    'Most gas fee one operation may cost, in the native coin (e.g. "0.002"). Leave out for a cap set from the chain\'s current fees.',
+  ),
+  maxFeeTotal: request.maxFeeTotal.describe('Most gas fee all operations together may cost, in the native coin (e.g. "0.05"). Leave out for no budget.'),
+  paymaster: request.paymaster.describe("A paymaster contract that pays the operations' gas; every operation must then use it. Leave out for none."),
+  signatureSenders: request.signatureSenders.describe(
+    "Contracts that may ask the account to verify this key's signatures (ERC-1271), such as an order book. Leave out: the key then signs nothing. Never Permit2.",
+  ),
 });
 
 /** The project's version, which the server reports to chat clients. */

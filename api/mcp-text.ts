@@ -74,7 +74,7 @@ export function sessionText(v: SessionView): string {
   lines.push(
     `Calls: ${v.display.calls ?? "no limit on the number of calls"}${v.calls.windowEndsAt ? `; the window resets ${humanTime(v.calls.windowEndsAt.unix)}` : ""}.`,
   );
-  if (v.maxFeePerOperation) lines.push(`Fees: at most ${v.maxFeePerOperation.display} per operation.`);
+  lines.push(`Gas: ${v.gas.display}.`);
   const last = v.executions.last;
   if (!last) lines.push("Not used yet.");
   else {

@@ -78,7 +78,16 @@ export const sessionSchema = z
       windowSeconds: z.number().int().nullable(),
       windowEndsAt: time.nullable(),
     }),
-    maxFeePerOperation: amountSchema.nullable(),
+    gas: z
+      .object({
+        perOperation: amountSchema.nullable().meta({ description: "Most one operation may cost in gas fees; null = no cap" }),
+        total: amountSchema.nullable().meta({ description: "Gas fee budget over the session's life; null = none" }),
+        remaining: amountSchema.nullable().meta({ description: "Budget left, each operation counted at its most possible cost" }),
+        paid: amountSchema.meta({ description: "Gas fees the account really paid for this session's operations" }),
+        paymaster: address.nullable(),
+        display: z.string().meta({ description: '"0.00031 ETH of gas paid; at most 0.0024 ETH per operation"' }),
+      })
+      .meta({ title: "Gas" }),
     executions: z.object({
       count: z.number().int(),
       last: transactionRef.extend({ success: z.boolean().nullable(), userOpHash: hex.nullable() }).nullable(),
@@ -143,6 +152,13 @@ export const explanationSchema = z
       durationSeconds: z.number().int(),
       tokens: z.array(z.object({ address, symbol: z.string(), decimals: z.number().int() })),
       functions: z.array(z.object({ target: address, signature: z.string(), selector: hex })),
+      gas: z.object({
+        perOperation: amountSchema.nullable(),
+        total: amountSchema.nullable(),
+        paymaster: address.nullable(),
+        defaultCap: z.boolean().meta({ description: "The cap per operation was set from the chain's current fees" }),
+      }),
+      signatureSenders: z.array(address),
     }),
   })
   .meta({ title: "SessionRequestExplanation" });

@@ -76,6 +76,9 @@ interface SessionRow {
   callsPerWindow: number;
   maxCalls: string;
   maxFeePerOperation: string;
+  maxFeeTotal: string;
+  feeLeft: string;
+  feePaid: string;
   paymaster: Address;
   signatureSenders: Address[];
   calls: CallJson[];
@@ -97,7 +100,7 @@ interface SessionRow {
 type SessionHeader = Pick<SessionRow, "permissionId" | "registration" | "status" | "validAfter" | "validUntil" | "createdBlock" | "createdLogIndex">;
 
 const SESSION_FIELDS = `account permissionId registration sessionKey status validAfter validUntil windowLength callsPerWindow
-  maxCalls maxFeePerOperation paymaster signatureSenders calls tokens callsLeft operationCount executionCount createdBlock createdTimestamp
+  maxCalls maxFeePerOperation maxFeeTotal feeLeft feePaid paymaster signatureSenders calls tokens callsLeft operationCount executionCount createdBlock createdTimestamp
   createdTransactionHash createdLogIndex revokedBlock revokedTimestamp revokedTransactionHash replacedBlock
   spends(limit: 100) { items { token spent executionCount } }
   executions(orderBy: "blockNumber", orderDirection: "desc", limit: 1) { items { transactionHash blockNumber blockTimestamp success userOpHash } }`;
@@ -520,7 +523,7 @@ export class SessionService {
         windowSeconds: perWindow === null ? null : Number(row.windowLength),
         windowEndsAt: timestamp(windowEndsAt),
       },
-      maxFeePerOperation: amount(BigInt(row.maxFeePerOperation) || null, this.nativeMeta()),
+      gas: this.gasView(row, snapshot),
       executions: {
         count: row.operationCount,
         last: last
@@ -545,6 +548,28 @@ export class SessionService {
         permissions: permissions.map((p) => p.display),
       },
       asOf: asOf(chain, indexed),
+    };
+  }
+
+  private gasView(row: SessionRow, snapshot: SessionSnapshot | undefined): GasView {
+    const meta = this.nativeMeta();
+    const perOperation = BigInt(row.maxFeePerOperation);
+    const total = BigInt(row.maxFeeTotal);
+    const left = BigInt(snapshot?.feeLeft ?? row.feeLeft);
+    const remaining = total === 0n ? null : left === UNLIMITED ? total : left;
+    const paid = BigInt(row.feePaid);
+    const paymaster = BigInt(row.paymaster) === 0n ? null : getAddress(row.paymaster);
+    const parts = [`${displayAmount(paid, meta)} of gas paid`];
+    if (perOperation) parts.push(`at most ${displayAmount(perOperation, meta)} per operation`);
+    if (remaining !== null) parts.push(`${displayAmount(remaining, meta)} of ${displayAmount(total, meta)} gas budget left`);
+    if (paymaster) parts.push(`paymaster ${shortAddress(paymaster)}`);
+    return {
+      perOperation: amount(perOperation || null, meta),
+      total: amount(total || null, meta),
+      remaining: amount(remaining, meta),
+      paid: amount(paid, meta)!,
+      paymaster,
+      display: parts.join("; "),
     };
   }
 
@@ -729,6 +754,7 @@ function sessionConfig(row: SessionRow): SessionConfig {
     callsPerWindow: row.callsPerWindow,
     maxCalls: Number(row.maxCalls),
     maxFeePerOperation: BigInt(row.maxFeePerOperation),
+    maxFeeTotal: BigInt(row.maxFeeTotal),
     paymaster: getAddress(row.paymaster),
     signatureSenders: row.signatureSenders.map((a) => getAddress(a)),
     calls: row.calls.map((c) => ({
@@ -793,6 +819,18 @@ export interface TokenView {
   display: string[];
 }
 
+/** What a session's operations may cost in gas, what was counted and what was really paid. */
+export interface GasView {
+  perOperation: Amount | null;
+  total: Amount | null;
+  /** Budget left, each operation counted at its most possible cost; null without a budget. */
+  remaining: Amount | null;
+  /** Paid by the account for the session's operations (actual gas cost; a paymaster's not counted). */
+  paid: Amount;
+  paymaster: Address | null;
+  display: string;
+}
+
 export interface SessionView {
   account: Address;
   permissionId: Hex;
@@ -821,7 +859,7 @@ export interface SessionView {
     windowSeconds: number | null;
     windowEndsAt: ReturnType<typeof timestamp>;
   };
-  maxFeePerOperation: Amount | null;
+  gas: GasView;
   executions: {
     count: number;
     last: { transactionHash: Hex; blockNumber: string; timestamp: NonNullable<ReturnType<typeof timestamp>>; success: boolean | null; userOpHash: Hex | null } | null;

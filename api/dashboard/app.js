@@ -236,6 +236,7 @@ function facts(session) {
     ["Session key", h("code", { text: session.sessionKey ?? "unknown" })],
     ["Approved", timeElement(session.approved.timestamp)],
     ["Executions", String(session.executions.count)],
+    ["Gas", session.gas.display],
   ];
   return h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", { text: term }), h("dd", {}, value)]));
 }

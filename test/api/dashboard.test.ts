@@ -225,6 +225,13 @@ describe("api: the owner's revocation and the dashboard", function () {
       expect(await card(s.twap).locator(".meter-text").first().textContent()).to.equal("$91.67 of $1,000.00 spent");
       expect(await card(s.twap).locator("[role=progressbar] .fill").first().evaluate((el) => (el as any).style.width as string)).to.equal("9.16%");
       expect(await card(s.capped).locator("[role=progressbar]").first().getAttribute("aria-valuenow")).to.equal("20");
+      // Gas: what the account paid for the session's operations, and its bounds, as the API says.
+      const gas = (await call("GET", sessionPath(s.twap))).body.gas;
+      expect(gas.display).to.match(/ETH of gas paid; at most .* ETH per operation; .* of 0\.05 ETH gas budget left$/);
+      expect(BigInt(gas.paid.raw)).to.be.greaterThan(0n);
+      const facts = card(s.twap).locator(".facts");
+      expect(await facts.locator("dt").allTextContents()).to.include("Gas");
+      expect(await facts.locator("dd").allTextContents()).to.include(gas.display);
       // The permissions in words.
       expect(await card(s.twap).locator(".permissions li").allTextContents()).to.deep.equal([
         "exactInputSingle on MockSwapRouter (proceeds only to your account)",

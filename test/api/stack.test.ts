@@ -64,6 +64,14 @@ describe("api: against chain + indexer + API", function () {
     expect(body.summary.can.join(" ")).to.match(/act for 24 hours, until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(body.summary.cannot).to.include("call any other contract or function");
     expect(body.summary.cannot).to.include("send what exactInputSingle returns to any address but your account");
+    // Gas: a cap per operation from today's fees, the request's budget, and no signing.
+    const cap = body.session.gas.perOperation;
+    expect(body.session.gas.defaultCap).to.equal(true);
+    expect(BigInt(cap.raw)).to.be.greaterThan(0n);
+    expect(body.session.gas.total.display).to.equal("0.05 ETH");
+    expect(body.summary.can).to.include(`pay at most ${cap.display} of gas per operation, 0.05 ETH in total`);
+    expect(body.summary.cannot).to.include(`pay more than ${cap.display} of gas for one operation or 0.05 ETH in all`);
+    expect(body.summary.cannot).to.include("sign messages or permits in your account's name");
     expect(body.summary.text).to.match(/^To run this automation I need your approval for a session key\. It can .*\$50\.00 per transaction.*It cannot .*You can revoke it at any time\. Approve\?$/);
     // The account holds 2,000 USDC: a 1,000 cap does not drain it; nothing else is wrong.
     expect(body.warnings.map((w: { code: string }) => w.code)).to.deep.equal([]);
@@ -163,6 +171,34 @@ describe("api: against chain + indexer + API", function () {
     expect(codes).to.include.members(["duplicate_session", "drains_balance", "balance_too_low", "long_duration"]);
     const duplicate = body.warnings.find((w: { code: string }) => w.code === "duplicate_session");
     expect(duplicate.message).to.include(twap.approval.permissionId);
+  });
+
+  it("warns when nothing bounds the session's gas over its life, about a cap far above today's fees, and about each verifier", async function () {
+    const sessionKey = privateKeyToAccount(generatePrivateKey()).address;
+    const unbounded = request(sessionKey, { maxFeeTotal: undefined });
+    delete (unbounded as Record<string, unknown>).maxFeeTotal;
+    delete (unbounded.permissions as Record<string, unknown>).rateLimit;
+    const { body } = await post("/v1/session-requests", { ...unbounded, maxFeePerOperation: "5", signatureSenders: [stack.demo.router] });
+    const codes = body.warnings.map((w: { code: string }) => w.code);
+    expect(codes).to.include.members(["gas_unbounded", "high_fee_cap", "signature_sender"]);
+    const verifier = body.warnings.find((w: { code: string }) => w.code === "signature_sender");
+    expect(verifier.message).to.match(/MockSwapRouter.*as many as it likes.*not counted against these limits/);
+    expect(body.summary.can).to.include("sign messages in your account's name that MockSwapRouter will check");
+    expect(body.session.signatureSenders).to.deep.equal([stack.demo.router]);
+    // With the budget and rate limit of the scenario, none of the three.
+    const bounded = await post("/v1/session-requests", request(sessionKey));
+    expect(bounded.body.warnings.map((w: { code: string }) => w.code)).to.not.include.members(["gas_unbounded"]);
+  });
+
+  it("refuses Permit2 as a signature sender, and a budget below the cap, with 422 naming the field", async function () {
+    const sessionKey = privateKeyToAccount(generatePrivateKey()).address;
+    const permit2 = await post("/v1/session-requests", { ...request(sessionKey), signatureSenders: ["0x000000000022D473030F116dDEE9F6B43aC78BA3"] });
+    expect(permit2.status).to.equal(422);
+    expect(permit2.body.error.issues[0].field).to.equal("body.signatureSenders.0");
+    expect(permit2.body.error.issues[0].message).to.match(/Permit2/);
+    const budget = await post("/v1/session-requests", { ...request(sessionKey), maxFeePerOperation: "0.1", maxFeeTotal: "0.05" });
+    expect(budget.status).to.equal(422);
+    expect(budget.body.error.issues).to.deep.include({ field: "body.maxFeePerOperation", message: "0.1 is more than maxFeeTotal 0.05" });
   });
 
   it("refuses a request the chain cannot honour with 422, naming the field", async function () {
