@@ -22,6 +22,9 @@ import { type ArtifactSource, type DeployClient, deployArtifact } from "../testb
 export const EXACT_INPUT_SINGLE =
   "exactInputSingle((address tokenIn, address tokenOut, uint24 fee, address recipient, uint256 amountIn, uint256 amountOutMinimum) params) payable returns (uint256)";
 
+/** USDC→WETH at $3,000 an ether: WETH base units per USDC base unit, scaled by 1e18. */
+export const ETH_PRICE_RATE = 10n ** 30n / 3_000n;
+
 export interface DemoContracts {
   usdc: Address;
   weth: Address;
@@ -38,6 +41,11 @@ export async function deployDemoContracts(opts: { client: DeployClient; artifact
   const usdc = await deployArtifact(client, artifacts, "MockLegacyERC20", ["Mock USD Coin", "USDC", 6]);
   const weth = await deployArtifact(client, artifacts, "MockLegacyERC20", ["Mock Wrapped Ether", "WETH", 18]);
   const router = await deployArtifact(client, artifacts, "MockSwapRouter");
+  // The market: 1 WETH for 3,000 USDC, in base units (6 and 18 decimals), scaled by 1e18.
+  const setRate = [parseAbiItem("function setRate(address tokenIn, address tokenOut, uint256 rate)")];
+  await client.waitForTransactionReceipt({
+    hash: await client.writeContract({ address: router, abi: setRate, functionName: "setRate", args: [usdc, weth, ETH_PRICE_RATE] }),
+  });
   const deployments: Deployments = readDeployments(opts.deploymentsFile);
   // A contract already recorded at the same address keeps its block.
   const keep = (name: string, address: Address) => {
@@ -93,11 +101,14 @@ export function twapRequest(opts: {
   rateLimit?: { count: number; period: number };
   maxCalls?: number;
   duration?: number;
+  /** Gas budget over the session's life, in ETH (the cap per operation comes from the chain's fees). */
+  maxFeeTotal?: string;
 }) {
   return {
     walletAddress: opts.account,
     sessionKeyAddress: opts.sessionKey,
     duration: opts.duration ?? 86_400,
+    maxFeeTotal: opts.maxFeeTotal ?? "0.05",
     permissions: {
       chainId: opts.chainId,
       contractAddress: opts.demo.router,
@@ -111,14 +122,28 @@ export function twapRequest(opts: {
   };
 }
 
-/** One swap of `amount` USDC for WETH, output to `recipient`. */
-export function swapCall(demo: DemoContracts, amount: string, recipient: Address) {
+/** Slippage a trade accepts below the router's quote: 0.5%. */
+export const SLIPPAGE_BPS = 50n;
+
+const quoteAbi = [parseAbiItem("function quoteExactInputSingle(address tokenIn, address tokenOut, uint256 amountIn) view returns (uint256)")];
+
+/** The least WETH a swap of `amountIn` USDC may give: the router's quote now, less SLIPPAGE_BPS. */
+export async function minimumOutput(client: Pick<DeployClient, "readContract">, demo: DemoContracts, amountIn: bigint): Promise<bigint> {
+  const quote = await client.readContract({ address: demo.router, abi: quoteAbi, functionName: "quoteExactInputSingle", args: [demo.usdc, demo.weth, amountIn] });
+  return (quote * (10_000n - SLIPPAGE_BPS)) / 10_000n;
+}
+
+/**
+ * One swap of `amount` USDC for WETH, output to `recipient`, refused by the router below
+ * `amountOutMinimum`: a swap signed now and executed later (or held back) cannot fill at any price.
+ */
+export function swapCall(demo: DemoContracts, amount: string, recipient: Address, amountOutMinimum: bigint) {
   return {
     to: demo.router,
     data: encodeFunctionData({
       abi: [parseAbiItem(`function ${EXACT_INPUT_SINGLE}`)],
       functionName: "exactInputSingle",
-      args: [{ tokenIn: demo.usdc, tokenOut: demo.weth, fee: 3000, recipient, amountIn: parseUnits(amount, 6), amountOutMinimum: 0n }],
+      args: [{ tokenIn: demo.usdc, tokenOut: demo.weth, fee: 3000, recipient, amountIn: parseUnits(amount, 6), amountOutMinimum }],
     }),
   };
 }
@@ -148,10 +173,11 @@ export async function trade(
   via: Transport,
 ): Promise<{ ok: true; result: UserOperationResult } | { ok: false; refusal: Refusal }> {
   try {
+    const minimum = await minimumOutput(leash.client, demo, parseUnits(amount, 6));
     const result = await executeWithSession(leash, {
       approval: session.approval,
       sessionPrivateKey: session.sessionKey.privateKey,
-      calls: [swapCall(demo, amount, session.approval.account)],
+      calls: [swapCall(demo, amount, session.approval.account, minimum)],
       via,
     });
     return { ok: true, result };
