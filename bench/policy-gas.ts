@@ -33,6 +33,8 @@ const sessionKey = privateKeyToAccount("0x22222222222222222222222222222222222222
 const FIXED_START = 1_893_456_000; // 2030-01-01T00:00:00Z
 const FIXED_FEES = { maxFeePerGas: 20_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n };
 const recipient: Address = "0x000000000000000000000000000000000000bEEF";
+// A fixed deadline for the session key's signatures: they cover it, so it must not follow the clock.
+const FIXED_DEADLINE = async () => FIXED_START + 30 * DAY;
 
 const connection = await network.create();
 const client = await localClient(custom(connection.provider));
@@ -84,7 +86,7 @@ async function measure(label: string, index: bigint, policies: Policy[], policyS
   await client.sendTransaction({ to: deployer.address, value: parseEther("10") });
   await mint(deployer.address, parseUnits("1000000", 6));
   await sendUserOperationDirect({ submitter: client, account: deployer, calls: [transfer], gas: FIXED_FEES });
-  const account = await createSessionAccount({ client, bed, owner, sessionKey, policies, index, policySlices });
+  const account = await createSessionAccount({ client, bed, owner, sessionKey, policies, index, policySlices, deadline: FIXED_DEADLINE });
   const gas = async () => (await sendUserOperationDirect({ submitter: client, account, calls: [transfer], gas: FIXED_FEES })).receipt.gasUsed;
   const enable = await gas();
   await gas();
@@ -100,7 +102,9 @@ const fullConfig = {
   window: DAY,
   callsPerWindow: 1_000,
   maxCalls: 10_000,
-  maxFeePerOperation: 0n,
+  // Gas is always bounded: a cap per operation (the fees word read by every operation).
+  maxFeePerOperation: parseEther("1"),
+  maxFeeTotal: 0n,
   paymaster: zeroAddress,
   signatureSenders: [],
   calls: [
@@ -130,7 +134,14 @@ const standaloneConfigs = {
       target: c.target, selector: c.selector, allowValue: c.allowValue, accountArg: c.accountArg, equalArg: c.equalArg, equalValue: c.equalValue,
     })),
   },
-  spendLimit: { start: fullConfig.validAfter, tokens: [usdcLimit], rules: [] },
+  spendLimit: {
+    start: fullConfig.validAfter,
+    maxFeePerOperation: fullConfig.maxFeePerOperation,
+    maxFeeTotal: 0n,
+    paymaster: zeroAddress,
+    tokens: [usdcLimit],
+    rules: [],
+  },
 };
 const policyOf = (name: keyof typeof standalone, config: Record<string, unknown>) =>
   configuredPolicy(standalone[name].address, standalone[name].abi, config);
@@ -140,6 +151,13 @@ const full = await measure(
   "SessionPolicy (scope + spend limit with period + rate limit + expiry)",
   2n,
   [sessionPolicy(sessionPolicyAddress, sessionPolicyAbi, fullConfig)],
+  claimNow,
+);
+// A lifetime gas budget as well: the fees word is then written by every operation.
+const budgeted = await measure(
+  "SessionPolicy, full set with a gas budget",
+  8n,
+  [sessionPolicy(sessionPolicyAddress, sessionPolicyAbi, { ...fullConfig, maxFeeTotal: parseEther("100") })],
   claimNow,
 );
 const expiry = await measure("ExpiryPolicy alone", 3n, [policyOf("ExpiryPolicy", standaloneConfigs.expiry)]);
@@ -162,6 +180,7 @@ const fmt = (n: bigint | number) => n.toLocaleString("en-US").padStart(9);
 const rows = [
   { name: "pass-through policy (baseline)", ...baseline },
   { name: "SessionPolicy, full set", ...full },
+  { name: "SessionPolicy, full set with a gas budget", ...budgeted },
   { name: "ExpiryPolicy alone", ...expiry },
   { name: "RateLimitPolicy alone", ...rateLimit },
   { name: "CallScopePolicy alone", ...callScope },
