@@ -42,11 +42,27 @@ function humanNumber(raw: bigint, decimals: number, fixed?: number): string {
   return fraction ? `${group(integer!)}.${fraction}` : group(integer!);
 }
 
-/** "$41.67", "0.5 WETH", "12,000 base units of 0x…". */
+/** Significant digits of a fraction below 1 shown to people ("0.001334 ETH"). */
+const SIGNIFICANT = 4;
+
+/**
+ * Places after the point that show `raw` to people: up to SIGNIFICANT digits of a fraction below
+ * 1 (0.001334), and at most SIGNIFICANT places otherwise (1,234.5678); undefined: all of them.
+ */
+function placesFor(raw: bigint, decimals: number): number | undefined {
+  const [integer, fraction = ""] = formatUnits(raw, decimals).split(".");
+  const places = integer === "0" ? fraction.search(/[1-9]/) + SIGNIFICANT : SIGNIFICANT;
+  return fraction.length > places ? places : undefined;
+}
+
+/** "$41.67", "0.5 WETH", "0.001334 ETH", "12,000 base units of 0x…". */
 export function displayAmount(raw: bigint, token: TokenMeta): string {
   if (token.decimals === null) return `${group(raw.toString())} base units of ${token.address}`;
   if (isUsd(token.symbol)) return `$${humanNumber(raw, token.decimals, 2)}`;
-  return `${humanNumber(raw, token.decimals)} ${token.symbol ?? "tokens"}`;
+  const places = placesFor(raw, token.decimals);
+  // Rounded for reading (raw values carry the exact amount): trailing zeros dropped.
+  const text = places === undefined ? humanNumber(raw, token.decimals) : humanNumber(raw, token.decimals, places).replace(/\.?0+$/, "");
+  return `${text} ${token.symbol ?? "tokens"}`;
 }
 
 /** An Amount, or null for "no limit" (0 in a config, 2^256-1 in the views). */
