@@ -110,9 +110,10 @@ export const sessionRequestSchema = z.object({
     z.array(permissionRequestSchema, { error: "must be a permission object or a list of them" }).min(1, "must hold at least one permission"),
   ),
   /**
-   * Most one operation may cost in gas fees, in the native coin (e.g. "0.002"). Default without a
-   * paymaster: enough for OPERATION_GAS gas at FEE_HEADROOM times the chain's current fee
-   * (defaultFeeCap), at most maxFeeTotal. With a paymaster and no cap, every operation must use it.
+   * Most one operation may cost in gas fees, in the native coin (e.g. "0.002"), whoever pays them.
+   * Default: enough for OPERATION_GAS gas at FEE_HEADROOM times the chain's current fee
+   * (defaultFeeCap), at most maxFeeTotal; with a paymaster too, since a token paymaster charges the
+   * account in proportion to an operation's maximum cost.
    */
   maxFeePerOperation: humanAmount.optional(),
   /** Most all operations together may cost in gas fees over the session's life; no budget by default. */
@@ -218,7 +219,7 @@ export interface ResolvedSession {
   request: SessionRequest;
   config: SessionConfig;
   /** Where config.maxFeePerOperation comes from: the request, or defaultFeeCap at this fee. */
-  feeCap: { source: "request" } | { source: "default"; maxFeePerGas: bigint } | { source: "none" };
+  feeCap: { source: "request" } | { source: "default"; maxFeePerGas: bigint };
   /** Tokens with limits, with their on-chain symbol and decimals. */
   tokens: TokenInfo[];
   functions: AllowedFunction[];
@@ -483,13 +484,14 @@ export async function resolveSessionRequest(client: ReadClient, input: unknown):
   const native = tokens.get(NATIVE_TOKEN) ?? { address: NATIVE_TOKEN, symbol: client.chain?.nativeCurrency.symbol ?? "ETH", decimals: 18 };
   const maxFeeTotal = request.maxFeeTotal ? toUnits(request.maxFeeTotal, native, "maxFeeTotal", issues) : 0n;
   let maxFee = 0n;
-  let feeCap: ResolvedSession["feeCap"] = { source: "none" };
+  let feeCap: ResolvedSession["feeCap"];
   if (request.maxFeePerOperation) {
     maxFee = toUnits(request.maxFeePerOperation, native, "maxFeePerOperation", issues);
     feeCap = { source: "request" };
-  } else if (!request.paymaster) {
-    // The account pays: a cap from today's fee (never above the budget), so that one operation
-    // cannot burn more than an operation may cost.
+  } else {
+    // A cap from today's fee (never above the budget), so that one operation cannot burn more than
+    // an operation may cost. It applies with a paymaster too: a token paymaster charges the account
+    // in proportion to the operation's maximum cost, and the cap is what bounds that.
     const fee = await currentMaxFeePerGas(client);
     const cap = defaultFeeCap(fee);
     maxFee = maxFeeTotal && cap > maxFeeTotal ? maxFeeTotal : cap;

@@ -197,10 +197,12 @@ describe("sdk: session lifecycle on hardhat node", function () {
     // A budget alone: the default cap stays under it.
     const budget = await prepareSession(leash, { ...twapRequest(key), maxFeeTotal: "0.000000000001" });
     expect(budget.config.maxFeePerOperation).to.equal(1_000_000n);
-    // A paymaster alone: no cap; every operation must then use it.
+    // A paymaster: every operation must use it, and the default cap still bounds what a token
+    // paymaster could charge the account.
     const sponsored = await prepareSession(leash, { ...twapRequest(key), paymaster: router });
-    expect(sponsored.feeCap.source).to.equal("none");
-    expect(sponsored.config).to.include({ maxFeePerOperation: 0n, paymaster: router });
+    expect(sponsored.feeCap.source).to.equal("default");
+    const sponsoredFee = (sponsored.feeCap as { maxFeePerGas: bigint }).maxFeePerGas;
+    expect(sponsored.config).to.include({ maxFeePerOperation: defaultFeeCap(sponsoredFee), paymaster: router });
   });
 
   it("runs the whole lifecycle: approval used from another process through the bundler, status, revocation", async function () {
