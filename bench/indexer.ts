@@ -17,12 +17,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { http } from "viem";
-import { deployLeash } from "../scripts/indexer/deploy.js";
-import { createLoadAccounts, generateExecutions, measureOperationGas, nextOperation, sendBundle } from "../scripts/indexer/load.js";
-import { createTestDatabase, type TestDatabase } from "../scripts/indexer/postgres.js";
-import { type Indexer, sqlQuery, startIndexer, waitFor, waitForBlock } from "../scripts/indexer/process.js";
-import { projectRoot, startChain } from "../scripts/lib/chain.js";
-import { localClient } from "../scripts/testbed/client.js";
+import { deployLeash } from "../testkit/indexer/deploy.js";
+import { createLoadAccounts, generateExecutions, measureOperationGas, nextOperation, sendBundle } from "../testkit/indexer/load.js";
+import { createTestDatabase, type TestDatabase } from "../testkit/indexer/postgres.js";
+import { type Indexer, sqlQuery, startIndexer, waitFor, waitForBlock } from "../testkit/indexer/process.js";
+import { projectRoot, startChain } from "../testkit/chain.js";
+import { localClient } from "../testkit/testbed/client.js";
 import { median, quantile, setting } from "./stats.js";
 
 const OPERATIONS = setting("BENCH_OPERATIONS", 50_000);

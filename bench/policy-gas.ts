@@ -20,8 +20,8 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { Policy } from "@zerodev/permissions";
 import { toSudoPolicy } from "@zerodev/permissions/policies";
 import { createOwnerAccount, createSessionAccount } from "../sdk/accounts.js";
-import { localClient } from "../scripts/testbed/client.js";
-import { deployArtifact, deployTestBed } from "../scripts/testbed/deploy.js";
+import { localClient } from "../testkit/testbed/client.js";
+import { deployArtifact, deployTestBed } from "../testkit/testbed/deploy.js";
 import { configuredPolicy, encodeTimeClaim, sessionPolicy, type PolicySlices } from "../sdk/policies.js";
 import { sendUserOperationDirect } from "../sdk/userops.js";
 

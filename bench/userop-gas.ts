@@ -17,8 +17,8 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createOwnerAccount, createSessionAccount, type KernelAccount } from "../sdk/accounts.js";
-import { localClient } from "../scripts/testbed/client.js";
-import { deployCreate2, deployTestBed } from "../scripts/testbed/deploy.js";
+import { localClient } from "../testkit/testbed/client.js";
+import { deployCreate2, deployTestBed } from "../testkit/testbed/deploy.js";
 import { sendUserOperationDirect } from "../sdk/userops.js";
 
 const owner = privateKeyToAccount("0x1111111111111111111111111111111111111111111111111111111111111111");

@@ -6,8 +6,8 @@
 // Verify afterwards with: npx hardhat ignition verify chain-<chainId>
 import hre, { network } from "hardhat";
 import { custom } from "viem";
-import { localClient } from "./testbed/client.js";
-import { deployLeash } from "./lib/deploy-leash.js";
+import { localClient } from "../testkit/testbed/client.js";
+import { deployLeash } from "./deploy-leash.js";
 
 const log = (message: string) => console.log(`[deploy] ${message}`);
 const connection = await network.create();

@@ -21,7 +21,7 @@ import {
   SessionOperationError,
 } from "../sdk/session.js";
 import { SessionRequestError } from "../sdk/request.js";
-import { localClient } from "./testbed/client.js";
+import { localClient } from "../testkit/testbed/client.js";
 
 const HELP = `Usage: npm run session -- <command> [options]
 

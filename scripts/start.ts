@@ -8,11 +8,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join, resolve } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { deploymentsPath } from "../sdk/deployments.js";
-import { recreateDatabase } from "./indexer/postgres.js";
-import { approveTwap, fundedAccount, trade, twapRequest } from "./lib/scenario.js";
-import { startStack, type Stack } from "./lib/stack.js";
-import { projectRoot } from "./lib/chain.js";
-import { freePort, portIsFree } from "./lib/processes.js";
+import { recreateDatabase } from "../testkit/indexer/postgres.js";
+import { approveTwap, fundedAccount, trade, twapRequest } from "../testkit/scenario.js";
+import { startStack, type Stack } from "../testkit/stack.js";
+import { projectRoot } from "../testkit/chain.js";
+import { freePort, portIsFree } from "../testkit/processes.js";
 
 const STEPS = 4;
 // Logs, the embedded database and the pid file (LEASH_STATE_DIR moves them, e.g. for tests).

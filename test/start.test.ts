@@ -6,8 +6,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { projectRoot } from "../scripts/lib/chain.js";
-import { freePort, portIsFree } from "../scripts/lib/processes.js";
+import { projectRoot } from "../testkit/chain.js";
+import { freePort, portIsFree } from "../testkit/processes.js";
 
 interface Run {
   child: ChildProcess;

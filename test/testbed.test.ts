@@ -3,14 +3,14 @@ import { expect } from "chai";
 import hre, { network } from "hardhat";
 import { type Address, custom, http, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { startBundler, type Bundler } from "../scripts/lib/bundler.js";
-import { startChain, type LocalChain } from "../scripts/lib/chain.js";
+import { startBundler, type Bundler } from "../testkit/bundler.js";
+import { startChain, type LocalChain } from "../testkit/chain.js";
 import { createOwnerAccount, createSessionAccount, type KernelAccount, sessionPermission } from "../sdk/accounts.js";
-import { devKey, localClient, readAbis } from "../scripts/testbed/client.js";
-import { type DeployClient, deployTestBed, type TestBed } from "../scripts/testbed/deploy.js";
+import { devKey, localClient, readAbis } from "../testkit/testbed/client.js";
+import { type DeployClient, deployTestBed, type TestBed } from "../testkit/testbed/deploy.js";
 import { UserOperationError } from "../sdk/errors.js";
 import { sendUserOperationDirect, sendUserOperationViaBundler, type Call } from "../sdk/userops.js";
-import { ENTRY_POINT } from "../scripts/testbed/constants.js";
+import { ENTRY_POINT } from "../testkit/testbed/constants.js";
 
 const CONTRACTS = ["OwnerValidator", "SessionKeySigner", "PassThroughPolicy", "DenyAllPolicy"] as const;
 

@@ -5,8 +5,8 @@ import hre from "hardhat";
 import { join } from "node:path";
 import type { Address, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { fundedAccount } from "../../scripts/lib/scenario.js";
-import { type Stack, startStack } from "../../scripts/lib/stack.js";
+import { fundedAccount } from "../../testkit/scenario.js";
+import { type Stack, startStack } from "../../testkit/stack.js";
 
 export interface ApiStack {
   stack: Stack;

@@ -12,10 +12,10 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { readSettings } from "../../api/config.js";
 import { explanationSchema, historyPageSchema, sessionPageSchema, sessionSchema } from "../../api/responses.js";
 import { buildServer, type LeashApi } from "../../api/server.js";
-import { createTestDatabase, type TestDatabase } from "../../scripts/indexer/postgres.js";
-import { type Indexer, startIndexer, waitForBlock } from "../../scripts/indexer/process.js";
-import { type ApprovedSession, approveTwap, trade, twapRequest } from "../../scripts/lib/scenario.js";
-import type { Stack } from "../../scripts/lib/stack.js";
+import { createTestDatabase, type TestDatabase } from "../../testkit/indexer/postgres.js";
+import { type Indexer, startIndexer, waitForBlock } from "../../testkit/indexer/process.js";
+import { type ApprovedSession, approveTwap, trade, twapRequest } from "../../testkit/scenario.js";
+import type { Stack } from "../../testkit/stack.js";
 import { startApiStack } from "./fixture.js";
 import { revokeSession } from "../../sdk/session.js";
 

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderAbis } from "../../indexer/generate-abis.mjs";
-import { projectRoot } from "../../scripts/lib/chain.js";
+import { projectRoot } from "../../testkit/chain.js";
 
 describe("indexer ABIs", function () {
   it("indexer/abis.ts matches the compiled artifacts (npm run indexer:abis rewrites it)", function () {

@@ -6,10 +6,10 @@ import hre from "hardhat";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLoadAccounts, generateExecutions, measureOperationGas } from "../../scripts/indexer/load.js";
-import { createTestDatabase, type TestDatabase } from "../../scripts/indexer/postgres.js";
-import { type Indexer, type IndexerOptions, indexedBlock, sqlQuery, startIndexer, waitFor, waitForBlock } from "../../scripts/indexer/process.js";
-import { projectRoot } from "../../scripts/lib/chain.js";
+import { createLoadAccounts, generateExecutions, measureOperationGas } from "../../testkit/indexer/load.js";
+import { createTestDatabase, type TestDatabase } from "../../testkit/indexer/postgres.js";
+import { type Indexer, type IndexerOptions, indexedBlock, sqlQuery, startIndexer, waitFor, waitForBlock } from "../../testkit/indexer/process.js";
+import { projectRoot } from "../../testkit/chain.js";
 import { actualIndex, expectedIndex } from "./expected.js";
 import { type World, startWorld } from "./world.js";
 

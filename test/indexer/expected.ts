@@ -10,7 +10,7 @@ import {
   SessionPolicyAbi,
   SpendLimitPolicyAbi,
 } from "../../indexer/abis.js";
-import { sqlQuery } from "../../scripts/indexer/process.js";
+import { sqlQuery } from "../../testkit/indexer/process.js";
 import type { World } from "./world.js";
 
 const UNLIMITED = 2n ** 256n - 1n;

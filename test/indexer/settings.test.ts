@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CONTRACT_NAMES, type Deployments, writeDeployments } from "../../sdk/deployments.js";
 import { fanOut, readSettings } from "../../indexer/lib/settings.js";
-import { projectRoot } from "../../scripts/lib/chain.js";
-import { freePort } from "../../scripts/lib/processes.js";
+import { projectRoot } from "../../testkit/chain.js";
+import { freePort } from "../../testkit/processes.js";
 
 const ADDRESS = "0x1111111111111111111111111111111111111111";
 

@@ -18,10 +18,10 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { entryPoint07Abi, toPackedUserOperation, type UserOperation } from "viem/account-abstraction";
-import { deployLeash } from "../../scripts/indexer/deploy.js";
-import { type LocalChain, startChain } from "../../scripts/lib/chain.js";
+import { deployLeash } from "../../testkit/indexer/deploy.js";
+import { type LocalChain, startChain } from "../../testkit/chain.js";
 import { createOwnerAccount, createSessionAccount, type KernelAccount, sessionPermission } from "../../sdk/accounts.js";
-import { localClient } from "../../scripts/testbed/client.js";
+import { localClient } from "../../testkit/testbed/client.js";
 import { configuredPolicy, encodeTimeClaim, type PolicySlices } from "../../sdk/policies.js";
 import { type Call, DIRECT_GAS, sendUserOperationDirect, type UserOperationResult } from "../../sdk/userops.js";
 

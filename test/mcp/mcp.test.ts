@@ -1,4 +1,4 @@
-// The MCP server as a chat client runs it: a child process over stdio (tsx api/mcp.ts) in front of
+// The MCP server as a chat client runs it: a child process over stdio (tsx mcp/main.ts) in front of
 // the real stack (chain, indexer, API). The TWAP scenario's account, an active session with two
 // trades and a second one with one; every tool called, its words and its structured content checked
 // against the API's own answers; the errors a model must be able to act on.
@@ -14,14 +14,14 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Address, Hex, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { freePort } from "../../scripts/lib/processes.js";
-import { type ApprovedSession, approveTwap, trade, twapRequest } from "../../scripts/lib/scenario.js";
-import type { Stack } from "../../scripts/lib/stack.js";
+import { freePort } from "../../testkit/processes.js";
+import { type ApprovedSession, approveTwap, trade, twapRequest } from "../../testkit/scenario.js";
+import type { Stack } from "../../testkit/stack.js";
 import { startApiStack } from "../api/fixture.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const tsx = join(root, "node_modules", ".bin", "tsx");
-const entry = join(root, "api", "mcp.ts");
+const entry = join(root, "mcp", "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "leash-mcp-"));
 
 interface Mcp {

@@ -14,8 +14,8 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createSessionAccount, type KernelAccount } from "../../sdk/accounts.js";
-import { localClient, readAbis } from "../../scripts/testbed/client.js";
-import { type DeployClient, deployArtifact, deployTestBed, type TestBed } from "../../scripts/testbed/deploy.js";
+import { localClient, readAbis } from "../../testkit/testbed/client.js";
+import { type DeployClient, deployArtifact, deployTestBed, type TestBed } from "../../testkit/testbed/deploy.js";
 import { UserOperationError } from "../../sdk/errors.js";
 import { configuredPolicy, encodeTimeClaim, type PolicySlices } from "../../sdk/policies.js";
 import { sendUserOperationDirect, type Call } from "../../sdk/userops.js";

@@ -20,8 +20,8 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { entryPoint07Abi } from "viem/account-abstraction";
 import { createOwnerAccount, createSessionAccount, type KernelAccount, sessionPermission } from "../../sdk/accounts.js";
-import { localClient } from "../../scripts/testbed/client.js";
-import { type DeployClient, deployArtifact, deployTestBed } from "../../scripts/testbed/deploy.js";
+import { localClient } from "../../testkit/testbed/client.js";
+import { type DeployClient, deployArtifact, deployTestBed } from "../../testkit/testbed/deploy.js";
 import { OPERATION_TTL } from "../../sdk/constants.js";
 import { UserOperationError, type UserOperationFailure } from "../../sdk/errors.js";
 import { encodeTimeClaim, sessionPolicy } from "../../sdk/policies.js";

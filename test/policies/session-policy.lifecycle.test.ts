@@ -6,7 +6,7 @@ import { createKernelAccount } from "@zerodev/sdk";
 import { type Hex, encodeFunctionData, parseEther, zeroAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { ownerValidator, sessionPermission } from "../../sdk/accounts.js";
-import { ENTRY_POINT, KERNEL_VERSION } from "../../scripts/testbed/constants.js";
+import { ENTRY_POINT, KERNEL_VERSION } from "../../testkit/testbed/constants.js";
 import { encodeTimeClaim, sessionPolicy } from "../../sdk/policies.js";
 import {
   DAY,

@@ -26,13 +26,13 @@ import {
   serializeApproval,
   SessionOperationError,
 } from "../../sdk/session.js";
-import { deployLeash } from "../../scripts/lib/deploy-leash.js";
-import { EXACT_INPUT_SINGLE } from "../../scripts/lib/scenario.js";
-import { startBundler } from "../../scripts/lib/bundler.js";
-import { freePort } from "../../scripts/lib/processes.js";
-import { projectRoot, startChain } from "../../scripts/lib/chain.js";
-import { devKey, localClient } from "../../scripts/testbed/client.js";
-import { deployArtifact } from "../../scripts/testbed/deploy.js";
+import { deployLeash } from "../../scripts/deploy-leash.js";
+import { EXACT_INPUT_SINGLE } from "../../testkit/scenario.js";
+import { startBundler } from "../../testkit/bundler.js";
+import { freePort } from "../../testkit/processes.js";
+import { projectRoot, startChain } from "../../testkit/chain.js";
+import { devKey, localClient } from "../../testkit/testbed/client.js";
+import { deployArtifact } from "../../testkit/testbed/deploy.js";
 import { sendUserOperationDirect } from "../../sdk/userops.js";
 
 const run = promisify(execFile);

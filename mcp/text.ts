@@ -2,9 +2,9 @@
 // display strings, so that a chat shows the same amounts, counts and countdowns as every other
 // client of the API. The structured answer travels next to this text unchanged.
 import type { HistoryPage, SessionPage } from "./client.js";
-import type { Explanation } from "./explain.js";
-import { humanTime } from "./format.js";
-import type { AsOf, HistoryEntry, SessionView } from "./sessions.js";
+import type { Explanation } from "../api/explain.js";
+import { humanTime } from "../api/format.js";
+import type { AsOf, HistoryEntry, SessionView } from "../api/sessions.js";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 

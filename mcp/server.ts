@@ -10,10 +10,10 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { sessionRequestSchema } from "../sdk/request.js";
 import { type LeashClient, LeashApiError, LeashUnreachableError } from "./client.js";
-import { describeError } from "./errors.js";
-import { explanationText, historyText, sessionListText, sessionText } from "./mcp-text.js";
-import { explanationSchema, historyPageSchema, sessionPageSchema, sessionSchema } from "./responses.js";
-import { STATUS_FILTERS, addressParam, permissionIdParam } from "./schemas.js";
+import { describeError } from "../api/errors.js";
+import { explanationText, historyText, sessionListText, sessionText } from "./text.js";
+import { explanationSchema, historyPageSchema, sessionPageSchema, sessionSchema } from "../api/responses.js";
+import { STATUS_FILTERS, addressParam, permissionIdParam } from "../api/schemas.js";
 
 /*//////////////////////////////////////////////////////////////
                            ARGUMENTS

@@ -4,8 +4,8 @@
 // stdout carries the protocol and nothing else: every log line goes to stderr.
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { LeashClient, apiUrlSetting } from "./client.js";
-import { SettingsError } from "./config.js";
-import { createMcpServer } from "./mcp-server.js";
+import { SettingsError } from "../api/config.js";
+import { createMcpServer } from "./server.js";
 
 // A stray console.log from any module would corrupt the protocol stream: send it to stderr instead.
 console.log = console.info = console.debug = console.error;

@@ -2,9 +2,9 @@
 // funded with both, a session approved to swap on the router only (per-trade, total and rate limits,
 // 24 hours), trades signed by the session key, and one trade refused for exceeding the per-trade cap.
 import { type Address, type Hex, type LocalAccount, encodeFunctionData, erc20Abi, maxUint256, parseAbiItem, parseEther, parseUnits } from "viem";
-import { createOwnerAccount } from "../../sdk/accounts.js";
-import { type Deployments, readDeployments, writeDeployments } from "../../sdk/deployments.js";
-import type { Refusal } from "../../sdk/errors.js";
+import { createOwnerAccount } from "../sdk/accounts.js";
+import { type Deployments, readDeployments, writeDeployments } from "../sdk/deployments.js";
+import type { Refusal } from "../sdk/errors.js";
 import {
   type Approval,
   type LeashChain,
@@ -15,9 +15,9 @@ import {
   kernelAddresses,
   prepareSession,
   SessionOperationError,
-} from "../../sdk/session.js";
-import { sendUserOperationDirect, type UserOperationResult } from "../../sdk/userops.js";
-import { type ArtifactSource, type DeployClient, deployArtifact } from "../testbed/deploy.js";
+} from "../sdk/session.js";
+import { sendUserOperationDirect, type UserOperationResult } from "../sdk/userops.js";
+import { type ArtifactSource, type DeployClient, deployArtifact } from "./testbed/deploy.js";
 
 export const EXACT_INPUT_SINGLE =
   "exactInputSingle((address tokenIn, address tokenOut, uint24 fee, address recipient, uint256 amountIn, uint256 amountOutMinimum) params) payable returns (uint256)";

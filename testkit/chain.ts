@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { type ManagedProcess, startProcess } from "./processes.js";
 
 const require = createRequire(import.meta.url);
-export const projectRoot = join(dirname(require.resolve("../../package.json")));
+export const projectRoot = join(dirname(require.resolve("../package.json")));
 
 export interface LocalChain {
   rpcUrl: string;

@@ -1,7 +1,7 @@
 // The indexer as a child process (what `npm run indexer` runs), and small clients of its HTTP API.
 import { join } from "node:path";
-import { projectRoot } from "../lib/chain.js";
-import { freePort, type ManagedProcess, startProcess } from "../lib/processes.js";
+import { projectRoot } from "../chain.js";
+import { freePort, type ManagedProcess, startProcess } from "../processes.js";
 
 export interface IndexerOptions {
   deploymentsFile: string;

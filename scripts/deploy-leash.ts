@@ -2,7 +2,7 @@
 // - Our contracts go through Hardhat Ignition (ignition/modules/Leash.ts) with the create2 strategy:
 //   the same addresses on every chain.
 // - On a local chain (31337) the ERC-4337 base is deployed too: EntryPoint v0.7 at its canonical
-//   address, Kernel v3.1 and its factory (scripts/testbed). Elsewhere they must already exist at
+//   address, Kernel v3.1 and its factory (testkit/testbed). Elsewhere they must already exist at
 //   their canonical addresses, or the deploy stops and says which is missing.
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -10,11 +10,11 @@ import { constants as zerodev } from "@zerodev/sdk";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { ArtifactManager } from "hardhat/types/artifacts";
 import { type Address, getAddress } from "viem";
-import LeashModule from "../../ignition/modules/Leash.js";
-import { type ContractName, type Deployments, deploymentsPath, projectRoot, readDeployments, writeDeployments } from "../../sdk/deployments.js";
-import { ENTRY_POINT } from "../../sdk/constants.js";
-import type { DeployClient } from "../../sdk/userops.js";
-import { deployTestBed } from "../testbed/deploy.js";
+import LeashModule from "../ignition/modules/Leash.js";
+import { type ContractName, type Deployments, deploymentsPath, projectRoot, readDeployments, writeDeployments } from "../sdk/deployments.js";
+import { ENTRY_POINT } from "../sdk/constants.js";
+import type { DeployClient } from "../sdk/userops.js";
+import { deployTestBed } from "../testkit/testbed/deploy.js";
 
 const LOCAL_CHAIN_ID = 31337;
 

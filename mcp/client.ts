@@ -1,10 +1,10 @@
 // A client of the Leash API over HTTP, for integrations that run outside the API's process (the MCP
 // server for chat clients). Errors keep the API's code, message and bad fields; an API that cannot be
 // reached is named by its URL, so that whoever reads the error knows what to start or to fix.
-import { SettingsError } from "./config.js";
-import { type FieldIssue, describeError } from "./errors.js";
-import type { Explanation } from "./explain.js";
-import type { AsOf, HistoryEntry, Page, SessionView, StatusFilter } from "./sessions.js";
+import { SettingsError } from "../api/config.js";
+import { type FieldIssue, describeError } from "../api/errors.js";
+import type { Explanation } from "../api/explain.js";
+import type { AsOf, HistoryEntry, Page, SessionView, StatusFilter } from "../api/sessions.js";
 
 export const DEFAULT_API_URL = "http://127.0.0.1:4000";
 

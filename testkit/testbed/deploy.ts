@@ -10,7 +10,7 @@ import {
   getContractAddress,
 } from "viem";
 import type { DeployClient } from "../../sdk/userops.js";
-import { ensureKernelBytecode } from "../setup/kernel-bytecode.mjs";
+import { ensureKernelBytecode } from "../../scripts/setup/kernel-bytecode.mjs";
 import {
   CREATE2_DEPLOYER,
   CREATE2_DEPLOYER_RUNTIME,

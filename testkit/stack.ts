@@ -5,17 +5,17 @@ import type { ArtifactManager } from "hardhat/types/artifacts";
 import type { NetworkManager } from "hardhat/types/network";
 import { join } from "node:path";
 import { http } from "viem";
-import { readSettings, type Settings } from "../../api/config.js";
-import { buildServer, type LeashApi } from "../../api/server.js";
-import { readDeployments } from "../../sdk/deployments.js";
-import type { LeashChain } from "../../sdk/session.js";
-import { type Indexer, startIndexer, waitForBlock } from "../indexer/process.js";
+import { readSettings, type Settings } from "../api/config.js";
+import { buildServer, type LeashApi } from "../api/server.js";
+import { readDeployments } from "../sdk/deployments.js";
+import type { LeashChain } from "../sdk/session.js";
+import { type Indexer, startIndexer, waitForBlock } from "./indexer/process.js";
 import { type Bundler, startBundler } from "./bundler.js";
 import { type LocalChain, startChain } from "./chain.js";
-import { deployLeash } from "./deploy-leash.js";
+import { deployLeash } from "../scripts/deploy-leash.js";
 import { freePort } from "./processes.js";
 import { type DemoContracts, deployDemoContracts } from "./scenario.js";
-import { devKey, localClient } from "../testbed/client.js";
+import { devKey, localClient } from "./testbed/client.js";
 
 export interface StackOptions {
   network: NetworkManager;
