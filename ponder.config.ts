@@ -3,14 +3,14 @@
 // testnet. indexer/README.md lists the variables; indexer/lib/settings.ts checks them.
 import { createConfig } from "ponder";
 import {
-  CallScopePolicyAbi,
-  EntryPointAbi,
-  ExpiryPolicyAbi,
-  RateLimitPolicyAbi,
-  SessionKeySignerAbi,
-  SessionPolicyAbi,
-  SpendLimitPolicyAbi,
-} from "./indexer/abis.js";
+  callScopePolicyAbi,
+  expiryPolicyAbi,
+  rateLimitPolicyAbi,
+  sessionKeySignerAbi,
+  sessionPolicyAbi,
+  spendLimitPolicyAbi,
+  userOperationEventAbi,
+} from "./sdk/generated/contracts.js";
 import { readSettings, source } from "./indexer/lib/settings.js";
 
 const settings = readSettings();
@@ -32,17 +32,17 @@ export default createConfig({
     },
   },
   contracts: {
-    SessionPolicy: { chain, abi: SessionPolicyAbi, ...source(contracts.SessionPolicy) },
-    SessionKeySigner: { chain, abi: SessionKeySignerAbi, ...source(contracts.SessionKeySigner) },
-    CallScopePolicy: { chain, abi: CallScopePolicyAbi, ...source(contracts.CallScopePolicy) },
-    SpendLimitPolicy: { chain, abi: SpendLimitPolicyAbi, ...source(contracts.SpendLimitPolicy) },
-    RateLimitPolicy: { chain, abi: RateLimitPolicyAbi, ...source(contracts.RateLimitPolicy) },
-    ExpiryPolicy: { chain, abi: ExpiryPolicyAbi, ...source(contracts.ExpiryPolicy) },
+    SessionPolicy: { chain, abi: sessionPolicyAbi, ...source(contracts.SessionPolicy) },
+    SessionKeySigner: { chain, abi: sessionKeySignerAbi, ...source(contracts.SessionKeySigner) },
+    CallScopePolicy: { chain, abi: callScopePolicyAbi, ...source(contracts.CallScopePolicy) },
+    SpendLimitPolicy: { chain, abi: spendLimitPolicyAbi, ...source(contracts.SpendLimitPolicy) },
+    RateLimitPolicy: { chain, abi: rateLimitPolicyAbi, ...source(contracts.RateLimitPolicy) },
+    ExpiryPolicy: { chain, abi: expiryPolicyAbi, ...source(contracts.ExpiryPolicy) },
     // Only UserOperationEvent, and only from the first block where one of our policies exists: it
     // tells whether a session's operation succeeded and what it cost.
     EntryPoint: {
       chain,
-      abi: EntryPointAbi,
+      abi: userOperationEventAbi,
       address: contracts.EntryPoint.address,
       startBlock: Math.min(
         contracts.SessionPolicy.blockNumber,

@@ -6,10 +6,10 @@
 // Answers are cached per block: per indexed block for the indexer's part, per chain block for the
 // chain's, so a session is read from each source at most once per block.
 import { type Abi, type Address, type Hex, erc20Abi, getAddress, pad } from "viem";
-import { sessionPolicyAbi } from "../sdk/abi.js";
+import { sessionPolicyAbi } from "../sdk/contracts.js";
 import { NATIVE_TOKEN, NO_ARG, NO_CALL_LIMIT, NO_WINDOW, SESSION_STATUSES, UNLIMITED } from "../sdk/constants.js";
 import type { Deployments } from "../sdk/deployments.js";
-import type { SessionConfig } from "../sdk/request.js";
+import { type SessionConfig, sessionConfigFromJson } from "../sdk/contracts.js";
 import type { SessionSnapshot } from "../sdk/session.js";
 import { type DerivedSessionStatus, type StoredSessionStatus, sessionStatusAt } from "../sdk/status.js";
 import { PromiseCache } from "./cache.js";
@@ -81,6 +81,7 @@ interface SessionRow {
   feePaid: string;
   paymaster: Address;
   signatureSenders: Address[];
+  config: unknown;
   calls: CallJson[];
   tokens: TokenJson[];
   callsLeft: string;
@@ -100,7 +101,7 @@ interface SessionRow {
 type SessionHeader = Pick<SessionRow, "permissionId" | "registration" | "status" | "validAfter" | "validUntil" | "createdBlock" | "createdLogIndex">;
 
 const SESSION_FIELDS = `account permissionId registration sessionKey status validAfter validUntil windowLength callsPerWindow
-  maxCalls maxFeePerOperation maxFeeTotal feeLeft feePaid paymaster signatureSenders calls tokens callsLeft operationCount executionCount createdBlock createdTimestamp
+  maxCalls maxFeePerOperation maxFeeTotal feeLeft feePaid paymaster signatureSenders config calls tokens callsLeft operationCount executionCount createdBlock createdTimestamp
   createdTransactionHash createdLogIndex revokedBlock revokedTimestamp revokedTransactionHash replacedBlock
   spends(limit: 100) { items { token spent executionCount } }
   executions(orderBy: "blockNumber", orderDirection: "desc", limit: 1) { items { transactionHash blockNumber blockTimestamp success userOpHash } }`;
@@ -341,7 +342,7 @@ export class SessionService {
     const { indexed } = await this.heads();
     const [row] = await this.sessionRows(account, policyId(permissionId), session.registration, indexed);
     if (!row) throw new UpstreamError("indexer", `registration ${session.registration} of ${permissionId} is no longer indexed`);
-    return { session, config: sessionConfig(row) };
+    return { session, config: sessionConfigFromJson(row.config) };
   }
 
   /** Every session of an account, newest first, filtered by status (at the chain's latest block). */
@@ -743,39 +744,6 @@ const before = (p: Position) => ({ OR: [{ blockNumber_lt: p.block.toString() }, 
 function historyPosition(cursor: string): Position {
   const [block, logIndex] = decodeCursor("history", cursor, /^\d{1,20}\.\d{1,9}$/).split(".");
   return { block: BigInt(block!), logIndex: Number(logIndex) };
-}
-
-/** SessionPolicy's SessionConfig of a stored registration (the indexer keeps integers as strings). */
-function sessionConfig(row: SessionRow): SessionConfig {
-  return {
-    validAfter: Number(row.validAfter),
-    validUntil: Number(row.validUntil),
-    window: Number(row.windowLength),
-    callsPerWindow: row.callsPerWindow,
-    maxCalls: Number(row.maxCalls),
-    maxFeePerOperation: BigInt(row.maxFeePerOperation),
-    maxFeeTotal: BigInt(row.maxFeeTotal),
-    paymaster: getAddress(row.paymaster),
-    signatureSenders: row.signatureSenders.map((a) => getAddress(a)),
-    calls: row.calls.map((c) => ({
-      target: getAddress(c.target),
-      selector: c.selector,
-      allowValue: c.allowValue,
-      amountArg: Number(c.amountArg),
-      tokenArg: Number(c.tokenArg),
-      amountToken: getAddress(c.amountToken),
-      accountArg: Number(c.accountArg),
-      equalArg: Number(c.equalArg),
-      equalValue: c.equalValue,
-    })),
-    tokens: row.tokens.map((t) => ({
-      token: getAddress(t.token),
-      perTransaction: BigInt(t.perTransaction),
-      total: BigInt(t.total),
-      perPeriod: BigInt(t.perPeriod),
-      period: Number(t.period),
-    })),
-  };
 }
 
 /*//////////////////////////////////////////////////////////////

@@ -26,7 +26,7 @@ import { type Abi, type Address, type Hex, encodeAbiParameters, encodeFunctionDa
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createOwnerAccount } from "../sdk/accounts.js";
 import { sendUserOperationDirect } from "../sdk/userops.js";
-import { sessionPolicyAbi } from "../sdk/abi.js";
+import { sessionPolicyAbi } from "../sdk/contracts.js";
 import { policyConfigType } from "../sdk/policies.js";
 import type { SessionConfig } from "../sdk/request.js";
 import { deployLeash } from "../testkit/indexer/deploy.js";

@@ -24,6 +24,7 @@ import { localClient } from "../testkit/testbed/client.js";
 import { deployArtifact, deployTestBed } from "../testkit/testbed/deploy.js";
 import { configuredPolicy, encodeTimeClaim, sessionPolicy, type PolicySlices } from "../sdk/policies.js";
 import { sendUserOperationDirect } from "../sdk/userops.js";
+import { contractAbis } from "../sdk/contracts.js";
 
 const NO_ARG = 255;
 const DAY = 86_400;
@@ -46,16 +47,16 @@ const log = (m: string) => console.log(`[bench] ${m}`);
 log("deploying the test bed, SessionPolicy and a mock USDC");
 const bed = await deployTestBed({ client, artifacts: hre.artifacts });
 const sessionPolicyAddress = await deployArtifact(client, hre.artifacts, "SessionPolicy");
-const sessionPolicyAbi = (await hre.artifacts.readArtifact("SessionPolicy")).abi as Abi;
+const sessionPolicyAbi = contractAbis.SessionPolicy as Abi;
 const standalone = Object.fromEntries(
   await Promise.all(
-    ["ExpiryPolicy", "RateLimitPolicy", "CallScopePolicy", "SpendLimitPolicy"].map(async (name) => [
+    (["ExpiryPolicy", "RateLimitPolicy", "CallScopePolicy", "SpendLimitPolicy"] as const).map(async (name) => [
       name,
-      { address: await deployArtifact(client, hre.artifacts, name), abi: (await hre.artifacts.readArtifact(name)).abi as Abi },
+      { address: await deployArtifact(client, hre.artifacts, name), abi: contractAbis[name] as Abi },
     ]),
   ),
 ) as Record<"ExpiryPolicy" | "RateLimitPolicy" | "CallScopePolicy" | "SpendLimitPolicy", { address: Address; abi: Abi }>;
-const tokenAbi = (await hre.artifacts.readArtifact("MockERC20")).abi as Abi;
+const tokenAbi = contractAbis.MockERC20 as Abi;
 const usdc = await deployArtifact(client, hre.artifacts, "MockERC20", ["Mock USD Coin", "USDC", 6]);
 const start = Number((await client.getBlock()).timestamp);
 

@@ -99,6 +99,8 @@ export const session = onchainTable(
     maxFeeTotal: t.bigint().notNull(),
     paymaster: t.hex().notNull(),
     signatureSenders: t.hex().array().notNull(),
+    /** The whole SessionConfig as registered (integers as decimal strings; sdk/contracts.ts decodes it). */
+    config: t.json().notNull(),
     /** CallPermission[] and TokenLimit[] as registered (integers as decimal strings). */
     calls: t.json().notNull(),
     tokens: t.json().notNull(),

@@ -162,41 +162,9 @@ export function parseSessionRequest(input: unknown): SessionRequest {
                         SESSION CONFIGURATION
 //////////////////////////////////////////////////////////////*/
 
-/** SessionPolicy's CallPermission (contracts/types/SessionTypes.sol). */
-export interface CallPermission {
-  target: Address;
-  selector: Hex;
-  allowValue: boolean;
-  amountArg: number;
-  tokenArg: number;
-  amountToken: Address;
-  accountArg: number;
-  equalArg: number;
-  equalValue: Hex;
-}
-
-export interface TokenLimit {
-  token: Address;
-  perTransaction: bigint;
-  total: bigint;
-  perPeriod: bigint;
-  period: number;
-}
-
-/** SessionPolicy's SessionConfig: what the owner approves. */
-export interface SessionConfig {
-  validAfter: number;
-  validUntil: number;
-  window: number;
-  callsPerWindow: number;
-  maxCalls: number;
-  maxFeePerOperation: bigint;
-  maxFeeTotal: bigint;
-  paymaster: Address;
-  signatureSenders: Address[];
-  calls: CallPermission[];
-  tokens: TokenLimit[];
-}
+// SessionConfig, CallPermission and TokenLimit are derived from SessionPolicy's ABI (sdk/contracts.ts).
+import type { CallPermission, SessionConfig, TokenLimit } from "./contracts.js";
+export type { CallPermission, SessionConfig, TokenLimit };
 
 export interface TokenInfo {
   address: Address;

@@ -23,7 +23,7 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
-import { sessionPolicyAbi } from "./abi.js";
+import { sessionPolicyAbi } from "./contracts.js";
 import { createOwnerAccount, type KernelAccount, type KernelAddresses, ownerValidator, sessionPermission } from "./accounts.js";
 import { ENTRY_POINT, KERNEL_VERSION, NO_CALL_LIMIT, NO_WINDOW, SESSION_STATUSES, type SessionStatusName, UNLIMITED } from "./constants.js";
 import type { Deployments } from "./deployments.js";
@@ -328,17 +328,8 @@ export interface SessionStatus {
   blockNumber: bigint;
 }
 
-/** SessionPolicy.getSession's answer as viem decodes it (SessionSnapshot in SessionTypes.sol). */
-export interface SessionSnapshot {
-  status: number;
-  validAfter: number;
-  validUntil: number;
-  callsLeftInWindow: number;
-  windowEndsAt: number;
-  callsLeft: number;
-  feeLeft: bigint;
-  tokens: readonly { token: Address; perTransaction: bigint; remainingTotal: bigint; remainingInPeriod: bigint; periodIndex: number; refillsAt: number }[];
-}
+import type { SessionSnapshot } from "./contracts.js";
+export type { SessionSnapshot };
 
 const limited = (v: bigint) => (v === UNLIMITED ? null : v);
 

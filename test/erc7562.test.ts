@@ -24,6 +24,7 @@ import { checkValidation, type ValidationReport } from "../testkit/testbed/erc75
 import { configuredPolicy, encodeTimeClaim, sessionPolicy, type PolicySlices } from "../sdk/policies.js";
 import { sendUserOperationDirect } from "../sdk/userops.js";
 import { STANDALONE_GAS } from "./policies/config.js";
+import { type ContractName, contractAbis } from "../sdk/contracts.js";
 
 const NO_ARG = 255;
 const DAY = 86_400;
@@ -41,14 +42,14 @@ describe("ERC-7562: validation traced opcode by opcode", function () {
     client = await localClient(custom(provider));
     bed = await deployTestBed({ client, artifacts: hre.artifacts });
     policy = await deployArtifact(client, hre.artifacts, "SessionPolicy");
-    policyAbi = (await hre.artifacts.readArtifact("SessionPolicy")).abi as Abi;
+    policyAbi = contractAbis.SessionPolicy as Abi;
     usdc = await deployArtifact(client, hre.artifacts, "MockERC20", ["Mock USD Coin", "USDC", 6]);
   });
 
   /** Sends two ops through `account`, checking each op's validation with a trace before it is sent. */
   async function traceTwoOps(account: KernelAccount): Promise<ValidationReport[]> {
     const { provider } = await connection;
-    const tokenAbi = (await hre.artifacts.readArtifact("MockERC20")).abi as Abi;
+    const tokenAbi = contractAbis.MockERC20 as Abi;
     await client.sendTransaction({ to: account.address, value: parseEther("1") });
     await client.writeContract({ address: usdc, abi: tokenAbi, functionName: "mint", args: [account.address, parseUnits("1000", 6)] });
     const transfer = {
@@ -125,9 +126,9 @@ describe("ERC-7562: validation traced opcode by opcode", function () {
   it("the four standalone policies in one permission are ERC-7562 clean too", async function () {
     const start = Number((await client.getBlock()).timestamp);
     const config = sessionConfig(start);
-    const deployed = async (name: string) => ({
+    const deployed = async (name: ContractName) => ({
       address: await deployArtifact(client, hre.artifacts, name),
-      abi: (await hre.artifacts.readArtifact(name)).abi as Abi,
+      abi: contractAbis[name] as Abi,
     });
     const scope = await deployed("CallScopePolicy");
     const spend = await deployed("SpendLimitPolicy");

@@ -50,7 +50,7 @@ describe("test bed: Kernel v3.1 accounts on the in-process network", function ()
     const connection = await network.create();
     client = await localClient(custom(connection.provider));
     bed = await deployTestBed({ client, artifacts: hre.artifacts });
-    abis = await readAbis(hre.artifacts, CONTRACTS);
+    abis = readAbis(CONTRACTS);
   });
 
   async function send(account: KernelAccount, calls: Call[]) {
@@ -153,7 +153,7 @@ describe("test bed: through the alto bundler against hardhat node", function () 
     chain = await startChain();
     client = await localClient(http(chain.rpcUrl));
     bed = await deployTestBed({ client, artifacts: hre.artifacts });
-    abis = await readAbis(hre.artifacts, CONTRACTS);
+    abis = readAbis(CONTRACTS);
     bundler = await startBundler({ rpcUrl: chain.rpcUrl, executorPrivateKey: devKey(8), utilityPrivateKey: devKey(9) });
   });
 

@@ -41,6 +41,7 @@ ponder.on("SessionPolicy:SessionRegistered", async ({ event, context: { db } }) 
     maxFeeTotal: config.maxFeeTotal,
     paymaster: config.paymaster,
     signatureSenders: [...config.signatureSenders],
+    config: toJson(config),
     calls: toJson(config.calls),
     tokens: toJson(config.tokens),
     callsLeft: config.maxCalls === 0 ? UNLIMITED_CALLS : BigInt(config.maxCalls),

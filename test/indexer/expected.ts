@@ -2,14 +2,14 @@
 // through its SQL route; both as plain comparable records (every value a string or null).
 import { type Address, type Hex, getAbiItem, type Log, zeroAddress } from "viem";
 import {
-  CallScopePolicyAbi,
-  EntryPointAbi,
-  ExpiryPolicyAbi,
-  RateLimitPolicyAbi,
-  SessionKeySignerAbi,
-  SessionPolicyAbi,
-  SpendLimitPolicyAbi,
-} from "../../indexer/abis.js";
+  callScopePolicyAbi,
+  userOperationEventAbi,
+  expiryPolicyAbi,
+  rateLimitPolicyAbi,
+  sessionKeySignerAbi,
+  sessionPolicyAbi,
+  spendLimitPolicyAbi,
+} from "../../sdk/contracts.js";
 import { sqlQuery } from "../../testkit/indexer/process.js";
 import type { World } from "./world.js";
 
@@ -56,13 +56,13 @@ async function readLogs(world: World): Promise<DecodedLog[]> {
   const fromBlock = BigInt(leash.deployments.contracts.SessionPolicy.blockNumber);
   const toBlock = await client.getBlockNumber();
   const sources: [string, Address, readonly unknown[]][] = [
-    ["SessionPolicy", leash.sessionPolicy, SessionPolicyAbi],
-    ["SessionKeySigner", leash.bed.sessionKeySigner, SessionKeySignerAbi],
-    ["CallScopePolicy", leash.standalone.CallScopePolicy, CallScopePolicyAbi],
-    ["SpendLimitPolicy", leash.standalone.SpendLimitPolicy, SpendLimitPolicyAbi],
-    ["RateLimitPolicy", leash.standalone.RateLimitPolicy, RateLimitPolicyAbi],
-    ["ExpiryPolicy", leash.standalone.ExpiryPolicy, ExpiryPolicyAbi],
-    ["EntryPoint", leash.bed.entryPoint, [getAbiItem({ abi: EntryPointAbi, name: "UserOperationEvent" })]],
+    ["SessionPolicy", leash.sessionPolicy, sessionPolicyAbi],
+    ["SessionKeySigner", leash.bed.sessionKeySigner, sessionKeySignerAbi],
+    ["CallScopePolicy", leash.standalone.CallScopePolicy, callScopePolicyAbi],
+    ["SpendLimitPolicy", leash.standalone.SpendLimitPolicy, spendLimitPolicyAbi],
+    ["RateLimitPolicy", leash.standalone.RateLimitPolicy, rateLimitPolicyAbi],
+    ["ExpiryPolicy", leash.standalone.ExpiryPolicy, expiryPolicyAbi],
+    ["EntryPoint", leash.bed.entryPoint, [getAbiItem({ abi: userOperationEventAbi, name: "UserOperationEvent" })]],
   ];
   const all: DecodedLog[] = [];
   for (const [contract, address, abi] of sources) {

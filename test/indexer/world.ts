@@ -35,7 +35,7 @@ export async function startWorld(opts: { logFile?: string } = {}) {
   try {
     const client = await localClient(http(chain.rpcUrl, { retryCount: 0 }));
     const leash = await deployLeash({ client, artifacts: hre.artifacts });
-    const read = async (name: string) => (await hre.artifacts.readArtifact(name)).abi as Abi;
+    const read = async (name: ContractName) => contractAbis[name] as Abi;
     const abis = {
       SessionPolicy: await read("SessionPolicy"),
       CallScopePolicy: await read("CallScopePolicy"),
@@ -215,5 +215,6 @@ export async function installCall(permission: Permission): Promise<Call> {
 //////////////////////////////////////////////////////////////*/
 
 import type { SessionConfig } from "../../sdk/request.js";
+import { type ContractName, contractAbis } from "../../sdk/contracts.js";
 export type { CallPermission, SessionConfig, TokenLimit } from "../../sdk/request.js";
 export { allow, limit, sessionConfig } from "../policies/config.js";

@@ -20,6 +20,7 @@ import { UserOperationError } from "../../sdk/errors.js";
 import { configuredPolicy, encodeTimeClaim, type PolicySlices } from "../../sdk/policies.js";
 import { sendUserOperationDirect, type Call } from "../../sdk/userops.js";
 import { STANDALONE_GAS } from "./config.js";
+import { contractAbis } from "../../sdk/contracts.js";
 
 const NO_ARG = 255;
 const HOUR = 3600;
@@ -65,10 +66,10 @@ describe("standalone policies composed in one Kernel permission", function () {
     policyAbis = {} as typeof policyAbis;
     for (const name of POLICIES) {
       policyAddresses[name] = await deployArtifact(client, hre.artifacts, name);
-      policyAbis[name] = (await hre.artifacts.readArtifact(name)).abi as Abi;
+      policyAbis[name] = contractAbis[name] as Abi;
     }
     usdc = await deployArtifact(client, hre.artifacts, "MockERC20", ["Mock USD Coin", "USDC", 6]);
-    abis = await readAbis(hre.artifacts, ["OwnerValidator", "SessionKeySigner", ...POLICIES, "MockERC20"]);
+    abis = readAbis(["OwnerValidator", "SessionKeySigner", ...POLICIES, "MockERC20"]);
 
     const start = (await latest()) - 60;
     const owner = privateKeyToAccount(generatePrivateKey());

@@ -2,14 +2,14 @@
 // up to 48 bits as numbers), with builders that fill in "off" for whatever a test leaves out.
 import { type Address, type Hex, parseEther, parseUnits, toFunctionSelector, zeroAddress, zeroHash } from "viem";
 import { NO_ARG, NO_CALL_LIMIT, UNLIMITED } from "../../sdk/constants.js";
-import type { CallPermission, SessionConfig, TokenLimit } from "../../sdk/request.js";
+import type { CallPermission, SessionConfig, SessionUsedArgs, TokenLimit, TokenRemaining } from "../../sdk/contracts.js";
 
 /*//////////////////////////////////////////////////////////////
                      CONSTANTS (as in SessionTypes.sol)
 //////////////////////////////////////////////////////////////*/
 
 export { NATIVE_TOKEN, NO_ARG, NO_CALL_LIMIT, NO_WINDOW, UNLIMITED } from "../../sdk/constants.js";
-export type { CallPermission, SessionConfig, TokenLimit } from "../../sdk/request.js";
+export type { CallPermission, SessionConfig, TokenLimit } from "../../sdk/contracts.js";
 export const HOUR = 3_600;
 export const DAY = 86_400;
 
@@ -78,39 +78,8 @@ export function sessionConfig(validAfter: number, opts: Partial<SessionConfig> &
                          VIEWS AND EVENTS
 //////////////////////////////////////////////////////////////*/
 
-export interface TokenRemaining {
-  token: Address;
-  perTransaction: bigint;
-  remainingTotal: bigint;
-  remainingInPeriod: bigint;
-  periodIndex: number;
-  refillsAt: number;
-}
-
-export interface SessionSnapshot {
-  status: number;
-  validAfter: number;
-  validUntil: number;
-  callsLeftInWindow: number;
-  windowEndsAt: number;
-  callsLeft: number;
-  feeLeft: bigint;
-  tokens: readonly TokenRemaining[];
-}
-
-export interface SessionUsed {
-  account: Address;
-  id: Hex;
-  token: Address;
-  nonce: bigint;
-  amount: bigint;
-  period: number;
-  remainingTotal: bigint;
-  remainingInPeriod: bigint;
-  callsInWindow: number;
-  callsLeft: number;
-  feeLeft: bigint;
-}
+export type { SessionSnapshot, TokenRemaining } from "../../sdk/contracts.js";
+export type SessionUsed = SessionUsedArgs;
 
 /** A TokenRemaining view entry; what is not given is "unlimited" (no period: index and refill 0). */
 export function remaining(token: Address, values: Partial<Omit<TokenRemaining, "token">> = {}): TokenRemaining {

@@ -27,6 +27,7 @@ import { UserOperationError, type UserOperationFailure } from "../../sdk/errors.
 import { encodeTimeClaim, sessionPolicy } from "../../sdk/policies.js";
 import { type Call, type DirectGas, sendUserOperationDirect, type UserOperationResult } from "../../sdk/userops.js";
 import type { SessionConfig, SessionSnapshot, SessionStatus, SessionUsed, used } from "./config.js";
+import { type ContractName, contractAbis } from "../../sdk/contracts.js";
 
 export * from "./calls.js";
 export * from "./config.js";
@@ -44,7 +45,7 @@ export async function createWorld() {
   // deliberate revert in getSenderAddress (about a second per account).
   const client = await localClient(custom(connection.provider, { retryCount: 0 }));
   const bed = await deployTestBed({ client, artifacts: hre.artifacts });
-  const read = async (name: string) => (await hre.artifacts.readArtifact(name)).abi as Abi;
+  const read = async (name: ContractName) => contractAbis[name] as Abi;
   const abis = {
     policy: await read("SessionPolicy"),
     token: await read("MockLegacyERC20"),

@@ -34,6 +34,7 @@ import { projectRoot, startChain } from "../../testkit/chain.js";
 import { devKey, localClient } from "../../testkit/testbed/client.js";
 import { deployArtifact } from "../../testkit/testbed/deploy.js";
 import { sendUserOperationDirect } from "../../sdk/userops.js";
+import { contractAbis } from "../../sdk/contracts.js";
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "leash-sdk-"));
@@ -81,7 +82,7 @@ describe("sdk: session lifecycle on hardhat node", function () {
     const ownerAccount = await createOwnerAccount({ client, bed, owner });
     account = ownerAccount.address;
     await client.sendTransaction({ to: account, value: parseEther("5") });
-    const mintAbi = (await hre.artifacts.readArtifact("MockLegacyERC20")).abi;
+    const mintAbi = contractAbis.MockLegacyERC20;
     await client.waitForTransactionReceipt({
       hash: await client.writeContract({ address: usdc, abi: mintAbi, functionName: "mint", args: [account, parseUnits("10000", 6)] }),
     });

@@ -24,6 +24,7 @@ import type { ArtifactSource, DeployClient } from "../testbed/deploy.js";
 import { encodeTimeClaim, sessionPolicy } from "../../sdk/policies.js";
 import { sendUserOperationDirect } from "../../sdk/userops.js";
 import type { LeashChain } from "./deploy.js";
+import { contractAbis } from "../../sdk/contracts.js";
 
 const NO_ARG = 255;
 const DAY = 86_400;
@@ -95,8 +96,8 @@ export async function createLoadAccounts(opts: {
   recipient: Address;
 }): Promise<LoadAccount[]> {
   const { client, chain } = opts;
-  const policyAbi = (await opts.artifacts.readArtifact("SessionPolicy")).abi as Parameters<typeof sessionPolicy>[1];
-  const tokenAbi = (await opts.artifacts.readArtifact("MockLegacyERC20")).abi as Parameters<typeof sessionPolicy>[1];
+  const policyAbi = contractAbis.SessionPolicy as Parameters<typeof sessionPolicy>[1];
+  const tokenAbi = contractAbis.MockLegacyERC20 as Parameters<typeof sessionPolicy>[1];
   const now = Number((await client.getBlock()).timestamp);
   const config = loadConfig(chain, now - 3_600);
   const transfer = { to: chain.usdc, data: encodeFunctionData({ abi: erc20Abi, functionName: "transfer", args: [opts.recipient, 1n] }) };

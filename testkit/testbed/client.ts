@@ -7,7 +7,8 @@ import {
   publicActions,
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import type { ArtifactSource, DeployClient } from "./deploy.js";
+import { type ContractName, contractAbis } from "../../sdk/contracts.js";
+import type { DeployClient } from "./deploy.js";
 
 /** Hardhat's default development mnemonic: its accounts are funded on every local chain. */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
@@ -35,6 +36,6 @@ export async function localClient(transport: Transport): Promise<DeployClient> {
 }
 
 /** The ABIs of the given contracts, for decoding their errors and events. */
-export async function readAbis(artifacts: ArtifactSource, names: readonly string[]): Promise<Abi[]> {
-  return Promise.all(names.map(async (n) => (await artifacts.readArtifact(n)).abi as Abi));
+export function readAbis(names: readonly ContractName[]): Abi[] {
+  return names.map((n) => contractAbis[n] as Abi);
 }

@@ -1,0 +1,35 @@
+// sdk/generated/contracts.ts is generated from the compiled artifacts and committed: it must not
+// drift, and what runs in production (API, MCP server, indexer) needs nothing but it.
+import { expect } from "chai";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { renderContracts, target } from "../scripts/setup/generate-contracts.mjs";
+import { projectRoot } from "../testkit/chain.js";
+
+/** Every project file `entry` imports, directly or not (relative imports only). */
+function importGraph(entry: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(entry)) return seen;
+  seen.add(entry);
+  const text = readFileSync(entry, "utf8");
+  for (const [, spec] of text.matchAll(/(?:from\s+|import\(\s*|import\s+)["'](\.{1,2}\/[^"']+)["']/g)) {
+    const base = join(dirname(entry), spec!);
+    const file = [base, base.replace(/\.js$/, ".ts"), base.replace(/\.mjs$/, ".mjs")].find((f) => existsSync(f));
+    if (file) importGraph(file, seen);
+  }
+  return seen;
+}
+
+describe("generated contract surface", function () {
+  it("sdk/generated/contracts.ts matches the compiled artifacts (npm run generate rewrites it)", function () {
+    expect(readFileSync(target, "utf8")).to.equal(renderContracts());
+  });
+
+  it("the API, the MCP server and the indexer read no compiled artifact and load no Hardhat", function () {
+    const entries = ["api/main.ts", "mcp/main.ts", "ponder.config.ts", "indexer/src/SessionPolicy.ts", "indexer/src/EntryPoint.ts", "indexer/src/SessionKeySigner.ts", "indexer/src/StandalonePolicies.ts", "indexer/src/api/index.ts"];
+    const files = new Set<string>();
+    for (const entry of entries) for (const f of importGraph(join(projectRoot, entry))) files.add(f);
+    expect(files.size).to.be.greaterThan(20);
+    const offending = [...files].filter((f) => /artifacts\/|readArtifact|from "hardhat|testkit\//.test(readFileSync(f, "utf8").replace(/^\s*(\/\/|\*).*$/gm, "")));
+    expect(offending.map((f) => relative(projectRoot, f))).to.deep.equal([]);
+  });
+});
