@@ -1,7 +1,9 @@
 // The owner's dashboard: static files (api/dashboard/) served by the API itself, so that the page
 // calls the JSON routes on its own origin and needs no CORS. No build step: the files are sent as
-// they are, read once when the server starts.
-import type { FastifyInstance } from "fastify";
+// they are, read once when the server starts; and the SDK's formatters (sdk/format.ts) with their
+// types stripped, so that the page formats durations and times as everything else does.
+import { transform } from "esbuild";
+import type { FastifyPluginAsync } from "fastify";
 import { readFile } from "node:fs/promises";
 
 const DIR = new URL("./dashboard/", import.meta.url);
@@ -37,10 +39,13 @@ const HEADERS = {
   "cache-control": "no-cache",
 };
 
-export async function registerDashboard(app: FastifyInstance): Promise<void> {
-  const routes = await Promise.all(
+export const dashboardRoutes: FastifyPluginAsync = async (app) => {
+  const routes: { path: string; type: string; body: Buffer | string }[] = await Promise.all(
     Object.entries(FILES).map(async ([path, { file, type }]) => ({ path, type, body: await readFile(new URL(file, DIR)) })),
   );
+  const format = await readFile(new URL("../sdk/format.ts", import.meta.url), "utf8");
+  const { code } = await transform(format, { loader: "ts", format: "esm", target: "es2022" });
+  routes.push({ path: "/dashboard/format.js", type: "text/javascript; charset=utf-8", body: code });
   for (const { path, type, body } of routes) {
     app.get(path, { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => reply.headers(HEADERS).type(type).send(body));
   }
@@ -49,4 +54,4 @@ export async function registerDashboard(app: FastifyInstance): Promise<void> {
     const query = request.url.indexOf("?");
     return reply.redirect(`/dashboard${query === -1 ? "" : request.url.slice(query)}`, 302);
   });
-}
+};

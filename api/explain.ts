@@ -3,30 +3,18 @@
 // request names the session key by its address; its private key stays with whoever made it.
 import { getActionSelector, getKernelV3Nonce, getPluginsEnableTypedData } from "@zerodev/sdk";
 import { type Address, type Hex, erc20Abi, zeroAddress } from "viem";
-import { ENTRY_POINT, KERNEL_VERSION, NATIVE_TOKEN } from "../sdk/constants.js";
+import { ENTRY_POINT, KERNEL_VERSION } from "../sdk/constants.js";
+import { NATIVE_TOKEN } from "../sdk/rules.js";
 import type { Deployments } from "../sdk/deployments.js";
 import { type PreparedSession, prepareSession, type LeashChain } from "../sdk/session.js";
 import { currentMaxFeePerGas, defaultFeeCap, type TokenInfo } from "../sdk/request.js";
 import { ApiError } from "./errors.js";
-import { type Amount, type TokenMeta, amount, displayAmount, humanDuration, humanTime, perDuration, shortAddress } from "./format.js";
-import type { SessionService } from "./sessions.js";
+import { type TokenMeta, amount } from "../sdk/describe.js";
+import { formatAmount, formatDuration, formatTime, perDuration, shortAddress } from "../sdk/format.js";
+import type { SessionService } from "./sessions/service.js";
 import type { ChainClient } from "./upstream.js";
+import type { Explanation, Warning } from "./responses.js";
 
-export interface Warning {
-  code:
-    | "duplicate_session"
-    | "drains_balance"
-    | "unlimited_spend"
-    | "balance_too_low"
-    | "no_gas_funds"
-    | "long_duration"
-    | "no_call_limit"
-    | "allowance_outlives_session"
-    | "gas_unbounded"
-    | "high_fee_cap"
-    | "signature_sender";
-  message: string;
-}
 
 /** Durations above this earn a warning. */
 const LONG_DURATION = 30 * 86_400;
@@ -34,32 +22,6 @@ const LONG_DURATION = 30 * 86_400;
 const HIGH_FEE_CAP = 10n;
 const APPROVE_SELECTORS = new Set(["0x095ea7b3", "0x39509351"]);
 
-export interface Explanation {
-  summary: { can: string[]; cannot: string[]; text: string };
-  warnings: Warning[];
-  toSign: {
-    account: Address;
-    sessionKey: Address;
-    permissionId: Hex;
-    /** Kernel's validation id of the permission (type 0x02 ‖ permission id). */
-    validationId: Hex;
-    policy: { address: Address; data: Hex };
-    /** Kernel's install data of the whole permission (policy entry, then the signer's). */
-    enableData: Hex;
-    /** EIP-712 typed data the owner signs (eth_signTypedData_v4) to enable the permission. */
-    typedData: Awaited<ReturnType<typeof getPluginsEnableTypedData>>;
-  };
-  session: {
-    validAfter: { unix: number; iso: string };
-    expiresAt: { unix: number; iso: string };
-    durationSeconds: number;
-    tokens: TokenInfo[];
-    functions: { target: Address; signature: string; selector: Hex }[];
-    /** What operations may cost in gas; `defaultCap`: the per-operation cap was set from today's fee. */
-    gas: { perOperation: Amount | null; total: Amount | null; paymaster: Address | null; defaultCap: boolean };
-    signatureSenders: Address[];
-  };
-}
 
 export class RequestExplainer {
   constructor(
@@ -83,7 +45,8 @@ export class RequestExplainer {
         validationId: typedData.message.validationId as Hex,
         policy: prepared.policy,
         enableData: prepared.permissionData,
-        typedData,
+        // viem's TypedDataDefinition, which the schema documents as its four objects.
+        typedData: typedData as Explanation["toSign"]["typedData"],
       },
       session: {
         validAfter: { unix: config.validAfter, iso: new Date(config.validAfter * 1000).toISOString() },
@@ -139,15 +102,15 @@ export class RequestExplainer {
       const token = prepared.tokens.find((t) => t.address === limit.token);
       const meta = token ? this.meta(token) : { address: limit.token, symbol: null, decimals: null };
       const parts: string[] = [];
-      if (limit.perTransaction) parts.push(`at most ${displayAmount(limit.perTransaction, meta)} per transaction`);
-      if (limit.perPeriod) parts.push(`${displayAmount(limit.perPeriod, meta)} ${perDuration(limit.period)}`);
-      if (limit.total) parts.push(`${displayAmount(limit.total, meta)} in total`);
+      if (limit.perTransaction) parts.push(`at most ${formatAmount(limit.perTransaction, meta)} per transaction`);
+      if (limit.perPeriod) parts.push(`${formatAmount(limit.perPeriod, meta)} ${perDuration(limit.period)}`);
+      if (limit.total) parts.push(`${formatAmount(limit.total, meta)} in total`);
       can.push(`spend ${meta.symbol ?? shortAddress(limit.token)}: ${parts.length ? joinWords(parts) : "with no limit on amounts"}`);
     }
     if (config.callsPerWindow) can.push(`make at most ${config.callsPerWindow} call${config.callsPerWindow === 1 ? "" : "s"} ${perDuration(config.window)}`);
     if (config.maxCalls) can.push(`make at most ${config.maxCalls} call${config.maxCalls === 1 ? "" : "s"} in all`);
     const native = this.sessions.nativeMeta();
-    const fee = (v: bigint) => displayAmount(v, native);
+    const fee = (v: bigint) => formatAmount(v, native);
     const paymaster = config.paymaster === zeroAddress ? undefined : await this.sessions.label(config.paymaster);
     if (config.maxFeePerOperation || config.maxFeeTotal) {
       const bounds = config.maxFeePerOperation
@@ -160,7 +123,7 @@ export class RequestExplainer {
     const signers = await Promise.all(config.signatureSenders.map((a) => this.sessions.label(a)));
     if (signers.length) can.push(`sign messages in your account's name that ${joinWords(signers, ", ", " or ")} will check`);
     const duration = config.validUntil - config.validAfter;
-    can.push(`act for ${humanDuration(duration)}, until ${humanTime(config.validUntil)}`);
+    can.push(`act for ${formatDuration(duration)}, until ${formatTime(config.validUntil)}`);
 
     cannot.push("call any other contract or function");
     const recipients = prepared.functions.filter((f) => f.recipientArg);
@@ -175,7 +138,7 @@ export class RequestExplainer {
     if (gasLimits.length) cannot.push(`pay more than ${joinWords(gasLimits, ", ", " or ")}`);
     if (!config.maxFeePerOperation && !config.maxFeeTotal && paymaster) cannot.push(`use your account's ${native.symbol} for gas`);
     if (!signers.length) cannot.push("sign messages or permits in your account's name");
-    cannot.push(`act after ${humanTime(config.validUntil)}`);
+    cannot.push(`act after ${formatTime(config.validUntil)}`);
     cannot.push("change your account, install modules or use delegatecall");
 
     const text =
@@ -193,7 +156,7 @@ export class RequestExplainer {
     if (bound === undefined) {
       warnings.push({
         code: "gas_unbounded",
-        message: `nothing limits how many operations the key makes, so over its life it can spend any amount of the account's ${meta.symbol} on gas (${displayAmount(config.maxFeePerOperation, meta)} at a time): set a gas budget (maxFeeTotal), a call limit or a rate limit`,
+        message: `nothing limits how many operations the key makes, so over its life it can spend any amount of the account's ${meta.symbol} on gas (${formatAmount(config.maxFeePerOperation, meta)} at a time): set a gas budget (maxFeeTotal), a call limit or a rate limit`,
       });
     }
     if (prepared.feeCap.source === "request" && config.maxFeePerOperation) {
@@ -202,7 +165,7 @@ export class RequestExplainer {
       if (config.maxFeePerOperation > usual * HIGH_FEE_CAP) {
         warnings.push({
           code: "high_fee_cap",
-          message: `the gas cap of ${displayAmount(config.maxFeePerOperation, meta)} per operation is over ${HIGH_FEE_CAP} times what an operation may cost at today's fees (${displayAmount(usual, meta)}); a leaked key could burn that much per operation`,
+          message: `the gas cap of ${formatAmount(config.maxFeePerOperation, meta)} per operation is over ${HIGH_FEE_CAP} times what an operation may cost at today's fees (${formatAmount(usual, meta)}); a leaked key could burn that much per operation`,
         });
       }
     }
@@ -242,18 +205,18 @@ export class RequestExplainer {
       if (!limit.total && !limit.perPeriod) {
         warnings.push({
           code: "unlimited_spend",
-          message: `no total or per-period limit on ${token.symbol}: over its life the session can spend the account's whole ${token.symbol} balance (${displayAmount(balance, meta)} now), ${limit.perTransaction ? `${displayAmount(limit.perTransaction, meta)} at a time` : "in one transaction"}`,
+          message: `no total or per-period limit on ${token.symbol}: over its life the session can spend the account's whole ${token.symbol} balance (${formatAmount(balance, meta)} now), ${limit.perTransaction ? `${formatAmount(limit.perTransaction, meta)} at a time` : "in one transaction"}`,
         });
       } else if (limit.total && balance > 0n && limit.total >= balance) {
         warnings.push({
           code: "drains_balance",
-          message: `the total limit (${displayAmount(limit.total, meta)}) is at least the account's whole ${token.symbol} balance (${displayAmount(balance, meta)}): a leaked session key could empty it`,
+          message: `the total limit (${formatAmount(limit.total, meta)}) is at least the account's whole ${token.symbol} balance (${formatAmount(balance, meta)}): a leaked session key could empty it`,
         });
       }
       if (limit.total && balance < limit.total) {
         warnings.push({
           code: "balance_too_low",
-          message: `the account holds ${displayAmount(balance, meta)}, less than the ${displayAmount(limit.total, meta)} this automation may spend; it stops early unless funded`,
+          message: `the account holds ${formatAmount(balance, meta)}, less than the ${formatAmount(limit.total, meta)} this automation may spend; it stops early unless funded`,
         });
       }
     });
@@ -267,14 +230,14 @@ export class RequestExplainer {
       } else if (bound !== undefined && native < bound) {
         warnings.push({
           code: "no_gas_funds",
-          message: `its operations may cost up to ${displayAmount(bound, meta)} in gas, more than the ${displayAmount(native, meta)} the account holds`,
+          message: `its operations may cost up to ${formatAmount(bound, meta)} in gas, more than the ${formatAmount(native, meta)} the account holds`,
         });
       }
     }
 
     const duration = config.validUntil - config.validAfter;
     if (duration > LONG_DURATION) {
-      warnings.push({ code: "long_duration", message: `the session lasts ${humanDuration(duration)}; automations rarely need more than ${humanDuration(LONG_DURATION)}` });
+      warnings.push({ code: "long_duration", message: `the session lasts ${formatDuration(duration)}; automations rarely need more than ${formatDuration(LONG_DURATION)}` });
     }
     if (!config.callsPerWindow && !config.maxCalls) {
       warnings.push({ code: "no_call_limit", message: "no rate limit or call limit: within its spending limits the key can act as often as it likes" });

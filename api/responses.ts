@@ -1,24 +1,19 @@
-// The shapes of the API's answers (zod), for the OpenAPI document and for tests that check real
-// answers against them, so that the documentation cannot drift from what the routes send.
+// The shapes of the API's answers (zod): the OpenAPI document, the TypeScript types of the answers
+// (inferred here, never written by hand) and the tests that check real answers against them, so
+// that neither the documentation nor the code can drift from what the routes send.
 import { z } from "zod";
+import { amountSchema } from "../sdk/describe.js";
+import { DERIVED_SESSION_STATUSES } from "../sdk/rules.js";
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/).meta({ description: "Checksummed address" });
-const hex = z.string().regex(/^0x[0-9a-fA-F]*$/);
-const permissionId = z.string().regex(/^0x[0-9a-f]{8}$/).meta({ description: "Kernel permission id (4 bytes)" });
+export { amountSchema };
+
+const address = z.templateLiteral(["0x", z.string().regex(/^[0-9a-fA-F]{40}$/)]).meta({ description: "Checksummed address" });
+const hex = z.templateLiteral(["0x", z.string().regex(/^[0-9a-fA-F]*$/)]);
+const permissionId = z.templateLiteral(["0x", z.string().regex(/^[0-9a-f]{8}$/)]).meta({ description: "Kernel permission id (4 bytes)" });
 const decimal = z.string().regex(/^\d+$/).meta({ description: "Integer as a decimal string" });
 const time = z.object({ unix: z.number().int(), iso: z.string() }).meta({ description: "Unix seconds and ISO 8601" });
 
-export const amountSchema = z
-  .object({
-    raw: decimal.meta({ description: "Base units" }),
-    formatted: z.string().nullable().meta({ description: "In the token's units; null when its decimals are unknown" }),
-    symbol: z.string().nullable(),
-    decimals: z.number().int().nullable(),
-    display: z.string().meta({ description: 'For people: "$41.67", "0.5 WETH"' }),
-  })
-  .meta({ title: "Amount" });
-
-const status = z.enum(["pending", "active", "expired", "exhausted", "revoked", "replaced"]);
+const status = z.enum(DERIVED_SESSION_STATUSES);
 
 export const asOfSchema = z
   .object({
@@ -98,6 +93,7 @@ export const sessionSchema = z
       status: z.string(),
       timeLeft: z.string().meta({ description: '"5h 23m remaining", "expired", "no expiry", "starts in …"' }),
       calls: z.string().nullable().meta({ description: '"12 / 100 calls remaining"' }),
+      rateLimit: z.string().nullable().meta({ description: '"At most 3 calls per hour"; null without a rate limit' }),
       spend: z.array(z.string()),
       permissions: z.array(z.string()),
     }),
@@ -133,10 +129,25 @@ const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), 
 export const sessionPageSchema = page(sessionSchema).meta({ title: "SessionPage" });
 export const historyPageSchema = page(historyEntrySchema).meta({ title: "HistoryPage" });
 
+/** What a session request may be warned about. */
+export const WARNING_CODES = [
+  "duplicate_session",
+  "drains_balance",
+  "unlimited_spend",
+  "balance_too_low",
+  "no_gas_funds",
+  "long_duration",
+  "no_call_limit",
+  "allowance_outlives_session",
+  "gas_unbounded",
+  "high_fee_cap",
+  "signature_sender",
+] as const;
+
 export const explanationSchema = z
   .object({
     summary: z.object({ can: z.array(z.string()), cannot: z.array(z.string()), text: z.string() }),
-    warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+    warnings: z.array(z.object({ code: z.enum(WARNING_CODES), message: z.string() })),
     toSign: z.object({
       account: address,
       sessionKey: address,
@@ -189,6 +200,18 @@ export const errorSchema = z
     }),
   })
   .meta({ title: "Error" });
+
+export type AsOf = z.infer<typeof asOfSchema>;
+export type SessionView = z.infer<typeof sessionSchema>;
+export type TokenView = SessionView["tokens"][number];
+/** What a session's operations may cost in gas, what was counted and what was really paid. */
+export type GasView = SessionView["gas"];
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+export type SessionPage = z.infer<typeof sessionPageSchema>;
+export type HistoryPage = z.infer<typeof historyPageSchema>;
+export type Explanation = z.infer<typeof explanationSchema>;
+export type Warning = Explanation["warnings"][number];
+export type RevocationView = z.infer<typeof revocationSchema>;
 
 /** A route's responses for the OpenAPI document: the answer's schema, and the error shape. */
 export function documented(description: string, schema: z.ZodType) {

@@ -4,28 +4,11 @@
 import { type Address, type Hex, zeroAddress } from "viem";
 import type { Deployments } from "../sdk/deployments.js";
 import { prepareRevocation, sessionPolicyData } from "../sdk/session.js";
-import type { DerivedSessionStatus } from "../sdk/status.js";
 import { ApiError } from "./errors.js";
-import type { AsOf, SessionService } from "./sessions.js";
+import type { SessionService } from "./sessions/service.js";
 import type { ChainClient } from "./upstream.js";
+import type { RevocationView } from "./responses.js";
 
-export interface RevocationView {
-  account: Address;
-  permissionId: Hex;
-  registration: number;
-  /** The session's status now, before the revocation. */
-  status: DerivedSessionStatus;
-  /**
-   * "uninstall": Kernel holds the permission and removes it (SessionPolicy emits SessionRevoked).
-   * "invalidate-nonce": the approval was never used; every unused approval signed so far is cancelled.
-   */
-  method: "uninstall" | "invalidate-nonce";
-  /** The call the owner's wallet sends from the account to itself (an operation of the owner's validator). */
-  call: { to: Address; data: Hex; value: "0" };
-  warning: string;
-  text: string;
-  asOf: AsOf;
-}
 
 export class Revocations {
   constructor(

@@ -1,6 +1,7 @@
-// The Fastify server: routes, validation (zod), errors as JSON with stable codes, CORS, rate limiting,
-// OpenAPI at /openapi.json and its docs at /docs, one structured log line per request, and the
-// owner's dashboard at /dashboard.
+// The Fastify server: what every route shares (validation by zod, errors as JSON with stable codes,
+// CORS, rate limiting, OpenAPI at /openapi.json and its docs at /docs, one structured log line per
+// request), then one plugin per concern (routes/: service, sessions, session requests; the
+// dashboard at /dashboard).
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
@@ -10,31 +11,15 @@ import { z } from "zod";
 import type { Deployments } from "../sdk/deployments.js";
 import { SessionRequestError } from "../sdk/request.js";
 import { type Settings, corsOrigins } from "./config.js";
-import { registerDashboard } from "./dashboard.js";
-import { ApiError, type FieldIssue, describeError } from "./errors.js";
+import { dashboardRoutes } from "./dashboard.js";
+import { ApiError, type FieldIssue } from "./errors.js";
 import { RequestExplainer } from "./explain.js";
-import {
-  documented,
-  explanationSchema,
-  healthSchema,
-  historyPageSchema,
-  readySchema,
-  revocationSchema,
-  sessionPageSchema,
-  sessionSchema,
-} from "./responses.js";
 import { Revocations } from "./revocation.js";
-import {
-  accountParams,
-  activityQuery,
-  errorCodeFor,
-  historyQuery,
-  listQuery,
-  sessionParams,
-  sessionQuery,
-  sessionRequestBody,
-} from "./schemas.js";
-import { SessionService } from "./sessions.js";
+import { serviceRoutes } from "./routes/service.js";
+import { sessionRequestRoutes } from "./routes/session-requests.js";
+import { sessionRoutes } from "./routes/sessions.js";
+import { errorCodeFor } from "./schemas.js";
+import { SessionService } from "./sessions/service.js";
 import { ChainClient, IndexerClient } from "./upstream.js";
 
 export interface ServerOptions {
@@ -162,142 +147,11 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
-
-  /*//////////////////////////////////////////////////////////////
-                              SERVICE
-  //////////////////////////////////////////////////////////////*/
-
-  app.get("/health", { schema: { tags: ["service"], summary: "The process is up", response: documented("ok", healthSchema) }, config: { rateLimit: false } }, async () => ({
-    status: "ok",
-  }));
-
-  app.get("/ready", { schema: { tags: ["service"], summary: "The indexer is in sync and the chain answers", response: documented("ready", readySchema) }, config: { rateLimit: false } }, async (_request, reply) => {
-    const [chainHead, progress] = await Promise.allSettled([chain.head().then(async (h) => (await chain.checkChainId(), h)), indexer.progress()]);
-    const problems: string[] = [];
-    if (chainHead.status === "rejected") problems.push(describeError(chainHead.reason));
-    if (progress.status === "rejected") problems.push(describeError(progress.reason));
-    else if (!progress.value.ready) problems.push("the indexer is still backfilling");
-    if (chainHead.status === "fulfilled" && progress.status === "fulfilled") {
-      const lag = chainHead.value.number - progress.value.head.number;
-      if (lag > BigInt(settings.LEASH_READY_MAX_LAG)) {
-        problems.push(`the indexer is ${lag} blocks behind the chain (block ${progress.value.head.number} of ${chainHead.value.number})`);
-      }
-    }
-    if (problems.length) {
-      const error = new ApiError("not_ready", `not ready: ${problems.join("; ")}`, [], { "retry-after": "2" });
-      return reply.status(error.status).headers(error.headers).send(error.toJSON());
-    }
-    return {
-      status: "ready",
-      chainBlock: chainHead.status === "fulfilled" ? chainHead.value.number.toString() : null,
-      indexedBlock: progress.status === "fulfilled" ? progress.value.head.number.toString() : null,
-    };
-  });
-
-  /*//////////////////////////////////////////////////////////////
-                              SESSIONS
-  //////////////////////////////////////////////////////////////*/
-
-  app.get(
-    "/v1/accounts/:account/sessions",
-    { schema: { tags: ["sessions"], summary: "Every session of an account, newest first", params: accountParams, querystring: listQuery, response: documented("A page of sessions", sessionPageSchema) } },
-    async (request) => {
-      const { account } = request.params as z.output<typeof accountParams>;
-      const query = request.query as z.output<typeof listQuery>;
-      return sessions.listSessions(account, query);
-    },
-  );
-
-  app.get(
-    "/v1/accounts/:account/sessions/:permissionId",
-    {
-      schema: {
-        tags: ["sessions"],
-        summary: "One session: status, limits, spend to date, what remains, time left",
-        params: sessionParams,
-        querystring: sessionQuery,
-        response: documented("The session", sessionSchema),
-      },
-    },
-    async (request) => {
-      const { account, permissionId } = request.params as z.output<typeof sessionParams>;
-      const { registration } = request.query as z.output<typeof sessionQuery>;
-      return sessions.getSession(account, permissionId, registration);
-    },
-  );
-
-  app.get(
-    "/v1/accounts/:account/sessions/:permissionId/history",
-    {
-      schema: {
-        tags: ["sessions"],
-        summary: "A session's audit trail: approval, executions, revocation, oldest first",
-        params: sessionParams,
-        querystring: historyQuery,
-        response: documented("A page of history entries", historyPageSchema),
-      },
-    },
-    async (request) => {
-      const { account, permissionId } = request.params as z.output<typeof sessionParams>;
-      return sessions.history(account, permissionId, request.query as z.output<typeof historyQuery>);
-    },
-  );
-
-  app.get(
-    "/v1/accounts/:account/activity",
-    {
-      schema: {
-        tags: ["sessions"],
-        summary: "The audit trail across every session of an account, oldest first",
-        params: accountParams,
-        querystring: activityQuery,
-        response: documented("A page of history entries", historyPageSchema),
-      },
-    },
-    async (request) => {
-      const { account } = request.params as z.output<typeof accountParams>;
-      return sessions.activity(account, request.query as z.output<typeof activityQuery>);
-    },
-  );
-
-  app.post(
-    "/v1/accounts/:account/sessions/:permissionId/revocation",
-    {
-      schema: {
-        tags: ["sessions"],
-        summary: "Prepare the owner's revocation of a session: the call for the owner's wallet to sign (the API never signs)",
-        params: sessionParams,
-        response: documented("The call revoking the session's latest registration", revocationSchema),
-      },
-    },
-    async (request) => {
-      const { account, permissionId } = request.params as z.output<typeof sessionParams>;
-      return revocations.prepare(account, permissionId);
-    },
-  );
-
-  /*//////////////////////////////////////////////////////////////
-                          SESSION REQUESTS
-  //////////////////////////////////////////////////////////////*/
-
-  app.post(
-    "/v1/session-requests",
-    {
-      schema: {
-        tags: ["requests"],
-        summary: "Explain a requested session in plain words, with warnings and what the owner must sign",
-        body: sessionRequestBody,
-        response: documented("The explanation", explanationSchema),
-      },
-    },
-    async (request) => explainer.explain(request.body),
-  );
-
-  /*//////////////////////////////////////////////////////////////
-                             DASHBOARD
-  //////////////////////////////////////////////////////////////*/
-
-  await registerDashboard(app);
+  // One plugin per concern; the versioned routes under /v1.
+  await app.register(serviceRoutes, { settings, chain, indexer });
+  await app.register(sessionRoutes, { prefix: "/v1", sessions, revocations });
+  await app.register(sessionRequestRoutes, { prefix: "/v1", explainer });
+  await app.register(dashboardRoutes);
 
   return { app, sessions, indexer, chain };
 }

@@ -25,8 +25,8 @@ import { deployArtifact, deployTestBed } from "../testkit/testbed/deploy.js";
 import { configuredPolicy, encodeTimeClaim, sessionPolicy, type PolicySlices } from "../sdk/policies.js";
 import { sendUserOperationDirect } from "../sdk/userops.js";
 import { contractAbis } from "../sdk/contracts.js";
+import { NO_ARG } from "../sdk/rules.js";
 
-const NO_ARG = 255;
 const DAY = 86_400;
 const owner = privateKeyToAccount("0x1111111111111111111111111111111111111111111111111111111111111111");
 const sessionKey = privateKeyToAccount("0x2222222222222222222222222222222222222222222222222222222222222222");

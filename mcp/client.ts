@@ -3,16 +3,15 @@
 // reached is named by its URL, so that whoever reads the error knows what to start or to fix.
 import { SettingsError } from "../api/config.js";
 import { type FieldIssue, describeError } from "../api/errors.js";
-import type { Explanation } from "../api/explain.js";
-import type { AsOf, HistoryEntry, Page, SessionView, StatusFilter } from "../api/sessions.js";
+import type { Explanation, HistoryPage, SessionPage, SessionView } from "../api/responses.js";
+import type { StatusFilter } from "../api/sessions/service.js";
 
 export const DEFAULT_API_URL = "http://127.0.0.1:4000";
 
 /** Long enough for a session request's explanation, which reads the chain several times. */
 const DEFAULT_TIMEOUT_MS = 15_000;
 
-export type SessionPage = Page<SessionView> & { asOf: AsOf };
-export type HistoryPage = Page<HistoryEntry> & { asOf: AsOf };
+export type { HistoryPage, SessionPage };
 
 /** The API answered with one of its errors (4xx, or 503 while the indexer or the chain is down). */
 export class LeashApiError extends Error {

@@ -1,29 +1,27 @@
 // The API's answers as a chat model reads them: a few lines of plain words built from the API's own
 // display strings, so that a chat shows the same amounts, counts and countdowns as every other
 // client of the API. The structured answer travels next to this text unchanged.
-import type { HistoryPage, SessionPage } from "./client.js";
-import type { Explanation } from "../api/explain.js";
-import { humanTime } from "../api/format.js";
-import type { AsOf, HistoryEntry, SessionView } from "../api/sessions.js";
+import type { AsOf, Explanation, HistoryEntry, HistoryPage, SessionPage, SessionView } from "../api/responses.js";
+import { formatTime } from "../sdk/format.js";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function asOfLine(asOf: AsOf): string {
-  return `As of chain block ${asOf.chainBlock}${asOf.chainTime ? ` (${humanTime(asOf.chainTime.unix)})` : ""}.`;
+  return `As of chain block ${asOf.chainBlock}${asOf.chainTime ? ` (${formatTime(asOf.chainTime.unix)})` : ""}.`;
 }
 
 /** "Active, 23h 59m remaining (until …)", "Revoked on …", "Limits used up". */
 function statusPhrase(v: SessionView): string {
-  const until = v.expiresAt ? ` (until ${humanTime(v.expiresAt.unix)})` : "";
+  const until = v.expiresAt ? ` (until ${formatTime(v.expiresAt.unix)})` : "";
   switch (v.status) {
     case "active":
     case "pending":
       // timeLeft is "23h 59m remaining" or "starts in 2 hours" here; for the other statuses it repeats the status.
       return `${v.display.status}, ${v.display.timeLeft}${until}`;
     case "expired":
-      return `${v.display.status}${v.expiresAt ? ` since ${humanTime(v.expiresAt.unix)}` : ""}`;
+      return `${v.display.status}${v.expiresAt ? ` since ${formatTime(v.expiresAt.unix)}` : ""}`;
     case "revoked":
-      return `${v.display.status}${v.revoked ? ` on ${humanTime(v.revoked.timestamp.unix)}` : ""}`;
+      return `${v.display.status}${v.revoked ? ` on ${formatTime(v.revoked.timestamp.unix)}` : ""}`;
     default:
       return v.display.status;
   }
@@ -66,23 +64,23 @@ export function sessionText(v: SessionView): string {
     const parts = [...t.display];
     if (t.remaining.total) parts.push(`${t.remaining.total.display} left in total`);
     if (t.limits.perPeriod && t.remaining.thisPeriod) {
-      parts.push(`${t.remaining.thisPeriod.display} left this period${t.refillsAt ? `, refilling ${humanTime(t.refillsAt.unix)}` : ""}`);
+      parts.push(`${t.remaining.thisPeriod.display} left this period${t.refillsAt ? `, refilling ${formatTime(t.refillsAt.unix)}` : ""}`);
     }
     if (t.limits.perTransaction) parts.push(`at most ${t.limits.perTransaction.display} per transaction`);
     lines.push(`Spending in ${t.symbol ?? t.token}: ${parts.join("; ")}.`);
   }
   lines.push(
-    `Calls: ${v.display.calls ?? "no limit on the number of calls"}${v.calls.windowEndsAt ? `; the window resets ${humanTime(v.calls.windowEndsAt.unix)}` : ""}.`,
+    `Calls: ${v.display.calls ?? "no limit on the number of calls"}${v.calls.windowEndsAt ? `; the window resets ${formatTime(v.calls.windowEndsAt.unix)}` : ""}.`,
   );
   lines.push(`Gas: ${v.gas.display}.`);
   const last = v.executions.last;
   if (!last) lines.push("Not used yet.");
   else {
     const outcome = last.success === true ? "succeeded" : last.success === false ? "reverted" : "outcome not indexed yet";
-    lines.push(`Used ${plural(v.executions.count, "time")}; last ${humanTime(last.timestamp.unix)} (${outcome}), transaction ${last.transactionHash}.`);
+    lines.push(`Used ${plural(v.executions.count, "time")}; last ${formatTime(last.timestamp.unix)} (${outcome}), transaction ${last.transactionHash}.`);
   }
-  lines.push(`Approved ${humanTime(v.approved.timestamp.unix)} in transaction ${v.approved.transactionHash}.`);
-  if (v.revoked) lines.push(`Revoked ${humanTime(v.revoked.timestamp.unix)} in transaction ${v.revoked.transactionHash}.`);
+  lines.push(`Approved ${formatTime(v.approved.timestamp.unix)} in transaction ${v.approved.transactionHash}.`);
+  if (v.revoked) lines.push(`Revoked ${formatTime(v.revoked.timestamp.unix)} in transaction ${v.revoked.transactionHash}.`);
   lines.push(asOfLine(v.asOf));
   return lines.join("\n");
 }
@@ -92,7 +90,7 @@ function historyLine(entry: HistoryEntry, namesSession: boolean): string {
   // Approval and revocation texts name their session already; an execution's does not.
   const session = namesSession && entry.type === "execution" ? `session ${entry.permissionId}: ` : "";
   const gas = entry.execution?.gasCost ? `, gas ${entry.execution.gasCost.display}` : "";
-  return `- ${humanTime(entry.timestamp.unix)}: ${session}${entry.text}${gas}; transaction ${entry.transactionHash}`;
+  return `- ${formatTime(entry.timestamp.unix)}: ${session}${entry.text}${gas}; transaction ${entry.transactionHash}`;
 }
 
 /** A session's history (`permissionId` given) or an account's activity across its sessions. */

@@ -1,6 +1,9 @@
 import { KernelV3_1AccountAbi } from "@zerodev/sdk";
 import { type Abi, BaseError, type Hex, decodeErrorResult, isHex } from "viem";
 import { entryPoint07Abi } from "viem/account-abstraction";
+import { nativeMeta } from "./describe.js";
+import { formatAmount, type TokenMeta } from "./format.js";
+import { NATIVE_TOKEN, statusName } from "./rules.js";
 
 /** A rejected or failed user operation, decoded down to the contract that said no. */
 export interface UserOperationFailure {
@@ -191,29 +194,11 @@ export interface TokenDisplay {
   decimals: number;
 }
 
-const NATIVE = "0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
-const STATUS_NAMES = ["unknown", "active", "pending", "expired", "exhausted", "revoked"];
-
-function formatAmount(amount: bigint, token: string, tokens: readonly TokenDisplay[]): string {
+/** `amount` of `token`, every digit (a refusal compares figures); tokens not in `tokens` in base units. */
+function exactAmount(amount: bigint, token: string, tokens: readonly TokenDisplay[]): string {
   const known = tokens.find((t) => t.address.toLowerCase() === token.toLowerCase());
-  if (!known && token.toLowerCase() === NATIVE) return `${formatUnitsPlain(amount, 18)} ETH`;
-  if (!known) return `${amount} base units of token ${token}`;
-  return `${formatUnitsPlain(amount, known.decimals)} ${known.symbol}`;
-}
-
-function formatUnitsPlain(value: bigint, decimals: number): string {
-  const negative = value < 0n;
-  const digits = (negative ? -value : value).toString().padStart(decimals + 1, "0");
-  const whole = digits.slice(0, digits.length - decimals);
-  const fraction = digits.slice(digits.length - decimals).replace(/0+$/, "");
-  return `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
-}
-
-export function formatDuration(seconds: number): string {
-  if (seconds % 86_400 === 0 && seconds >= 86_400) return seconds === 86_400 ? "day" : `${seconds / 86_400} days`;
-  if (seconds % 3_600 === 0 && seconds >= 3_600) return seconds === 3_600 ? "hour" : `${seconds / 3_600} hours`;
-  if (seconds % 60 === 0 && seconds >= 60) return seconds === 60 ? "minute" : `${seconds / 60} minutes`;
-  return `${seconds} seconds`;
+  const meta: TokenMeta = known ?? (token.toLowerCase() === NATIVE_TOKEN.toLowerCase() ? nativeMeta() : { address: token, symbol: null, decimals: null });
+  return formatAmount(amount, meta, "exact");
 }
 
 /**
@@ -229,19 +214,19 @@ export function explainFailure(failure: UserOperationFailure, tokens: readonly T
     case "PerTransactionCapExceeded":
       return refusal(
         "per-transaction-cap",
-        `this operation spends ${formatAmount(a[1] as bigint, s(a[0]), tokens)}; the session allows at most ${formatAmount(a[2] as bigint, s(a[0]), tokens)} per transaction`,
+        `this operation spends ${exactAmount(a[1] as bigint, s(a[0]), tokens)}; the session allows at most ${exactAmount(a[2] as bigint, s(a[0]), tokens)} per transaction`,
         { token: s(a[0]), amount: s(a[1]), cap: s(a[2]) },
       );
     case "TotalCapExceeded":
       return refusal(
         "total-cap",
-        `this operation spends ${formatAmount(a[1] as bigint, s(a[0]), tokens)}; only ${formatAmount(a[2] as bigint, s(a[0]), tokens)} of the session's total is left`,
+        `this operation spends ${exactAmount(a[1] as bigint, s(a[0]), tokens)}; only ${exactAmount(a[2] as bigint, s(a[0]), tokens)} of the session's total is left`,
         { token: s(a[0]), amount: s(a[1]), remaining: s(a[2]) },
       );
     case "PeriodAllowanceExceeded":
       return refusal(
         "period-allowance",
-        `this operation spends ${formatAmount(a[1] as bigint, s(a[0]), tokens)}; only ${formatAmount(a[2] as bigint, s(a[0]), tokens)} of this period's allowance is left (period #${s(a[3])}); it refills at the next period`,
+        `this operation spends ${exactAmount(a[1] as bigint, s(a[0]), tokens)}; only ${exactAmount(a[2] as bigint, s(a[0]), tokens)} of this period's allowance is left (period #${s(a[3])}); it refills at the next period`,
         { token: s(a[0]), amount: s(a[1]), remaining: s(a[2]), period: s(a[3]) },
       );
     case "RateLimitExceeded":
@@ -256,7 +241,7 @@ export function explainFailure(failure: UserOperationFailure, tokens: readonly T
         calls: s(a[1]),
       });
     case "SessionNotActive": {
-      const status = STATUS_NAMES[Number(a[1])] ?? "unknown";
+      const status = statusName(a[1] as number);
       const kind: RefusalKind =
         status === "revoked" ? "revoked" : status === "expired" ? "expired" : status === "exhausted" ? "exhausted" : status === "pending" ? "not-yet-valid" : "not-approved";
       return refusal(kind, `the session is ${status}`, { status });
@@ -289,14 +274,14 @@ export function explainFailure(failure: UserOperationFailure, tokens: readonly T
     case "TokenNotLimited":
       return refusal("token-not-limited", `this operation spends ${s(a[0])}, a token the session has no limit for`, { token: s(a[0]) });
     case "FeeCapExceeded":
-      return refusal("fee-cap", `this operation may cost up to ${formatAmount(a[0] as bigint, NATIVE, tokens)} in gas; the session allows ${formatAmount(a[1] as bigint, NATIVE, tokens)}`, {
+      return refusal("fee-cap", `this operation may cost up to ${exactAmount(a[0] as bigint, NATIVE_TOKEN, tokens)} in gas; the session allows ${exactAmount(a[1] as bigint, NATIVE_TOKEN, tokens)}`, {
         maxCost: s(a[0]),
         cap: s(a[1]),
       });
     case "FeeBudgetExceeded":
       return refusal(
         "fee-budget",
-        `this operation may cost up to ${formatAmount(a[0] as bigint, NATIVE, tokens)} in gas; only ${formatAmount(a[1] as bigint, NATIVE, tokens)} of the session's gas budget is left`,
+        `this operation may cost up to ${exactAmount(a[0] as bigint, NATIVE_TOKEN, tokens)} in gas; only ${exactAmount(a[1] as bigint, NATIVE_TOKEN, tokens)} of the session's gas budget is left`,
         { maxCost: s(a[0]), remaining: s(a[1]) },
       );
     case "PaymasterNotAllowed":

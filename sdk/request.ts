@@ -21,18 +21,8 @@ import type { Chain, Client, PublicActions, Transport } from "viem";
 
 /** Any viem client that can read the chain. */
 export type ReadClient = Client<Transport, Chain | undefined> & PublicActions<Transport, Chain | undefined>;
-import {
-  FEE_HEADROOM,
-  MAX_AMOUNT,
-  MAX_CALL_PERMISSIONS,
-  MAX_SIGNATURE_SENDERS,
-  MAX_TOKEN_LIMITS,
-  MIN_PERIOD,
-  NATIVE_TOKEN,
-  NO_ARG,
-  OPERATION_GAS,
-  PERMIT2,
-} from "./constants.js";
+import { FEE_HEADROOM, OPERATION_GAS } from "./constants.js";
+import { MAX_AMOUNT, MAX_CALL_PERMISSIONS, MAX_SIGNATURE_SENDERS, MAX_TOKEN_LIMITS, MIN_PERIOD, NATIVE_TOKEN, NO_ARG, PERMIT2 } from "./rules.js";
 
 /*//////////////////////////////////////////////////////////////
                               SCHEMA

@@ -25,7 +25,8 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import { sessionPolicyAbi } from "./contracts.js";
 import { createOwnerAccount, type KernelAccount, type KernelAddresses, ownerValidator, sessionPermission } from "./accounts.js";
-import { ENTRY_POINT, KERNEL_VERSION, NO_CALL_LIMIT, NO_WINDOW, SESSION_STATUSES, type SessionStatusName, UNLIMITED } from "./constants.js";
+import { ENTRY_POINT, KERNEL_VERSION } from "./constants.js";
+import { NO_CALL_LIMIT, NO_WINDOW, type SessionStatusName, limitedAmount, statusName } from "./rules.js";
 import type { Deployments } from "./deployments.js";
 import { explainFailure, type Refusal, UserOperationError } from "./errors.js";
 import { encodeTimeClaim, leashPolicy, policyConfigType } from "./policies.js";
@@ -331,7 +332,6 @@ export interface SessionStatus {
 import type { SessionSnapshot } from "./contracts.js";
 export type { SessionSnapshot };
 
-const limited = (v: bigint) => (v === UNLIMITED ? null : v);
 
 /** The session's status and what remains, read from SessionPolicy's views at the latest block. */
 export async function getSession(
@@ -351,22 +351,22 @@ export async function getSession(
   return {
     account: opts.account,
     permissionId: opts.permissionId,
-    status: SESSION_STATUSES[snapshot.status] ?? "unknown",
+    status: statusName(snapshot.status),
     validAfter: snapshot.validAfter,
     validUntil: snapshot.validUntil === 0 ? null : snapshot.validUntil,
     callsLeftInWindow: snapshot.callsLeftInWindow === NO_WINDOW ? null : snapshot.callsLeftInWindow,
     windowEndsAt: snapshot.callsLeftInWindow === NO_WINDOW ? null : snapshot.windowEndsAt,
     callsLeft: snapshot.callsLeft === NO_CALL_LIMIT ? null : snapshot.callsLeft,
-    feeLeft: limited(snapshot.feeLeft),
+    feeLeft: limitedAmount(snapshot.feeLeft),
     tokens: snapshot.tokens.map((t) => {
       const info = opts.tokens?.find((k) => k.address === t.token);
       return {
         token: t.token,
         symbol: info?.symbol,
         decimals: info?.decimals,
-        perTransaction: limited(t.perTransaction),
-        remainingTotal: limited(t.remainingTotal),
-        remainingInPeriod: limited(t.remainingInPeriod),
+        perTransaction: limitedAmount(t.perTransaction),
+        remainingTotal: limitedAmount(t.remainingTotal),
+        remainingInPeriod: limitedAmount(t.remainingInPeriod),
         periodIndex: t.periodIndex,
         refillsAt: t.refillsAt === 0 ? null : t.refillsAt,
       };

@@ -25,8 +25,8 @@ import { configuredPolicy, encodeTimeClaim, sessionPolicy, type PolicySlices } f
 import { sendUserOperationDirect } from "../sdk/userops.js";
 import { STANDALONE_GAS } from "./policies/config.js";
 import { type ContractName, contractAbis } from "../sdk/contracts.js";
+import { NO_ARG } from "../sdk/rules.js";
 
-const NO_ARG = 255;
 const DAY = 86_400;
 
 describe("ERC-7562: validation traced opcode by opcode", function () {

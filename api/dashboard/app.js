@@ -1,18 +1,14 @@
-// The Leash dashboard: the sessions of one account, read from the API on this origin.
+// The Leash dashboard: the sessions of one account, read from the API on this origin. Labels and
+// amounts are the API's display strings; durations and times come from the SDK's formatters
+// (sdk/format.ts, served as ./format.js).
 // Every element is built with the DOM API and every value from the API goes in as text (textContent,
 // text nodes, attribute values): nothing the API returns is ever parsed as HTML.
+
+import { formatDuration, formatTime } from "./format.js";
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const PAGE_SIZE = 50;
 const HISTORY_PAGE = 50;
-const STATUS_NAMES = {
-  active: "Active",
-  pending: "Pending",
-  expired: "Expired",
-  exhausted: "Exhausted",
-  revoked: "Revoked",
-  replaced: "Replaced",
-};
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -62,41 +58,8 @@ async function api(path, init = {}) {
   return body;
 }
 
-/** "2d 4h 12m", "5h 23m 12s", "4m 3s", "12s": three units from the largest, zeros included, so it ticks. */
-export function formatCountdown(seconds) {
-  const units = [["d", 86_400], ["h", 3_600], ["m", 60], ["s", 1]];
-  let rest = Math.max(0, Math.floor(seconds));
-  const first = units.findIndex(([, size]) => rest >= size);
-  if (first === -1) return "0s";
-  return units
-    .slice(first, first + 3)
-    .map(([name, size]) => {
-      const n = Math.floor(rest / size);
-      rest %= size;
-      return `${n}${name}`;
-    })
-    .join(" ");
-}
-
-/** "1h", "10m", "1h 30m": the units that are not zero. */
-function formatDuration(seconds) {
-  const units = [["d", 86_400], ["h", 3_600], ["m", 60], ["s", 1]];
-  let rest = Math.max(0, Math.floor(seconds));
-  const parts = [];
-  for (const [name, size] of units) {
-    if (rest >= size) parts.push(`${Math.floor(rest / size)}${name}`);
-    rest %= size;
-  }
-  return parts.join(" ") || "0s";
-}
-
-/** "2026-11-23 18:00 UTC" from an API timestamp ({unix, iso}). */
-function humanTime(ts) {
-  return `${ts.iso.slice(0, 16).replace("T", " ")} UTC`;
-}
-
 function timeElement(ts) {
-  return h("time", { datetime: ts.iso, text: humanTime(ts) });
+  return h("time", { datetime: ts.iso, text: formatTime(ts.unix) });
 }
 
 /** Spent as a percentage of a limit, from the raw base units (exact), to two decimals. */
@@ -128,7 +91,7 @@ function countdown(secondsLeft) {
 
 function renderCountdown(entry) {
   const left = Math.max(0, Math.round(entry.deadline - performance.now() / 1000));
-  entry.el.textContent = left > 0 ? `${formatCountdown(left)} remaining` : "expired";
+  entry.el.textContent = left > 0 ? `${formatDuration(left, "countdown")} remaining` : "expired";
   if (left === 0 && !entry.ended) {
     entry.ended = true;
     // The session has just run out: ask the API for its new status (once).
@@ -154,7 +117,7 @@ function scheduleReload() {
 //////////////////////////////////////////////////////////////*/
 
 function badge(status, label) {
-  return h("span", { class: `badge badge-${status}`, title: label, text: STATUS_NAMES[status] ?? status });
+  return h("span", { class: `badge badge-${status}`, text: label });
 }
 
 /** A bar of `spent` out of `limit` (Amount objects), with its numbers for assistive technology. */
@@ -213,9 +176,7 @@ function permissions(session) {
     if (t.limits.perTransaction) items.push(h("li", { text: `At most ${t.limits.perTransaction.display} per transaction` }));
   }
   // With a lifetime limit, the calls line shows that one; the rate limit is told here.
-  if (session.calls.perWindow !== null && session.calls.max !== null) {
-    items.push(h("li", { text: `At most ${session.calls.perWindow} calls every ${formatDuration(session.calls.windowSeconds)}` }));
-  }
+  if (session.display.rateLimit !== null && session.calls.max !== null) items.push(h("li", { text: session.display.rateLimit }));
   const id = nextId("perm");
   return h("section", { class: "permissions", "aria-labelledby": id }, h("h3", { id, text: "It may" }), h("ul", {}, items));
 }

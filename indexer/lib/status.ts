@@ -5,14 +5,8 @@ import { sql } from "ponder";
 /** A drizzle SQL fragment (ponder re-exports `sql`, not its type). */
 export type SQL<T = unknown> = ReturnType<typeof sql<T>>;
 
-export {
-  STORED_SESSION_STATUSES,
-  type StoredSessionStatus,
-  type DerivedSessionStatus as SessionStatus,
-  type StatusInputs,
-  sessionStatusAt,
-} from "../../sdk/status.js";
-import type { DerivedSessionStatus as SessionStatus } from "../../sdk/status.js";
+export { STORED_SESSION_STATUSES, type StoredSessionStatus, type DerivedSessionStatus as SessionStatus, type StatusInputs, sessionStatusAt } from "../../sdk/rules.js";
+import type { DerivedSessionStatus as SessionStatus } from "../../sdk/rules.js";
 
 /** The same derivation in SQL, for queries and views: `now` is unix seconds or an SQL expression. */
 export function sessionStatusSql(

@@ -2,12 +2,10 @@
 import { ponder } from "ponder:registry";
 import { execution, periodSpend, permission, revocation, session, spend } from "ponder:schema";
 import { audit, nextRegistration, positionOf, recordUse, toJson, touchAccount } from "../lib/records.js";
+import { NO_CALL_LIMIT, UNLIMITED } from "../../sdk/rules.js";
 
 const CONTRACT = "SessionPolicy";
-/** type(uint256).max: "unlimited" in remaining amounts. */
-const UNLIMITED = 2n ** 256n - 1n;
-/** type(uint32).max: "unlimited" lifetime calls. */
-const UNLIMITED_CALLS = 2n ** 32n - 1n;
+const UNLIMITED_CALLS = BigInt(NO_CALL_LIMIT);
 
 ponder.on("SessionPolicy:SessionRegistered", async ({ event, context: { db } }) => {
   const { account, id, config } = event.args;

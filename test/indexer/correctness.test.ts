@@ -37,13 +37,13 @@ import {
   startWorld,
   uninstallCall,
 } from "./world.js";
+import { statusName } from "../../sdk/rules.js";
 
 const TRANSFER = toFunctionSelector("transfer(address,uint256)");
 const APPROVE = toFunctionSelector("approve(address,uint256)");
 const usdc = (amount: string) => parseUnits(amount, 6);
 const LOG_DIR = join(projectRoot, ".leash", "logs", "indexer-tests");
 /** SessionPolicy.getStatus's enum, in order. */
-const STATUS_NAMES = ["unknown", "active", "pending", "expired", "exhausted", "revoked"];
 
 describe("indexer: the index matches the chain (PGlite and Postgres)", function () {
   let world: World;
@@ -348,7 +348,7 @@ describe("indexer: the index matches the chain (PGlite and Postgres)", function 
         const args = [s.account, s.permission_id] as const;
         const derived = sessionStatusAt({ status: s.status as never, validAfter: BigInt(s.valid_after), validUntil: BigInt(s.valid_until) }, now);
         const onChain = Number(await client.readContract({ address: leash.sessionPolicy, abi: world.abis.SessionPolicy, functionName: "getStatus", args }));
-        expect(derived, `${name}: status of ${s.account} ${s.permission_id}`).to.equal(STATUS_NAMES[onChain]);
+        expect(derived, `${name}: status of ${s.account} ${s.permission_id}`).to.equal(statusName(onChain));
         statuses[`${s.account}:${s.permission_id}`] = derived;
 
         const view = (await client.readContract({ address: leash.sessionPolicy, abi: world.abis.SessionPolicy, functionName: "getSession", args })) as {

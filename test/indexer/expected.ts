@@ -12,9 +12,9 @@ import {
 } from "../../sdk/contracts.js";
 import { sqlQuery } from "../../testkit/indexer/process.js";
 import type { World } from "./world.js";
+import { NO_CALL_LIMIT, UNLIMITED } from "../../sdk/rules.js";
 
-const UNLIMITED = 2n ** 256n - 1n;
-const UNLIMITED_CALLS = 2n ** 32n - 1n;
+const UNLIMITED_CALLS = BigInt(NO_CALL_LIMIT);
 const STANDALONE = ["CallScopePolicy", "SpendLimitPolicy", "RateLimitPolicy", "ExpiryPolicy"] as const;
 type Standalone = (typeof STANDALONE)[number];
 
@@ -66,7 +66,8 @@ async function readLogs(world: World): Promise<DecodedLog[]> {
   ];
   const all: DecodedLog[] = [];
   for (const [contract, address, abi] of sources) {
-    const logs = (await client.getLogs({ address, events: abi as never, fromBlock, toBlock, strict: true })) as unknown as (Log & {
+    const events = abi.filter((item) => (item as { type: string }).type === "event");
+    const logs = (await client.getLogs({ address, events: events as never, fromBlock, toBlock, strict: true })) as unknown as (Log & {
       eventName: string;
       args: Record<string, unknown>;
     })[];

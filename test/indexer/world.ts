@@ -26,7 +26,7 @@ import { configuredPolicy, encodeTimeClaim, type PolicySlices } from "../../sdk/
 import { type Call, DIRECT_GAS, sendUserOperationDirect, type UserOperationResult } from "../../sdk/userops.js";
 
 export { DAY } from "../policies/config.js";
-export { NATIVE_TOKEN, NO_ARG } from "../../sdk/constants.js";
+export { NATIVE_TOKEN, NO_ARG } from "../../sdk/rules.js";
 
 export type World = Awaited<ReturnType<typeof startWorld>>;
 

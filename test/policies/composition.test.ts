@@ -21,8 +21,8 @@ import { configuredPolicy, encodeTimeClaim, type PolicySlices } from "../../sdk/
 import { sendUserOperationDirect, type Call } from "../../sdk/userops.js";
 import { STANDALONE_GAS } from "./config.js";
 import { contractAbis } from "../../sdk/contracts.js";
+import { NO_ARG } from "../../sdk/rules.js";
 
-const NO_ARG = 255;
 const HOUR = 3600;
 const DAY = 86_400;
 const POLICIES = ["CallScopePolicy", "SpendLimitPolicy", "RateLimitPolicy", "ExpiryPolicy"] as const;

@@ -1,14 +1,14 @@
 // SessionPolicy's configuration, views and events as viem encodes and decodes them (integers of
 // up to 48 bits as numbers), with builders that fill in "off" for whatever a test leaves out.
 import { type Address, type Hex, parseEther, parseUnits, toFunctionSelector, zeroAddress, zeroHash } from "viem";
-import { NO_ARG, NO_CALL_LIMIT, UNLIMITED } from "../../sdk/constants.js";
+import { NO_ARG, NO_CALL_LIMIT, UNLIMITED } from "../../sdk/rules.js";
 import type { CallPermission, SessionConfig, SessionUsedArgs, TokenLimit, TokenRemaining } from "../../sdk/contracts.js";
 
 /*//////////////////////////////////////////////////////////////
                      CONSTANTS (as in SessionTypes.sol)
 //////////////////////////////////////////////////////////////*/
 
-export { NATIVE_TOKEN, NO_ARG, NO_CALL_LIMIT, NO_WINDOW, UNLIMITED } from "../../sdk/constants.js";
+export { NATIVE_TOKEN, NO_ARG, NO_CALL_LIMIT, NO_WINDOW, UNLIMITED } from "../../sdk/rules.js";
 export type { CallPermission, SessionConfig, TokenLimit } from "../../sdk/contracts.js";
 export const HOUR = 3_600;
 export const DAY = 86_400;

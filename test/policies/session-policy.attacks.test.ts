@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { type Hex, createWalletClient, custom, encodeFunctionData, erc20Abi, parseEther, publicActions } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { PERMIT2 } from "../../sdk/constants.js";
+import { PERMIT2 } from "../../sdk/rules.js";
 import { UserOperationError } from "../../sdk/errors.js";
 import { encodeTimeClaim } from "../../sdk/policies.js";
 import { defaultFeeCap } from "../../sdk/request.js";

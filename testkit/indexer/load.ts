@@ -25,8 +25,8 @@ import { encodeTimeClaim, sessionPolicy } from "../../sdk/policies.js";
 import { sendUserOperationDirect } from "../../sdk/userops.js";
 import type { LeashChain } from "./deploy.js";
 import { contractAbis } from "../../sdk/contracts.js";
+import { NO_ARG } from "../../sdk/rules.js";
 
-const NO_ARG = 255;
 const DAY = 86_400;
 const TRANSFER = "0xa9059cbb" as const;
 /** Gas limits of a steady-state operation (one ERC-20 transfer); the bundle's gas is measured. */

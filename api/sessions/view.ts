@@ -1,0 +1,178 @@
+// One session as the API shows it: the index's row (configuration, spend to date, history counts)
+// with the chain's snapshot at its latest block (status, what remains, refill and window times),
+// in amounts, counts and words.
+import { type Address, getAddress } from "viem";
+import { type TokenMeta, amount, functionName, shortFunction, timestamp } from "../../sdk/describe.js";
+import { formatAmount, formatDuration, perDuration, shortAddress, timeLeftText } from "../../sdk/format.js";
+import { type DerivedSessionStatus, NO_ARG, NO_CALL_LIMIT, NO_WINDOW, STATUS_LABELS, UNLIMITED, limitedAmount, sessionStatusAt, statusName } from "../../sdk/rules.js";
+import type { SessionSnapshot } from "../../sdk/session.js";
+import type { AsOf, GasView, SessionView, TokenView } from "../responses.js";
+import type { Head } from "../upstream.js";
+import { type SessionRow, kernelPermissionId } from "./index-reads.js";
+
+/** What a view needs to name tokens and contracts. */
+export interface Names {
+  tokenMeta(token: Address): Promise<TokenMeta>;
+  label(target: Address): Promise<string>;
+  nativeMeta(): TokenMeta;
+}
+
+/** A stored session's status at the chain's latest block time (sdk/rules.ts). */
+export function derivedStatus(h: Pick<SessionRow, "status" | "validAfter" | "validUntil">, chain: Head): DerivedSessionStatus {
+  return sessionStatusAt({ status: h.status, validAfter: BigInt(h.validAfter), validUntil: BigInt(h.validUntil) }, chain.timestamp);
+}
+
+export function asOf(chain: Head, indexed: Head): AsOf {
+  return { chainBlock: chain.number.toString(), chainTime: timestamp(chain.timestamp), indexedBlock: indexed.number.toString() };
+}
+
+export async function buildSessionView(row: SessionRow, snapshot: SessionSnapshot | undefined, chain: Head, indexed: Head, names: Names): Promise<SessionView> {
+  const account = getAddress(row.account);
+  const chainStatus = snapshot ? statusName(snapshot.status) : undefined;
+  const status: DerivedSessionStatus =
+    chainStatus && chainStatus !== "unknown" ? chainStatus : derivedStatus(row, chain);
+  const live = status === "active" || status === "pending";
+
+  const validAfter = Number(row.validAfter);
+  const validUntil = Number(row.validUntil) === 0 ? null : Number(row.validUntil);
+  const secondsLeft = validUntil === null ? null : Math.max(0, validUntil - chain.timestamp);
+
+  const metas = await Promise.all(row.tokens.map((t) => names.tokenMeta(t.token)));
+  const tokens: TokenView[] = row.tokens.map((limit, i) => {
+    const meta = metas[i]!;
+    const spent = row.spends.items.find((s) => s.token.toLowerCase() === limit.token.toLowerCase());
+    const onChain = snapshot?.tokens.find((t) => t.token.toLowerCase() === limit.token.toLowerCase());
+    const perPeriod = BigInt(limit.perPeriod);
+    const total = BigInt(limit.total);
+    const period = Number(limit.period);
+    const spentTotal = BigInt(spent?.spent ?? "0");
+    const remainingTotal = live && onChain ? limitedAmount(onChain.remainingTotal) : total === 0n ? null : live ? total - spentTotal : 0n;
+    const remainingInPeriod = period === 0 ? null : live && onChain ? limitedAmount(onChain.remainingInPeriod) : live ? perPeriod : 0n;
+    const spentThisPeriod = period === 0 || !onChain ? null : perPeriod - (limitedAmount(onChain.remainingInPeriod) ?? perPeriod);
+    const refillsAt = period !== 0 && onChain && onChain.refillsAt !== 0 && live ? onChain.refillsAt : null;
+    const display = [
+      total === 0n
+        ? `${formatAmount(spentTotal, meta)} spent (no total limit)`
+        : `${formatAmount(spentTotal, meta)} of ${formatAmount(total, meta)} spent`,
+    ];
+    if (period !== 0 && spentThisPeriod !== null) {
+      display.push(`${formatAmount(spentThisPeriod, meta)} of ${formatAmount(perPeriod, meta)} spent this period (${perDuration(period)})`);
+    }
+    return {
+      token: getAddress(limit.token),
+      symbol: meta.symbol,
+      decimals: meta.decimals,
+      limits: {
+        perTransaction: amount(BigInt(limit.perTransaction) || null, meta),
+        total: amount(total || null, meta),
+        perPeriod: amount(perPeriod || null, meta),
+        periodSeconds: period || null,
+      },
+      spent: { total: amount(spentTotal, meta)!, thisPeriod: spentThisPeriod === null ? null : amount(spentThisPeriod, meta) },
+      remaining: { total: amount(remainingTotal, meta), thisPeriod: amount(remainingInPeriod, meta) },
+      refillsAt: timestamp(refillsAt),
+      executionCount: spent?.executionCount ?? 0,
+      display,
+    };
+  });
+
+  const maxCalls = Number(row.maxCalls) || null;
+  const perWindow = Number(row.windowLength) === 0 ? null : row.callsPerWindow;
+  const callsLeft = !live ? 0 : snapshot ? (snapshot.callsLeft === NO_CALL_LIMIT ? null : snapshot.callsLeft) : maxCalls;
+  const inWindow = perWindow === null ? null : !live ? 0 : snapshot && snapshot.callsLeftInWindow !== NO_WINDOW ? snapshot.callsLeftInWindow : perWindow;
+  const windowEndsAt = perWindow !== null && snapshot && snapshot.callsLeftInWindow !== NO_WINDOW && live ? snapshot.windowEndsAt + 1 : null;
+  const callsDisplay =
+    maxCalls !== null
+      ? `${callsLeft ?? 0} / ${maxCalls} calls remaining`
+      : perWindow !== null
+        ? `${inWindow} / ${perWindow} calls remaining this window (${perDuration(Number(row.windowLength))})`
+        : null;
+
+  const permissions = await Promise.all(
+    row.calls.map(async (c) => {
+      const signature = functionName(c.selector);
+      const targetLabel = await names.label(c.target);
+      return {
+        target: getAddress(c.target),
+        targetLabel,
+        selector: c.selector,
+        function: signature,
+        allowValue: c.allowValue,
+        recipientMustBeAccount: Number(c.accountArg) !== NO_ARG,
+        argumentRule: Number(c.equalArg) !== NO_ARG ? { argument: Number(c.equalArg), mustEqual: c.equalValue } : null,
+        display: `${shortFunction(c.selector, signature)} on ${targetLabel}`,
+      };
+    }),
+  );
+
+  const last = row.executions.items[0];
+  const timeDisplay =
+    status === "pending" ? `starts in ${formatDuration(validAfter - chain.timestamp)}` : status === "active" ? timeLeftText(secondsLeft) : status;
+  return {
+    account,
+    permissionId: kernelPermissionId(row.permissionId),
+    registration: row.registration,
+    status,
+    sessionKey: row.sessionKey ? getAddress(row.sessionKey) : null,
+    validAfter: timestamp(validAfter)!,
+    expiresAt: timestamp(validUntil),
+    secondsLeft,
+    permissions,
+    tokens,
+    calls: {
+      remaining: callsLeft,
+      max: maxCalls,
+      remainingInWindow: inWindow,
+      perWindow,
+      windowSeconds: perWindow === null ? null : Number(row.windowLength),
+      windowEndsAt: timestamp(windowEndsAt),
+    },
+    gas: gasView(row, snapshot, names.nativeMeta()),
+    executions: {
+      count: row.operationCount,
+      last: last
+        ? {
+            transactionHash: last.transactionHash,
+            blockNumber: last.blockNumber,
+            timestamp: timestamp(Number(last.blockTimestamp))!,
+            success: last.success,
+            userOpHash: last.userOpHash,
+          }
+        : null,
+    },
+    approved: { blockNumber: row.createdBlock, timestamp: timestamp(Number(row.createdTimestamp))!, transactionHash: row.createdTransactionHash },
+    revoked: row.revokedBlock
+      ? { blockNumber: row.revokedBlock, timestamp: timestamp(Number(row.revokedTimestamp))!, transactionHash: row.revokedTransactionHash! }
+      : null,
+    display: {
+      status: STATUS_LABELS[status],
+      timeLeft: timeDisplay,
+      calls: callsDisplay,
+      rateLimit: perWindow === null ? null : `At most ${perWindow} call${perWindow === 1 ? "" : "s"} ${perDuration(Number(row.windowLength))}`,
+      spend: tokens.flatMap((t) => t.display),
+      permissions: permissions.map((p) => p.display),
+    },
+    asOf: asOf(chain, indexed),
+  };
+}
+
+export function gasView(row: SessionRow, snapshot: SessionSnapshot | undefined, meta: TokenMeta): GasView {
+  const perOperation = BigInt(row.maxFeePerOperation);
+  const total = BigInt(row.maxFeeTotal);
+  const left = BigInt(snapshot?.feeLeft ?? row.feeLeft);
+  const remaining = total === 0n ? null : left === UNLIMITED ? total : left;
+  const paid = BigInt(row.feePaid);
+  const paymaster = BigInt(row.paymaster) === 0n ? null : getAddress(row.paymaster);
+  const parts = [`${formatAmount(paid, meta)} of gas paid`];
+  if (perOperation) parts.push(`at most ${formatAmount(perOperation, meta)} per operation`);
+  if (remaining !== null) parts.push(`${formatAmount(remaining, meta)} of ${formatAmount(total, meta)} gas budget left`);
+  if (paymaster) parts.push(`paymaster ${shortAddress(paymaster)}`);
+  return {
+    perOperation: amount(perOperation || null, meta),
+    total: amount(total || null, meta),
+    remaining: amount(remaining, meta),
+    paid: amount(paid, meta)!,
+    paymaster,
+    display: parts.join("; "),
+  };
+}

@@ -1,0 +1,112 @@
+// A session's rules as SessionPolicy applies them (contracts/types/SessionTypes.sol,
+// contracts/libraries/PeriodLib.sol, SessionPolicy.getStatus): the sentinels of its configuration
+// and views, its statuses with their labels, the status at a given time, and period arithmetic.
+// The indexer, the API, the CLI, the MCP text and the dashboard take them from here.
+import type { Address } from "viem";
+
+/*//////////////////////////////////////////////////////////////
+                            SENTINELS
+//////////////////////////////////////////////////////////////*/
+
+/** The native coin in token limits (the common "0xEeee…" convention). */
+export const NATIVE_TOKEN: Address = "0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE";
+/** "No argument" in a call permission's argument-index fields. */
+export const NO_ARG = 255;
+/** "Unlimited" amounts in the views and events (type(uint256).max). */
+export const UNLIMITED = 2n ** 256n - 1n;
+/** "No rate limit" in a view's callsLeftInWindow (type(uint16).max). */
+export const NO_WINDOW = 2 ** 16 - 1;
+/** "No lifetime call limit" in callsLeft (type(uint32).max). */
+export const NO_CALL_LIMIT = 2 ** 32 - 1;
+/** Ceilings the policy enforces at registration. */
+export const MAX_AMOUNT = 2n ** 96n - 2n;
+export const MAX_CALL_PERMISSIONS = 32;
+export const MAX_TOKEN_LIMITS = 8;
+export const MAX_SIGNATURE_SENDERS = 4;
+/** Shortest period or rate window, in seconds. */
+export const MIN_PERIOD = 60;
+/** Uniswap's Permit2 (SessionTypes.sol PERMIT2): never a signature sender. */
+export const PERMIT2: Address = "0x000000000022D473030F116dDEE9F6B43aC78BA3";
+
+/** null for "unlimited" (type(uint256).max in the views). */
+export const limitedAmount = (v: bigint): bigint | null => (v === UNLIMITED ? null : v);
+
+/*//////////////////////////////////////////////////////////////
+                             STATUSES
+//////////////////////////////////////////////////////////////*/
+
+/** SessionPolicy's SessionStatus enum, by index. */
+export const SESSION_STATUSES = ["unknown", "active", "pending", "expired", "exhausted", "revoked"] as const;
+export type SessionStatusName = (typeof SESSION_STATUSES)[number];
+
+/** The name of a SessionStatus value as the contract returns it. */
+export const statusName = (code: number | bigint): SessionStatusName => SESSION_STATUSES[Number(code)] ?? "unknown";
+
+/** Statuses that events set (the indexer stores them). */
+export const STORED_SESSION_STATUSES = ["active", "exhausted", "revoked", "replaced"] as const;
+export type StoredSessionStatus = (typeof STORED_SESSION_STATUSES)[number];
+
+/**
+ * A session's status at a given time. `replaced`: the owner registered the same permission id again
+ * (the new registration is another session); SessionPolicy itself only knows the latest one.
+ */
+export const DERIVED_SESSION_STATUSES = ["pending", "active", "expired", "exhausted", "revoked", "replaced"] as const;
+export type DerivedSessionStatus = (typeof DERIVED_SESSION_STATUSES)[number];
+
+/** What people read for each status. */
+export const STATUS_LABELS: Record<DerivedSessionStatus, string> = {
+  active: "Active",
+  pending: "Not started yet",
+  expired: "Expired",
+  exhausted: "Limits used up",
+  revoked: "Revoked",
+  replaced: "Replaced by a newer approval",
+};
+
+export interface StatusInputs {
+  status: StoredSessionStatus;
+  /** Unix seconds, inclusive; validUntil 0 = no expiry. */
+  validAfter: bigint;
+  validUntil: bigint;
+}
+
+/**
+ * The status of `session` at unix time `now` (seconds). Events say when a session is revoked,
+ * replaced or exhausted; time alone makes it pending or expired, with no event. The precedence is
+ * SessionPolicy.getStatus's: revoked > expired > exhausted > pending > active.
+ */
+export function sessionStatusAt(session: StatusInputs, now: bigint | number): DerivedSessionStatus {
+  const time = BigInt(now);
+  if (session.status === "revoked" || session.status === "replaced") return session.status;
+  if (session.validUntil !== 0n && time > session.validUntil) return "expired";
+  if (session.status === "exhausted") return "exhausted";
+  if (time < session.validAfter) return "pending";
+  return "active";
+}
+
+/*//////////////////////////////////////////////////////////////
+                       PERIODS AND WINDOWS
+//////////////////////////////////////////////////////////////*/
+
+const MAX_UINT48 = 2 ** 48 - 1;
+
+/**
+ * The index of the period of `length` seconds holding `time`, counted from `anchor` (a session's
+ * validAfter): period k covers [anchor + k·length, anchor + (k+1)·length − 1]. Before the anchor:
+ * 0, as the views read it.
+ */
+export function periodIndexAt(time: number, anchor: number, length: number): number {
+  return time < anchor ? 0 : Math.floor((time - anchor) / length);
+}
+
+/** First and last second of period `index` (clamped to the uint48 range, as PeriodLib.bounds). */
+export function periodBounds(index: number, anchor: number, length: number): { start: number; end: number } {
+  const start = anchor + index * length;
+  return { start: Math.min(start, MAX_UINT48), end: Math.min(start + length - 1, MAX_UINT48) };
+}
+
+/** When the allowance of period `index` refills: the second after it ends (as getSession's refillsAt). */
+export function periodRefillsAt(index: number, anchor: number, length: number): number {
+  const { end } = periodBounds(index, anchor, length);
+  return end === MAX_UINT48 ? end : end + 1;
+}

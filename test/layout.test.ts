@@ -1,0 +1,42 @@
+// The rule of each folder (docs/architecture.md): what its code may import from the others. A
+// relative import that breaks a rule fails here, naming the file and the import.
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, normalize } from "node:path";
+import { projectRoot } from "../testkit/chain.js";
+
+/** Folder → the other top-level folders its code may import from (packages are not restricted). */
+const MAY_IMPORT: Record<string, readonly string[]> = {
+  sdk: [],
+  indexer: ["sdk", "ponder.config.js"],
+  api: ["sdk"],
+  mcp: ["sdk", "api"],
+  scripts: ["sdk", "testkit", "ignition"],
+  testkit: ["sdk", "api", "indexer", "scripts"],
+  bench: ["sdk", "testkit"],
+  ignition: [],
+  test: ["sdk", "api", "mcp", "indexer", "scripts", "testkit", "bench"],
+};
+
+describe("layout: what each folder may import", function () {
+  it("every relative import follows its folder's rule", function () {
+    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.ts", "*.mjs", "*.js"], { cwd: projectRoot, encoding: "utf8" })
+      .split("\n")
+      .filter((f) => f && existsSync(join(projectRoot, f)) && f.includes("/"));
+    expect(files.length).to.be.greaterThan(100);
+    const broken: string[] = [];
+    for (const file of files) {
+      const folder = file.split("/")[0]!;
+      const allowed = MAY_IMPORT[folder];
+      if (!allowed) continue;
+      const text = readFileSync(join(projectRoot, file), "utf8");
+      for (const [, spec] of text.matchAll(/(?:from\s+|import\(\s*|import\s+)["'](\.{1,2}\/[^"']+)["']/g)) {
+        const target = normalize(join(dirname(file), spec!));
+        const top = target.split("/")[0]!.replace(/\.ts$/, ".js");
+        if (top !== folder && !allowed.includes(top)) broken.push(`${file} imports ${spec} (${top}/)`);
+      }
+    }
+    expect(broken).to.deep.equal([]);
+  });
+});
