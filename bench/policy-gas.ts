@@ -7,7 +7,6 @@ import hre, { network } from "hardhat";
 import {
   type Abi,
   type Address,
-  type Hex,
   custom,
   encodeFunctionData,
   erc20Abi,
@@ -25,7 +24,7 @@ import { deployArtifact, deployTestBed } from "../testkit/testbed/deploy.js";
 import { configuredPolicy, encodeTimeClaim, sessionPolicy, type PolicySlices } from "../sdk/policies.js";
 import { sendUserOperationDirect } from "../sdk/userops.js";
 import { contractAbis } from "../sdk/contracts.js";
-import { NO_ARG } from "../sdk/rules.js";
+import { callPermission } from "../sdk/rules.js";
 
 const DAY = 86_400;
 const owner = privateKeyToAccount("0x1111111111111111111111111111111111111111111111111111111111111111");
@@ -108,19 +107,7 @@ const fullConfig = {
   maxFeeTotal: 0n,
   paymaster: zeroAddress,
   signatureSenders: [],
-  calls: [
-    {
-      target: usdc,
-      selector: toFunctionSelector("transfer(address,uint256)"),
-      allowValue: false,
-      amountArg: NO_ARG,
-      tokenArg: NO_ARG,
-      amountToken: zeroAddress,
-      accountArg: NO_ARG,
-      equalArg: NO_ARG,
-      equalValue: `0x${"00".repeat(32)}` as Hex,
-    },
-  ],
+  calls: [callPermission(usdc, toFunctionSelector("transfer(address,uint256)"))],
   tokens: [
     { token: usdc, perTransaction: parseUnits("50", 6), total: parseUnits("100000", 6), perPeriod: parseUnits("1000", 6), period: DAY },
   ],

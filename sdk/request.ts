@@ -13,7 +13,6 @@ import {
   parseUnits,
   toFunctionSelector,
   zeroAddress,
-  zeroHash,
 } from "viem";
 import { z } from "zod";
 import { formatAbiItem } from "viem/utils";
@@ -22,7 +21,7 @@ import type { Chain, Client, PublicActions, Transport } from "viem";
 /** Any viem client that can read the chain. */
 export type ReadClient = Client<Transport, Chain | undefined> & PublicActions<Transport, Chain | undefined>;
 import { FEE_HEADROOM, OPERATION_GAS } from "./constants.js";
-import { MAX_AMOUNT, MAX_CALL_PERMISSIONS, MAX_SIGNATURE_SENDERS, MAX_TOKEN_LIMITS, MIN_PERIOD, NATIVE_TOKEN, NO_ARG, PERMIT2 } from "./rules.js";
+import { MAX_AMOUNT, MAX_CALL_PERMISSIONS, MAX_SIGNATURE_SENDERS, MAX_TOKEN_LIMITS, MIN_PERIOD, NATIVE_TOKEN, NO_ARG, PERMIT2, callPermission } from "./rules.js";
 
 /*//////////////////////////////////////////////////////////////
                               SCHEMA
@@ -376,17 +375,15 @@ export async function resolveSessionRequest(client: ReadClient, input: unknown):
       const accountArg = recipientName ? argumentIndex(fn, recipientName, field, issues) : undefined;
       // Native value only where a native-coin limit counts it (the policy refuses value without one).
       const allowValue = details.allowValue ?? permission.token === "native";
-      calls.push({
-        target: permission.contractAddress,
-        selector,
-        allowValue,
-        amountArg: amountArg ?? NO_ARG,
-        tokenArg: tokenArg ?? NO_ARG,
-        amountToken: amountArg !== undefined && tokenArg === undefined && token ? token.address : zeroAddress,
-        accountArg: accountArg ?? NO_ARG,
-        equalArg: NO_ARG,
-        equalValue: zeroHash,
-      });
+      calls.push(
+        callPermission(permission.contractAddress, selector, {
+          allowValue,
+          amountArg: amountArg ?? NO_ARG,
+          tokenArg: tokenArg ?? NO_ARG,
+          amountToken: amountArg !== undefined && tokenArg === undefined && token ? token.address : zeroAddress,
+          accountArg: accountArg ?? NO_ARG,
+        }),
+      );
       functions.push({
         target: permission.contractAddress,
         signature: formatAbiItem(fn),

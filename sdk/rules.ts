@@ -2,7 +2,8 @@
 // contracts/libraries/PeriodLib.sol, SessionPolicy.getStatus): the sentinels of its configuration
 // and views, its statuses with their labels, the status at a given time, and period arithmetic.
 // The indexer, the API, the CLI, the MCP text and the dashboard take them from here.
-import type { Address } from "viem";
+import { type Address, type Hex, zeroAddress, zeroHash } from "viem";
+import type { CallPermission, SessionConfig, TokenLimit } from "./contracts.js";
 
 /*//////////////////////////////////////////////////////////////
                             SENTINELS
@@ -30,6 +31,39 @@ export const PERMIT2: Address = "0x000000000022D473030F116dDEE9F6B43aC78BA3";
 
 /** null for "unlimited" (type(uint256).max in the views). */
 export const limitedAmount = (v: bigint): bigint | null => (v === UNLIMITED ? null : v);
+
+/*//////////////////////////////////////////////////////////////
+                     CONFIGURATION, RULES OFF
+//////////////////////////////////////////////////////////////*/
+
+/** A CallPermission for `selector` on `target` with every argument rule off; `opts` turns rules on. */
+export function callPermission(target: Address, selector: Hex, opts: Partial<Omit<CallPermission, "target" | "selector">> = {}): CallPermission {
+  return { target, selector, allowValue: false, amountArg: NO_ARG, tokenArg: NO_ARG, amountToken: zeroAddress, accountArg: NO_ARG, equalArg: NO_ARG, equalValue: zeroHash, ...opts };
+}
+
+/** A TokenLimit of `token` with every cap off. */
+export function tokenLimit(token: Address, opts: Partial<Omit<TokenLimit, "token">> = {}): TokenLimit {
+  return { token, perTransaction: 0n, total: 0n, perPeriod: 0n, period: 0, ...opts };
+}
+
+/**
+ * A SessionConfig with every limit off but those in `opts`. Gas must still be bounded (a fee cap,
+ * a budget or a paymaster), or SessionPolicy refuses the registration.
+ */
+export function sessionConfigOf(opts: Partial<SessionConfig> & Pick<SessionConfig, "validAfter" | "calls">): SessionConfig {
+  return {
+    validUntil: 0,
+    window: 0,
+    callsPerWindow: 0,
+    maxCalls: 0,
+    maxFeePerOperation: 0n,
+    maxFeeTotal: 0n,
+    paymaster: zeroAddress,
+    signatureSenders: [],
+    tokens: [],
+    ...opts,
+  };
+}
 
 /*//////////////////////////////////////////////////////////////
                              STATUSES

@@ -1,8 +1,8 @@
 // SessionPolicy's configuration, views and events as viem encodes and decodes them (integers of
 // up to 48 bits as numbers), with builders that fill in "off" for whatever a test leaves out.
-import { type Address, type Hex, parseEther, parseUnits, toFunctionSelector, zeroAddress, zeroHash } from "viem";
-import { NO_ARG, NO_CALL_LIMIT, UNLIMITED } from "../../sdk/rules.js";
-import type { CallPermission, SessionConfig, SessionUsedArgs, TokenLimit, TokenRemaining } from "../../sdk/contracts.js";
+import { type Address, type Hex, parseEther, parseUnits, toFunctionSelector, zeroAddress } from "viem";
+import { NO_CALL_LIMIT, UNLIMITED, callPermission, sessionConfigOf, tokenLimit } from "../../sdk/rules.js";
+import type { CallPermission, SessionConfig, SessionUsedArgs, TokenRemaining } from "../../sdk/contracts.js";
 
 /*//////////////////////////////////////////////////////////////
                      CONSTANTS (as in SessionTypes.sol)
@@ -39,39 +39,14 @@ export const STANDALONE_GAS = { maxFeePerOperation: TEST_FEE_CAP, maxFeeTotal: 0
 
 /** Permission to call `signature` (or a raw selector, 0x00000000 for a plain transfer) on `target`. */
 export function allow(target: Address, signature: string, opts: Partial<CallPermission> = {}): CallPermission {
-  const selector = signature.startsWith("0x") ? (signature as Hex) : toFunctionSelector(signature);
-  return {
-    target,
-    selector,
-    allowValue: false,
-    amountArg: NO_ARG,
-    tokenArg: NO_ARG,
-    amountToken: zeroAddress,
-    accountArg: NO_ARG,
-    equalArg: NO_ARG,
-    equalValue: zeroHash,
-    ...opts,
-  };
+  return callPermission(target, signature.startsWith("0x") ? (signature as Hex) : toFunctionSelector(signature), opts);
 }
 
-export function limit(token: Address, opts: Partial<Omit<TokenLimit, "token">> = {}): TokenLimit {
-  return { token, perTransaction: 0n, total: 0n, perPeriod: 0n, period: 0, ...opts };
-}
+export const limit = tokenLimit;
 
+/** A test session: every limit off but `opts`, gas capped at TEST_FEE_CAP unless `opts` says otherwise. */
 export function sessionConfig(validAfter: number, opts: Partial<SessionConfig> & Pick<SessionConfig, "calls">): SessionConfig {
-  return {
-    validAfter,
-    validUntil: 0,
-    window: 0,
-    callsPerWindow: 0,
-    maxCalls: 0,
-    maxFeePerOperation: TEST_FEE_CAP,
-    maxFeeTotal: 0n,
-    paymaster: zeroAddress,
-    signatureSenders: [],
-    tokens: [],
-    ...opts,
-  };
+  return sessionConfigOf({ validAfter, maxFeePerOperation: TEST_FEE_CAP, ...opts });
 }
 
 /*//////////////////////////////////////////////////////////////

@@ -9,7 +9,6 @@ import {
   erc20Abi,
   numberToHex,
   parseEther,
-  toHex,
 } from "viem";
 import { type LocalAccount, generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import {
@@ -25,7 +24,7 @@ import { encodeTimeClaim, sessionPolicy } from "../../sdk/policies.js";
 import { sendUserOperationDirect } from "../../sdk/userops.js";
 import type { LeashChain } from "./deploy.js";
 import { contractAbis } from "../../sdk/contracts.js";
-import { NO_ARG } from "../../sdk/rules.js";
+import { callPermission } from "../../sdk/rules.js";
 
 const DAY = 86_400;
 const TRANSFER = "0xa9059cbb" as const;
@@ -67,19 +66,7 @@ function loadConfig(chain: LeashChain, validAfter: number) {
     maxFeeTotal: 0n,
     paymaster: "0x0000000000000000000000000000000000000000" as Address,
     signatureSenders: [] as Address[],
-    calls: [
-      {
-        target: chain.usdc,
-        selector: TRANSFER,
-        allowValue: false,
-        amountArg: NO_ARG,
-        tokenArg: NO_ARG,
-        amountToken: "0x0000000000000000000000000000000000000000" as Address,
-        accountArg: NO_ARG,
-        equalArg: NO_ARG,
-        equalValue: toHex(0, { size: 32 }),
-      },
-    ],
+    calls: [callPermission(chain.usdc, TRANSFER)],
     tokens: [{ token: chain.usdc, perTransaction: 0n, total: 10n ** 24n, perPeriod: 10n ** 24n, period: DAY }],
   };
 }
