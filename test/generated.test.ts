@@ -1,6 +1,7 @@
 // sdk/generated/contracts.ts is generated from the compiled artifacts and committed: it must not
 // drift, and what runs in production (API, MCP server, indexer) needs nothing but it.
 import { expect } from "chai";
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { renderContracts, target } from "../scripts/setup/generate-contracts.mjs";
@@ -22,6 +23,19 @@ function importGraph(entry: string, seen = new Set<string>()): Set<string> {
 describe("generated contract surface", function () {
   it("sdk/generated/contracts.ts matches the compiled artifacts (npm run generate rewrites it)", function () {
     expect(readFileSync(target, "utf8")).to.equal(renderContracts());
+  });
+
+  it("is not ignored by git, so a clean clone has it", function () {
+    // `git check-ignore` exits 1 when no rule ignores the path.
+    const ignored = (() => {
+      try {
+        return execFileSync("git", ["check-ignore", "-v", relative(projectRoot, target)], { cwd: projectRoot, encoding: "utf8" }).trim();
+      } catch (err) {
+        if ((err as { status?: number }).status === 1) return "";
+        throw err;
+      }
+    })();
+    expect(ignored, "a .gitignore rule hides the generated file").to.equal("");
   });
 
   it("the API, the MCP server and the indexer read no compiled artifact and load no Hardhat", function () {

@@ -4,7 +4,7 @@
 // API and the MCP server type-check and run without a Solidity compile; test/generated.test.ts fails
 // when it and the artifacts disagree.
 // Usage: node scripts/setup/generate-contracts.mjs [--check]   (npm run generate)
-import { readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -72,6 +72,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     }
     console.log(`${relative(root, target)} is up to date`);
   } else {
+    mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, text);
     console.log(`wrote ${relative(root, target)}`);
   }
