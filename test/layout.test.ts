@@ -39,4 +39,29 @@ describe("layout: what each folder may import", function () {
     }
     expect(broken).to.deep.equal([]);
   });
+
+  it("contracts/: deployed code imports no mock, the building blocks import no contract built on them", function () {
+    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "contracts/*.sol"], { cwd: projectRoot, encoding: "utf8" })
+      .split("\n")
+      .filter((f) => f && existsSync(join(projectRoot, f)));
+    expect(files.length).to.be.greaterThan(20);
+    const PACKAGES = ["@account-abstraction/contracts/", "@openzeppelin/contracts/"];
+    const BUILT_ON = ["policies", "signers", "validators", "mocks"];
+    const broken: string[] = [];
+    for (const file of files) {
+      const folder = file.split("/")[1]!;
+      const text = readFileSync(join(projectRoot, file), "utf8");
+      for (const [, spec] of text.matchAll(/^import\s[^;]*?["']([^"']+)["']/gms)) {
+        if (!spec!.startsWith(".")) {
+          if (!PACKAGES.some((p) => spec!.startsWith(p))) broken.push(`${file} imports the package ${spec}`);
+          continue;
+        }
+        const target = normalize(join(dirname(file), spec!)).split("/");
+        if (target[0] !== "contracts") broken.push(`${file} imports ${spec} from outside contracts/`);
+        else if (target[1] === "mocks" && folder !== "mocks") broken.push(`${file} imports the mock ${spec}`);
+        else if (BUILT_ON.includes(target[1]!) && !BUILT_ON.includes(folder)) broken.push(`${file} (${folder}/) imports ${spec}`);
+      }
+    }
+    expect(broken).to.deep.equal([]);
+  });
 });

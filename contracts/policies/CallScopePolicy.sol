@@ -2,9 +2,10 @@
 pragma solidity ^0.8.28;
 
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
-import {IModule, IPolicy, MODULE_TYPE_POLICY, SIG_VALIDATION_FAILED} from "../interfaces/IERC7579Module.sol";
+import {SIG_VALIDATION_FAILED} from "../interfaces/IERC7579Module.sol";
 import {ICallScopePolicy} from "../interfaces/ICallScopePolicy.sol";
 import {IStandalonePolicy} from "../interfaces/IStandalonePolicy.sol";
+import {StandalonePolicy} from "./StandalonePolicy.sol";
 import {CallRuleLib} from "../libraries/CallRuleLib.sol";
 import {ExecutionLib} from "../libraries/ExecutionLib.sol";
 import {SessionStatus, CallPermission, NO_ARG, MAX_CALL_PERMISSIONS} from "../types/SessionTypes.sol";
@@ -17,10 +18,7 @@ import {AllowedCall, CallScopeConfig} from "../types/PolicyTypes.sol";
 /// (ExecutionLib). The account itself, this policy, the EntryPoint and module lifecycle functions
 /// can never be allowed. State is keyed `... => account` (ERC-7562); the allowlist is keyed by a
 /// generation that every registration bumps, so registering an id again starts from a clean list.
-contract CallScopePolicy is IPolicy, ICallScopePolicy {
-    uint8 private constant STATUS_ACTIVE = 1;
-    uint8 private constant STATUS_REVOKED = 2;
-
+contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
     /// @dev Canonical EntryPoint v0.7: a session must not move the account's deposit.
     address private constant ENTRY_POINT = 0x0000000071727De22E5E9d8BAf0edAc6f37da032;
 
@@ -44,26 +42,22 @@ contract CallScopePolicy is IPolicy, ICallScopePolicy {
     mapping(bytes32 key => mapping(address account => CallRecord)) private _calls;
     /// @dev key(id, generation, "call", index) => key of the call's record.
     mapping(bytes32 key => mapping(address account => bytes32)) private _callKeyAt;
-    mapping(address account => uint256) private _activeCount;
 
     /*//////////////////////////////////////////////////////////////
                               REGISTRATION
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Registers permission `id` of the calling account: `data` is `bytes32 id ‖
-    /// abi.encode(CallScopeConfig)`, as Kernel passes it. Registering again replaces the list.
-    function onInstall(bytes calldata data) external payable override {
-        if (data.length < 32) revert InvalidPolicyConfig("missing permission id");
-        bytes32 id = bytes32(data[0:32]);
-        CallScopeConfig memory config = abi.decode(data[32:], (CallScopeConfig));
+    /// @dev Install data is `bytes32 id ‖ abi.encode(CallScopeConfig)`. Registering again replaces
+    /// the list.
+    function _register(bytes32 id, bytes calldata data) internal override returns (uint8 previous) {
+        CallScopeConfig memory config = abi.decode(data, (CallScopeConfig));
         if (config.calls.length == 0) revert InvalidPolicyConfig("no call permission");
         if (config.calls.length > MAX_CALL_PERMISSIONS) revert InvalidPolicyConfig("too many call permissions");
         address account = msg.sender;
-        Scope storage scope = _scopes[id][account];
-        Scope memory old = scope;
+        Scope memory old = _scopes[id][account];
         if (old.generation == type(uint16).max) revert InvalidPolicyConfig("too many registrations of this id");
         uint16 generation = old.generation + 1;
-        if (old.status != STATUS_ACTIVE) ++_activeCount[account];
+        previous = old.status;
 
         for (uint256 i; i < config.calls.length; ++i) {
             AllowedCall memory entry = config.calls[i];
@@ -92,39 +86,21 @@ contract CallScopePolicy is IPolicy, ICallScopePolicy {
             });
             _callKeyAt[_key(id, generation, "call", bytes32(i))][account] = key;
         }
-        _scopes[id][account] = Scope({status: STATUS_ACTIVE, generation: generation, callCount: uint8(config.calls.length)});
+        Scope storage scope = _scopes[id][account];
+        scope.status = STATUS_ACTIVE;
+        scope.generation = generation;
+        scope.callCount = uint8(config.calls.length);
         emit CallScopeRegistered(account, id, config);
     }
 
-    /// @notice Revokes permission `data[0:32]` of the calling account (Kernel's permission uninstall);
-    /// does nothing if it is not active.
-    function onUninstall(bytes calldata data) external payable override {
-        if (data.length < 32) revert InvalidPolicyConfig("missing permission id");
-        _revoke(bytes32(data[0:32]));
+    /// @dev See StandalonePolicy.
+    function _statusOf(bytes32 id, address account) internal view override returns (uint8) {
+        return _scopes[id][account].status;
     }
 
-    /// @inheritdoc IStandalonePolicy
-    function revoke(bytes32 id) external override {
-        uint8 status = _scopes[id][msg.sender].status;
-        if (status != STATUS_ACTIVE) revert PolicyNotActive(id, _storedStatus(status));
-        _revoke(id);
-    }
-
-    /// @inheritdoc IModule
-    function isModuleType(uint256 moduleTypeId) external pure override returns (bool) {
-        return moduleTypeId == MODULE_TYPE_POLICY;
-    }
-
-    /// @inheritdoc IModule
-    function isInitialized(address smartAccount) external view override returns (bool) {
-        return _activeCount[smartAccount] != 0;
-    }
-
-    function _revoke(bytes32 id) private {
-        Scope storage scope = _scopes[id][msg.sender];
-        if (scope.status != STATUS_ACTIVE) return;
-        scope.status = STATUS_REVOKED;
-        --_activeCount[msg.sender];
+    /// @dev See StandalonePolicy.
+    function _markRevoked(bytes32 id) internal override {
+        _scopes[id][msg.sender].status = STATUS_REVOKED;
         emit CallScopeRevoked(msg.sender, id);
     }
 
@@ -246,10 +222,6 @@ contract CallScopePolicy is IPolicy, ICallScopePolicy {
                 equalValue: c.equalValue
             });
         }
-    }
-
-    function _storedStatus(uint8 status) private pure returns (SessionStatus) {
-        return status == STATUS_REVOKED ? SessionStatus.Revoked : SessionStatus.Unknown;
     }
 
     /// @dev Sub-table key; the account stays the last mapping key, keeping slots account-associated.

@@ -2,9 +2,10 @@
 pragma solidity ^0.8.28;
 
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
-import {IModule, IPolicy, MODULE_TYPE_POLICY, SIG_VALIDATION_FAILED} from "../interfaces/IERC7579Module.sol";
+import {SIG_VALIDATION_FAILED} from "../interfaces/IERC7579Module.sol";
 import {IExpiryPolicy} from "../interfaces/IExpiryPolicy.sol";
 import {IStandalonePolicy} from "../interfaces/IStandalonePolicy.sol";
+import {StandalonePolicy} from "./StandalonePolicy.sol";
 import {ValidationDataLib} from "../libraries/ValidationDataLib.sol";
 import {SessionStatus} from "../types/SessionTypes.sol";
 import {ExpiryConfig} from "../types/PolicyTypes.sol";
@@ -15,10 +16,7 @@ import {ExpiryConfig} from "../types/PolicyTypes.sol";
 /// CallScopePolicy, which also stops a session from re-registering this policy through the account.
 /// @dev ERC-7562: the range goes back as validation data and the EntryPoint enforces it; validation
 /// never reads the clock. State is one word per `id => account`, rewritten by every registration.
-contract ExpiryPolicy is IPolicy, IExpiryPolicy {
-    uint8 private constant STATUS_ACTIVE = 1;
-    uint8 private constant STATUS_REVOKED = 2;
-
+contract ExpiryPolicy is StandalonePolicy, IExpiryPolicy {
     struct Expiry {
         uint8 status;
         uint48 validAfter;
@@ -26,59 +24,34 @@ contract ExpiryPolicy is IPolicy, IExpiryPolicy {
     }
 
     mapping(bytes32 id => mapping(address account => Expiry)) private _expiries;
-    mapping(address account => uint256) private _activeCount;
 
     /*//////////////////////////////////////////////////////////////
                               REGISTRATION
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Registers permission `id` of the calling account: `data` is `bytes32 id ‖
-    /// abi.encode(ExpiryConfig)`, as Kernel passes it. Registering again replaces the range.
-    function onInstall(bytes calldata data) external payable override {
-        if (data.length < 32) revert InvalidPolicyConfig("missing permission id");
-        bytes32 id = bytes32(data[0:32]);
-        ExpiryConfig memory config = abi.decode(data[32:], (ExpiryConfig));
+    /// @dev Install data is `bytes32 id ‖ abi.encode(ExpiryConfig)`. Registering again replaces the range.
+    function _register(bytes32 id, bytes calldata data) internal override returns (uint8 previous) {
+        ExpiryConfig memory config = abi.decode(data, (ExpiryConfig));
         if (config.validAfter == 0 && config.validUntil == 0) revert InvalidPolicyConfig("no time limit");
         if (config.validUntil != 0 && config.validUntil <= config.validAfter) {
             revert InvalidPolicyConfig("validUntil is not after validAfter");
         }
         Expiry storage expiry = _expiries[id][msg.sender];
-        if (expiry.status != STATUS_ACTIVE) ++_activeCount[msg.sender];
+        previous = expiry.status;
         expiry.status = STATUS_ACTIVE;
         expiry.validAfter = config.validAfter;
         expiry.validUntil = config.validUntil;
         emit ExpiryRegistered(msg.sender, id, config);
     }
 
-    /// @notice Revokes permission `data[0:32]` of the calling account (Kernel's permission uninstall);
-    /// does nothing if it is not active.
-    function onUninstall(bytes calldata data) external payable override {
-        if (data.length < 32) revert InvalidPolicyConfig("missing permission id");
-        _revoke(bytes32(data[0:32]));
+    /// @dev See StandalonePolicy.
+    function _statusOf(bytes32 id, address account) internal view override returns (uint8) {
+        return _expiries[id][account].status;
     }
 
-    /// @inheritdoc IStandalonePolicy
-    function revoke(bytes32 id) external override {
-        uint8 status = _expiries[id][msg.sender].status;
-        if (status != STATUS_ACTIVE) revert PolicyNotActive(id, _storedStatus(status));
-        _revoke(id);
-    }
-
-    /// @inheritdoc IModule
-    function isModuleType(uint256 moduleTypeId) external pure override returns (bool) {
-        return moduleTypeId == MODULE_TYPE_POLICY;
-    }
-
-    /// @inheritdoc IModule
-    function isInitialized(address smartAccount) external view override returns (bool) {
-        return _activeCount[smartAccount] != 0;
-    }
-
-    function _revoke(bytes32 id) private {
-        Expiry storage expiry = _expiries[id][msg.sender];
-        if (expiry.status != STATUS_ACTIVE) return;
-        expiry.status = STATUS_REVOKED;
-        --_activeCount[msg.sender];
+    /// @dev See StandalonePolicy.
+    function _markRevoked(bytes32 id) internal override {
+        _expiries[id][msg.sender].status = STATUS_REVOKED;
         emit ExpiryRevoked(msg.sender, id);
     }
 
@@ -132,9 +105,5 @@ contract ExpiryPolicy is IPolicy, IExpiryPolicy {
     function getConfig(address account, bytes32 id) external view override returns (ExpiryConfig memory) {
         Expiry memory expiry = _expiries[id][account];
         return ExpiryConfig({validAfter: expiry.validAfter, validUntil: expiry.validUntil});
-    }
-
-    function _storedStatus(uint8 status) private pure returns (SessionStatus) {
-        return status == STATUS_REVOKED ? SessionStatus.Revoked : SessionStatus.Unknown;
     }
 }

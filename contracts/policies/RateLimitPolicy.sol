@@ -2,9 +2,10 @@
 pragma solidity ^0.8.28;
 
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
-import {IModule, IPolicy, MODULE_TYPE_POLICY, SIG_VALIDATION_FAILED} from "../interfaces/IERC7579Module.sol";
+import {SIG_VALIDATION_FAILED} from "../interfaces/IERC7579Module.sol";
 import {IRateLimitPolicy} from "../interfaces/IRateLimitPolicy.sol";
 import {IStandalonePolicy} from "../interfaces/IStandalonePolicy.sol";
+import {StandalonePolicy} from "./StandalonePolicy.sol";
 import {CallRuleLib} from "../libraries/CallRuleLib.sol";
 import {ClaimLib} from "../libraries/ClaimLib.sol";
 import {ExecutionLib} from "../libraries/ExecutionLib.sol";
@@ -23,10 +24,7 @@ import {RateLimitConfig, RateLimitRemaining} from "../types/PolicyTypes.sol";
 /// account itself, to this policy or to module lifecycle functions are refused: they would let an
 /// operation escape the count or reset it. State is one word per `id => account`, rewritten by
 /// every registration.
-contract RateLimitPolicy is IPolicy, IRateLimitPolicy {
-    uint8 private constant STATUS_ACTIVE = 1;
-    uint8 private constant STATUS_REVOKED = 2;
-
+contract RateLimitPolicy is StandalonePolicy, IRateLimitPolicy {
     /// @dev One word, read and written by every operation.
     struct Limit {
         uint8 status;
@@ -40,65 +38,39 @@ contract RateLimitPolicy is IPolicy, IRateLimitPolicy {
     }
 
     mapping(bytes32 id => mapping(address account => Limit)) private _limits;
-    mapping(address account => uint256) private _activeCount;
 
     /*//////////////////////////////////////////////////////////////
                               REGISTRATION
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Registers permission `id` of the calling account: `data` is `bytes32 id ‖
-    /// abi.encode(RateLimitConfig)`, as Kernel passes it. Registering again starts from zero.
-    function onInstall(bytes calldata data) external payable override {
-        if (data.length < 32) revert InvalidPolicyConfig("missing permission id");
-        bytes32 id = bytes32(data[0:32]);
-        RateLimitConfig memory config = abi.decode(data[32:], (RateLimitConfig));
+    /// @dev Install data is `bytes32 id ‖ abi.encode(RateLimitConfig)`. Registering again starts
+    /// from zero.
+    function _register(bytes32 id, bytes calldata data) internal override returns (uint8 previous) {
+        RateLimitConfig memory config = abi.decode(data, (RateLimitConfig));
         string memory reason = RateLimitLib.invalidReason(config.window, config.callsPerWindow, config.maxCalls);
         if (bytes(reason).length != 0) revert InvalidPolicyConfig(reason);
         if (config.window == 0 && config.maxCalls == 0) revert InvalidPolicyConfig("no limit");
         Limit storage limit = _limits[id][msg.sender];
-        if (limit.status != STATUS_ACTIVE) ++_activeCount[msg.sender];
-        _limits[id][msg.sender] = Limit({
-            status: STATUS_ACTIVE,
-            start: config.start,
-            window: config.window,
-            callsPerWindow: config.callsPerWindow,
-            maxCalls: config.maxCalls,
-            windowIndex: 0,
-            callsInWindow: 0,
-            callsLeft: config.maxCalls == 0 ? RateLimitLib.UNLIMITED : config.maxCalls
-        });
+        previous = limit.status;
+        limit.status = STATUS_ACTIVE;
+        limit.start = config.start;
+        limit.window = config.window;
+        limit.callsPerWindow = config.callsPerWindow;
+        limit.maxCalls = config.maxCalls;
+        limit.windowIndex = 0;
+        limit.callsInWindow = 0;
+        limit.callsLeft = config.maxCalls == 0 ? RateLimitLib.UNLIMITED : config.maxCalls;
         emit RateLimitRegistered(msg.sender, id, config);
     }
 
-    /// @notice Revokes permission `data[0:32]` of the calling account (Kernel's permission uninstall);
-    /// does nothing if it is not active.
-    function onUninstall(bytes calldata data) external payable override {
-        if (data.length < 32) revert InvalidPolicyConfig("missing permission id");
-        _revoke(bytes32(data[0:32]));
+    /// @dev See StandalonePolicy.
+    function _statusOf(bytes32 id, address account) internal view override returns (uint8) {
+        return _limits[id][account].status;
     }
 
-    /// @inheritdoc IStandalonePolicy
-    function revoke(bytes32 id) external override {
-        uint8 status = _limits[id][msg.sender].status;
-        if (status != STATUS_ACTIVE) revert PolicyNotActive(id, _storedStatus(status));
-        _revoke(id);
-    }
-
-    /// @inheritdoc IModule
-    function isModuleType(uint256 moduleTypeId) external pure override returns (bool) {
-        return moduleTypeId == MODULE_TYPE_POLICY;
-    }
-
-    /// @inheritdoc IModule
-    function isInitialized(address smartAccount) external view override returns (bool) {
-        return _activeCount[smartAccount] != 0;
-    }
-
-    function _revoke(bytes32 id) private {
-        Limit storage limit = _limits[id][msg.sender];
-        if (limit.status != STATUS_ACTIVE) return;
-        limit.status = STATUS_REVOKED;
-        --_activeCount[msg.sender];
+    /// @dev See StandalonePolicy.
+    function _markRevoked(bytes32 id) internal override {
+        _limits[id][msg.sender].status = STATUS_REVOKED;
         emit RateLimitRevoked(msg.sender, id);
     }
 
@@ -199,9 +171,5 @@ contract RateLimitPolicy is IPolicy, IRateLimitPolicy {
         uint32 index = nowTs < limit.start ? 0 : PeriodLib.indexOf(nowTs, limit.start, limit.window);
         r.callsLeftInWindow = limit.callsPerWindow - (index == limit.windowIndex ? limit.callsInWindow : 0);
         (, r.windowEndsAt) = PeriodLib.bounds(index, limit.start, limit.window);
-    }
-
-    function _storedStatus(uint8 status) private pure returns (SessionStatus) {
-        return status == STATUS_REVOKED ? SessionStatus.Revoked : SessionStatus.Unknown;
     }
 }

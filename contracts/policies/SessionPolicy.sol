@@ -12,6 +12,8 @@ import {PeriodLib} from "../libraries/PeriodLib.sol";
 import {RateLimitLib} from "../libraries/RateLimitLib.sol";
 import {SpendLib} from "../libraries/SpendLib.sol";
 import {ValidationDataLib} from "../libraries/ValidationDataLib.sol";
+import {HeaderFields, SessionHeader, SessionHeaderLib} from "../types/SessionHeader.sol";
+import {TokenRegistry} from "./TokenRegistry.sol";
 import {
     CallPermission,
     TokenLimit,
@@ -36,7 +38,7 @@ import {
 /// data for the EntryPoint to enforce. All state is keyed `... => account`, so every slot touched
 /// in validation is associated with the account. Sub-tables are keyed by a generation that every
 /// registration bumps: re-registering an id starts from clean state.
-contract SessionPolicy is IPolicy, ISessionPolicy {
+contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
     /*//////////////////////////////////////////////////////////////
                                 STORAGE
     //////////////////////////////////////////////////////////////*/
@@ -48,21 +50,6 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
     /// @dev Canonical EntryPoint v0.7: a session must not move the account's deposit.
     address private constant ENTRY_POINT = 0x0000000071727De22E5E9d8BAf0edAc6f37da032;
 
-    /// @dev Read and written by every operation; stored as one word (see `_encodeHeader`).
-    struct Header {
-        uint8 status;
-        uint16 generation;
-        /// @dev A fee cap or a fee budget: the fees word is read by every operation.
-        bool hasFees;
-        bool hasPaymaster;
-        uint48 validAfter;
-        uint48 validUntil;
-        uint32 window;
-        uint16 callsPerWindow;
-        uint32 windowIndex;
-        uint16 callsInWindow;
-        uint32 callsLeft;
-    }
 
     /// @dev Read by views, and in validation when the operation names a paymaster or the session
     /// relies on one.
@@ -75,7 +62,8 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
     }
 
     struct Session {
-        uint256 header;
+        /// @dev Read and written by every operation (SessionHeaderLib).
+        SessionHeader header;
         /// @dev GasLib.Fees, one word: read by every operation the session bounds by a cap or a
         /// budget, written when it has a budget.
         uint256 fees;
@@ -93,25 +81,11 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         bytes4 selector;
     }
 
-    struct TokenRecord {
-        /// @dev SpendLib.State, one word, read and written by every spend.
-        uint256 state;
-        /// @dev SpendLib.Limits, one word, read on a period's first spend and for calls whose rule
-        /// does not carry the per-transaction cap.
-        uint256 limits;
-        address token;
-        uint96 total;
-    }
-
     mapping(bytes32 id => mapping(address account => Session)) private _sessions;
     /// @dev key(id, generation, target, selector) and key(id, generation, "call", index) (same record).
     mapping(bytes32 key => mapping(address account => CallRecord)) private _calls;
     /// @dev key(id, generation, "call", index) => key of the call's record.
     mapping(bytes32 key => mapping(address account => bytes32)) private _callKeyAt;
-    /// @dev key(id, generation, "token", index).
-    mapping(bytes32 key => mapping(address account => TokenRecord)) private _tokens;
-    /// @dev key(id, generation, token) => index + 1.
-    mapping(bytes32 key => mapping(address account => uint8)) private _tokenSlot;
     /// @dev key(id, generation, sender) => allowed; key(id, generation, "signer", index) => sender.
     mapping(bytes32 key => mapping(address account => bool)) private _signatureSenderAllowed;
     mapping(bytes32 key => mapping(address account => address)) private _signatureSenderAt;
@@ -138,7 +112,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
 
     /// @inheritdoc ISessionPolicy
     function revoke(bytes32 id) external override {
-        uint8 status = _decodeHeader(_sessions[id][msg.sender].header).status;
+        uint8 status = _sessions[id][msg.sender].header.status();
         if (status != STATUS_ACTIVE) revert SessionNotActive(id, _storedStatus(status));
         _revoke(id);
     }
@@ -155,28 +129,13 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         address account = msg.sender;
         _checkSessionConfig(config);
         Session storage session = _sessions[id][account];
-        Header memory old = _decodeHeader(session.header);
+        HeaderFields memory old = session.header.unpack();
         if (old.generation == type(uint16).max) revert InvalidSessionConfig("too many registrations of this id");
         uint16 generation = old.generation + 1;
         if (old.status != STATUS_ACTIVE) ++_activeSessions[account];
 
         // Tokens first: call permissions refer to them by index.
-        for (uint256 i; i < config.tokens.length; ++i) {
-            TokenLimit memory limit = config.tokens[i];
-            string memory tokenReason = SpendLib.invalidReason(limit);
-            if (bytes(tokenReason).length != 0) revert InvalidTokenLimit(i, tokenReason);
-            bytes32 slotKey = _key(id, generation, bytes32(uint256(uint160(limit.token))), 0);
-            if (_tokenSlot[slotKey][account] != 0) revert InvalidTokenLimit(i, "duplicate token");
-            _tokenSlot[slotKey][account] = uint8(i + 1);
-            _tokens[_key(id, generation, "token", bytes32(i))][account] = TokenRecord({
-                state: SpendLib.encode(SpendLib.initial(limit.total, limit.perPeriod, limit.period)),
-                limits: SpendLib.encode(
-                    SpendLib.Limits({perTransaction: uint96(limit.perTransaction), perPeriod: uint96(limit.perPeriod)})
-                ),
-                token: limit.token,
-                total: uint96(limit.total)
-            });
-        }
+        _registerTokens(id, generation, account, config.tokens);
 
         for (uint256 i; i < config.calls.length; ++i) {
             CallPermission memory permission = config.calls[i];
@@ -206,7 +165,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
             _signatureSenderAt[_key(id, generation, "signer", bytes32(i))][account] = sender;
         }
 
-        session.header = _encodeHeader(Header({
+        session.header = SessionHeaderLib.pack(HeaderFields({
             status: STATUS_ACTIVE,
             generation: generation,
             hasFees: config.maxFeePerOperation != 0 || config.maxFeeTotal != 0,
@@ -301,12 +260,16 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
 
     function _revoke(bytes32 id) private {
         Session storage session = _sessions[id][msg.sender];
-        Header memory header = _decodeHeader(session.header);
-        if (header.status != STATUS_ACTIVE) return;
-        header.status = STATUS_REVOKED;
-        session.header = _encodeHeader(header);
+        SessionHeader header = session.header;
+        if (header.status() != STATUS_ACTIVE) return;
+        session.header = header.setStatus(STATUS_REVOKED);
         --_activeSessions[msg.sender];
         emit SessionRevoked(msg.sender, id);
+    }
+
+    /// @dev See TokenRegistry.
+    function _refuseTokenLimit(uint256 index, string memory reason) internal pure override {
+        revert InvalidTokenLimit(index, reason);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -345,7 +308,8 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         returns (uint256)
     {
         Session storage session = _sessions[id][msg.sender];
-        Header memory header = _decodeHeader(session.header);
+        SessionHeader word = session.header;
+        HeaderFields memory header = word.unpack();
         if (header.status != STATUS_ACTIVE) revert SessionNotActive(id, _storedStatus(header.status));
 
         Op memory op;
@@ -373,7 +337,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
             _narrow(op, start, end);
         }
         header.callsLeft = RateLimitLib.countLifetime(header.callsLeft, op.calls);
-        session.header = _encodeHeader(header);
+        session.header = word.setWindowIndex(header.windowIndex).setCallsInWindow(header.callsInWindow).setCallsLeft(header.callsLeft);
 
         _spend(op, header);
 
@@ -453,7 +417,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
     }
 
     /// @dev Applies each touched token's limits and emits one SessionUsed per token spent.
-    function _spend(Op memory op, Header memory header) private {
+    function _spend(Op memory op, HeaderFields memory header) private {
         bool spentAny;
         for (uint8 i; op.touched >> i != 0; ++i) {
             if (op.touched & (1 << i) == 0 || op.amounts[i] == 0) continue;
@@ -468,7 +432,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         }
     }
 
-    function _spendToken(Op memory op, Header memory header, uint8 i) private {
+    function _spendToken(Op memory op, HeaderFields memory header, uint8 i) private {
         TokenRecord storage record = _tokens[_key(op.id, op.generation, "token", bytes32(uint256(i)))][op.account];
         SpendLib.State memory state = SpendLib.decode(record.state);
         bool capKnown = op.capKnown & (1 << i) != 0;
@@ -493,7 +457,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
 
     function _emitUsed(
         Op memory op,
-        Header memory header,
+        HeaderFields memory header,
         address token,
         uint256 amount,
         SpendLib.State memory state
@@ -515,7 +479,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
 
     /// @dev Paymaster, fee cap and fee budget (GasLib); returns the budget left. Reads the fees word
     /// when the session has a cap or a budget, and the paymaster only when one is named or needed.
-    function _checkGas(Session storage session, Header memory header, PackedUserOperation calldata userOp)
+    function _checkGas(Session storage session, HeaderFields memory header, PackedUserOperation calldata userOp)
         private
         returns (uint256 feeLeft)
     {
@@ -552,7 +516,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         override
         returns (uint256)
     {
-        Header memory header = _decodeHeader(_sessions[id][msg.sender].header);
+        HeaderFields memory header = _sessions[id][msg.sender].header.unpack();
         if (header.status != STATUS_ACTIVE || header.callsLeft == 0) return SIG_VALIDATION_FAILED;
         bytes32 senderKey = _key(id, header.generation, bytes32(uint256(uint160(sender))), "signer");
         if (!_signatureSenderAllowed[senderKey][msg.sender]) return SIG_VALIDATION_FAILED;
@@ -571,7 +535,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
     /// @inheritdoc ISessionPolicy
     function getSession(address account, bytes32 id) external view override returns (SessionSnapshot memory snap) {
         Session storage session = _sessions[id][account];
-        Header memory header = _decodeHeader(session.header);
+        HeaderFields memory header = session.header.unpack();
         snap.status = _status(id, account);
         snap.validAfter = header.validAfter;
         snap.validUntil = header.validUntil;
@@ -589,26 +553,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         uint256 count = session.extras.tokenCount;
         snap.tokens = new TokenRemaining[](count);
         for (uint256 i; i < count; ++i) {
-            snap.tokens[i] = _tokenRemaining(_tokens[_key(id, header.generation, "token", bytes32(i))][account], header, nowTs);
-        }
-    }
-
-    function _tokenRemaining(TokenRecord storage record, Header memory header, uint48 nowTs)
-        private
-        view
-        returns (TokenRemaining memory r)
-    {
-        SpendLib.State memory state = SpendLib.decode(record.state);
-        SpendLib.Limits memory limits = SpendLib.decodeLimits(record.limits);
-        r.token = record.token;
-        r.perTransaction = limits.perTransaction == 0 ? type(uint256).max : limits.perTransaction;
-        r.remainingTotal = state.remainingTotal == SpendLib.UNLIMITED ? type(uint256).max : state.remainingTotal;
-        r.remainingInPeriod = type(uint256).max;
-        if (state.period != 0) {
-            r.periodIndex = _indexAt(nowTs, header.validAfter, state.period);
-            r.remainingInPeriod = SpendLib.remainingInPeriod(state, limits.perPeriod, r.periodIndex);
-            (, uint48 end) = PeriodLib.bounds(r.periodIndex, header.validAfter, state.period);
-            r.refillsAt = end == type(uint48).max ? end : end + 1;
+            snap.tokens[i] = _remainingOf(_tokenAt(id, header.generation, account, i), header.validAfter, nowTs);
         }
     }
 
@@ -620,7 +565,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
     /// @inheritdoc ISessionPolicy
     function getConfig(address account, bytes32 id) external view override returns (SessionConfig memory config) {
         Session storage session = _sessions[id][account];
-        Header memory header = _decodeHeader(session.header);
+        HeaderFields memory header = session.header.unpack();
         Extras memory extras = session.extras;
         if (header.generation == 0) return config;
         uint16 gen = header.generation;
@@ -639,15 +584,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         }
         config.tokens = new TokenLimit[](extras.tokenCount);
         for (uint256 i; i < extras.tokenCount; ++i) {
-            TokenRecord storage t = _tokens[_key(id, gen, "token", bytes32(i))][account];
-            SpendLib.Limits memory limits = SpendLib.decodeLimits(t.limits);
-            config.tokens[i] = TokenLimit({
-                token: t.token,
-                perTransaction: limits.perTransaction,
-                total: t.total,
-                perPeriod: limits.perPeriod,
-                period: SpendLib.decode(t.state).period
-            });
+            config.tokens[i] = _limitOf(_tokenAt(id, gen, account, i));
         }
         config.calls = new CallPermission[](extras.callCount);
         for (uint256 i; i < extras.callCount; ++i) {
@@ -682,7 +619,7 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
 
     function _status(bytes32 id, address account) private view returns (SessionStatus) {
         Session storage session = _sessions[id][account];
-        Header memory header = _decodeHeader(session.header);
+        HeaderFields memory header = session.header.unpack();
         if (header.status == STATUS_NONE) return SessionStatus.Unknown;
         if (header.status == STATUS_REVOKED) return SessionStatus.Revoked;
         if (header.validUntil != 0 && block.timestamp > header.validUntil) return SessionStatus.Expired;
@@ -704,52 +641,4 @@ contract SessionPolicy is IPolicy, ISessionPolicy {
         return true;
     }
 
-    /*//////////////////////////////////////////////////////////////
-                              HEADER WORD
-    //////////////////////////////////////////////////////////////*/
-
-    /// @dev status (8) | generation (16) | flags (8: bit 0 fee cap or budget, bit 1 paymaster) | validAfter (48) |
-    /// validUntil (48) | window (32) | callsPerWindow (16) | windowIndex (32) | callsInWindow (16) |
-    /// callsLeft (32), low to high.
-    function _encodeHeader(Header memory h) private pure returns (uint256) {
-        return uint256(h.status) | (uint256(h.generation) << 8) | (h.hasFees ? 1 << 24 : 0)
-            | (h.hasPaymaster ? 1 << 25 : 0) | (uint256(h.validAfter) << 32) | (uint256(h.validUntil) << 80)
-            | (uint256(h.window) << 128) | (uint256(h.callsPerWindow) << 160) | (uint256(h.windowIndex) << 176)
-            | (uint256(h.callsInWindow) << 208) | (uint256(h.callsLeft) << 224);
-    }
-
-    function _decodeHeader(uint256 w) private pure returns (Header memory h) {
-        h.status = uint8(w);
-        h.generation = uint16(w >> 8);
-        h.hasFees = (w >> 24) & 1 != 0;
-        h.hasPaymaster = (w >> 25) & 1 != 0;
-        h.validAfter = uint48(w >> 32);
-        h.validUntil = uint48(w >> 80);
-        h.window = uint32(w >> 128);
-        h.callsPerWindow = uint16(w >> 160);
-        h.windowIndex = uint32(w >> 176);
-        h.callsInWindow = uint16(w >> 208);
-        h.callsLeft = uint32(w >> 224);
-    }
-
-    /*//////////////////////////////////////////////////////////////
-                                  KEYS
-    //////////////////////////////////////////////////////////////*/
-
-    function _tokenIndexOf(bytes32 id, uint16 generation, address account, address token) private view returns (uint8) {
-        uint8 slot = _tokenSlot[_key(id, generation, bytes32(uint256(uint160(token))), 0)][account];
-        return slot == 0 ? CallRuleLib.NO_TOKEN : slot - 1;
-    }
-
-    /// @dev Sub-table key; the account stays the last mapping key, keeping slots account-associated.
-    function _key(bytes32 id, uint16 generation, bytes32 a, bytes32 b) private pure returns (bytes32 k) {
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, id)
-            mstore(add(m, 0x20), generation)
-            mstore(add(m, 0x40), a)
-            mstore(add(m, 0x60), b)
-            k := keccak256(m, 0x80)
-        }
-    }
 }

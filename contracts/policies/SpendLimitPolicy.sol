@@ -2,9 +2,11 @@
 pragma solidity ^0.8.28;
 
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
-import {IModule, IPolicy, MODULE_TYPE_POLICY, SIG_VALIDATION_FAILED} from "../interfaces/IERC7579Module.sol";
+import {SIG_VALIDATION_FAILED} from "../interfaces/IERC7579Module.sol";
 import {ISpendLimitPolicy} from "../interfaces/ISpendLimitPolicy.sol";
 import {IStandalonePolicy} from "../interfaces/IStandalonePolicy.sol";
+import {StandalonePolicy} from "./StandalonePolicy.sol";
+import {TokenRegistry} from "./TokenRegistry.sol";
 import {CallRuleLib} from "../libraries/CallRuleLib.sol";
 import {ClaimLib} from "../libraries/ClaimLib.sol";
 import {ExecutionLib} from "../libraries/ExecutionLib.sol";
@@ -37,10 +39,7 @@ import {AmountRule, SpendLimitConfig} from "../types/PolicyTypes.sol";
 /// policy and to module lifecycle functions. Periods come from the time claim in this policy's
 /// signature slice (ClaimLib), counted from `start`; their bounds go back as validation data. State
 /// is keyed `... => account` (ERC-7562) and by a generation that every registration bumps.
-contract SpendLimitPolicy is IPolicy, ISpendLimitPolicy {
-    uint8 private constant STATUS_ACTIVE = 1;
-    uint8 private constant STATUS_REVOKED = 2;
-
+contract SpendLimitPolicy is StandalonePolicy, TokenRegistry, ISpendLimitPolicy {
     struct Header {
         uint8 status;
         uint16 generation;
@@ -59,15 +58,6 @@ contract SpendLimitPolicy is IPolicy, ISpendLimitPolicy {
         uint128 maxFeeTotal;
     }
 
-    struct TokenRecord {
-        /// @dev SpendLib.State, one word.
-        uint256 state;
-        /// @dev SpendLib.Limits, one word.
-        uint256 limits;
-        address token;
-        uint96 total;
-    }
-
     struct RuleRecord {
         /// @dev CallRuleLib.Rule, one word (amountArg, tokenArg, tokenIndex).
         uint256 rule;
@@ -77,26 +67,19 @@ contract SpendLimitPolicy is IPolicy, ISpendLimitPolicy {
 
     mapping(bytes32 id => mapping(address account => Header)) private _headers;
     mapping(bytes32 id => mapping(address account => Fees)) private _fees;
-    /// @dev key(id, generation, "token", index).
-    mapping(bytes32 key => mapping(address account => TokenRecord)) private _tokens;
-    /// @dev key(id, generation, token, 0) => index + 1.
-    mapping(bytes32 key => mapping(address account => uint8)) private _tokenSlot;
     /// @dev key(id, generation, target, selector).
     mapping(bytes32 key => mapping(address account => RuleRecord)) private _rules;
     /// @dev key(id, generation, "rule", index) => key of the rule.
     mapping(bytes32 key => mapping(address account => bytes32)) private _ruleKeyAt;
-    mapping(address account => uint256) private _activeCount;
 
     /*//////////////////////////////////////////////////////////////
                               REGISTRATION
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Registers permission `id` of the calling account: `data` is `bytes32 id ‖
-    /// abi.encode(SpendLimitConfig)`, as Kernel passes it. Registering again starts from nothing spent.
-    function onInstall(bytes calldata data) external payable override {
-        if (data.length < 32) revert InvalidPolicyConfig("missing permission id");
-        bytes32 id = bytes32(data[0:32]);
-        SpendLimitConfig memory config = abi.decode(data[32:], (SpendLimitConfig));
+    /// @dev Install data is `bytes32 id ‖ abi.encode(SpendLimitConfig)`. Registering again starts
+    /// from nothing spent.
+    function _register(bytes32 id, bytes calldata data) internal override returns (uint8 previous) {
+        SpendLimitConfig memory config = abi.decode(data, (SpendLimitConfig));
         if (config.tokens.length == 0) revert InvalidPolicyConfig("no token limit");
         if (config.tokens.length > MAX_TOKEN_LIMITS) revert InvalidPolicyConfig("too many token limits");
         if (config.rules.length > MAX_CALL_PERMISSIONS) revert InvalidPolicyConfig("too many amount rules");
@@ -106,25 +89,10 @@ contract SpendLimitPolicy is IPolicy, ISpendLimitPolicy {
         Header memory old = _headers[id][account];
         if (old.generation == type(uint16).max) revert InvalidPolicyConfig("too many registrations of this id");
         uint16 generation = old.generation + 1;
-        if (old.status != STATUS_ACTIVE) ++_activeCount[account];
+        previous = old.status;
 
         // Tokens first: rules refer to them by index.
-        for (uint256 i; i < config.tokens.length; ++i) {
-            TokenLimit memory limit = config.tokens[i];
-            string memory reason = SpendLib.invalidReason(limit);
-            if (bytes(reason).length != 0) revert InvalidTokenLimit(i, reason);
-            bytes32 slotKey = _key(id, generation, bytes32(uint256(uint160(limit.token))), 0);
-            if (_tokenSlot[slotKey][account] != 0) revert InvalidTokenLimit(i, "duplicate token");
-            _tokenSlot[slotKey][account] = uint8(i + 1);
-            _tokens[_key(id, generation, "token", bytes32(i))][account] = TokenRecord({
-                state: SpendLib.encode(SpendLib.initial(limit.total, limit.perPeriod, limit.period)),
-                limits: SpendLib.encode(
-                    SpendLib.Limits({perTransaction: uint96(limit.perTransaction), perPeriod: uint96(limit.perPeriod)})
-                ),
-                token: limit.token,
-                total: uint96(limit.total)
-            });
-        }
+        _registerTokens(id, generation, account, config.tokens);
         for (uint256 i; i < config.rules.length; ++i) {
             _registerRule(id, generation, config.rules[i], i);
         }
@@ -206,36 +174,20 @@ contract SpendLimitPolicy is IPolicy, ISpendLimitPolicy {
         if (tokenIndex == CallRuleLib.NO_TOKEN) return ("amountToken has no limit", tokenIndex);
     }
 
-    /// @notice Revokes permission `data[0:32]` of the calling account (Kernel's permission uninstall);
-    /// does nothing if it is not active.
-    function onUninstall(bytes calldata data) external payable override {
-        if (data.length < 32) revert InvalidPolicyConfig("missing permission id");
-        _revoke(bytes32(data[0:32]));
+    /// @dev See StandalonePolicy.
+    function _statusOf(bytes32 id, address account) internal view override returns (uint8) {
+        return _headers[id][account].status;
     }
 
-    /// @inheritdoc IStandalonePolicy
-    function revoke(bytes32 id) external override {
-        uint8 status = _headers[id][msg.sender].status;
-        if (status != STATUS_ACTIVE) revert PolicyNotActive(id, _storedStatus(status));
-        _revoke(id);
-    }
-
-    /// @inheritdoc IModule
-    function isModuleType(uint256 moduleTypeId) external pure override returns (bool) {
-        return moduleTypeId == MODULE_TYPE_POLICY;
-    }
-
-    /// @inheritdoc IModule
-    function isInitialized(address smartAccount) external view override returns (bool) {
-        return _activeCount[smartAccount] != 0;
-    }
-
-    function _revoke(bytes32 id) private {
-        Header storage header = _headers[id][msg.sender];
-        if (header.status != STATUS_ACTIVE) return;
-        header.status = STATUS_REVOKED;
-        --_activeCount[msg.sender];
+    /// @dev See StandalonePolicy.
+    function _markRevoked(bytes32 id) internal override {
+        _headers[id][msg.sender].status = STATUS_REVOKED;
         emit SpendLimitRevoked(msg.sender, id);
+    }
+
+    /// @dev See TokenRegistry.
+    function _refuseTokenLimit(uint256 index, string memory reason) internal pure override {
+        revert InvalidTokenLimit(index, reason);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -397,19 +349,7 @@ contract SpendLimitPolicy is IPolicy, ISpendLimitPolicy {
         r = new TokenRemaining[](header.tokenCount);
         uint48 nowTs = uint48(block.timestamp);
         for (uint256 i; i < header.tokenCount; ++i) {
-            TokenRecord storage record = _tokens[_key(id, header.generation, "token", bytes32(i))][account];
-            SpendLib.State memory state = SpendLib.decode(record.state);
-            SpendLib.Limits memory limits = SpendLib.decodeLimits(record.limits);
-            r[i].token = record.token;
-            r[i].perTransaction = limits.perTransaction == 0 ? type(uint256).max : limits.perTransaction;
-            r[i].remainingTotal = state.remainingTotal == SpendLib.UNLIMITED ? type(uint256).max : state.remainingTotal;
-            r[i].remainingInPeriod = type(uint256).max;
-            if (state.period != 0) {
-                r[i].periodIndex = nowTs < header.start ? 0 : PeriodLib.indexOf(nowTs, header.start, state.period);
-                r[i].remainingInPeriod = SpendLib.remainingInPeriod(state, limits.perPeriod, r[i].periodIndex);
-                (, uint48 end) = PeriodLib.bounds(r[i].periodIndex, header.start, state.period);
-                r[i].refillsAt = end == type(uint48).max ? end : end + 1;
-            }
+            r[i] = _remainingOf(_tokenAt(id, header.generation, account, i), header.start, nowTs);
         }
     }
 
@@ -428,15 +368,7 @@ contract SpendLimitPolicy is IPolicy, ISpendLimitPolicy {
         config.paymaster = header.paymaster;
         config.tokens = new TokenLimit[](header.tokenCount);
         for (uint256 i; i < header.tokenCount; ++i) {
-            TokenRecord storage t = _tokens[_key(id, gen, "token", bytes32(i))][account];
-            SpendLib.Limits memory limits = SpendLib.decodeLimits(t.limits);
-            config.tokens[i] = TokenLimit({
-                token: t.token,
-                perTransaction: limits.perTransaction,
-                total: t.total,
-                perPeriod: limits.perPeriod,
-                period: SpendLib.decode(t.state).period
-            });
+            config.tokens[i] = _limitOf(_tokenAt(id, gen, account, i));
         }
         config.rules = new AmountRule[](header.ruleCount);
         for (uint256 i; i < header.ruleCount; ++i) {
@@ -452,19 +384,5 @@ contract SpendLimitPolicy is IPolicy, ISpendLimitPolicy {
                     : _tokens[_key(id, gen, "token", bytes32(uint256(rule.tokenIndex)))][account].token
             });
         }
-    }
-
-    function _storedStatus(uint8 status) private pure returns (SessionStatus) {
-        return status == STATUS_REVOKED ? SessionStatus.Revoked : SessionStatus.Unknown;
-    }
-
-    function _tokenIndexOf(bytes32 id, uint16 generation, address account, address token) private view returns (uint8) {
-        uint8 slot = _tokenSlot[_key(id, generation, bytes32(uint256(uint160(token))), 0)][account];
-        return slot == 0 ? CallRuleLib.NO_TOKEN : slot - 1;
-    }
-
-    /// @dev Sub-table key; the account stays the last mapping key, keeping slots account-associated.
-    function _key(bytes32 id, uint16 generation, bytes32 a, bytes32 b) private pure returns (bytes32) {
-        return keccak256(abi.encode(id, generation, a, b));
     }
 }

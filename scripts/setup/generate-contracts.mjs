@@ -33,7 +33,10 @@ function sources() {
       const name = file.slice(0, -4);
       const artifact = join(root, "artifacts", "contracts", folder, file, `${name}.json`);
       if (!existsSync(artifact)) throw new Error(`no artifact for contracts/${folder}/${file}: run npm run compile first`);
-      out.push({ name, folder, abi: readJson(artifact).abi });
+      const { abi, bytecode } = readJson(artifact);
+      // Abstract bases (StandalonePolicy, TokenRegistry) have no bytecode: their ABI is in each child's.
+      if (bytecode === "0x") continue;
+      out.push({ name, folder, abi });
     }
   }
   const entryPoint = readJson(require.resolve("@account-abstraction/contracts/artifacts/EntryPoint.json")).abi;

@@ -173,8 +173,9 @@ contract SessionPolicyTest is SessionPolicyFixture {
 
     function test_register_refusesTheRegistrationAfterTheLast() public {
         _install(_usdcConfig());
-        // _sessions is the first storage variable: header word of _sessions[ID][ACCOUNT].
-        bytes32 slot = keccak256(abi.encode(ACCOUNT, keccak256(abi.encode(ID, uint256(0)))));
+        // TokenRegistry's two tables take slots 0 and 1, so _sessions is at slot 2: header word of
+        // _sessions[ID][ACCOUNT].
+        bytes32 slot = keccak256(abi.encode(ACCOUNT, keccak256(abi.encode(ID, uint256(2)))));
         uint256 header = uint256(vm.load(address(policy), slot));
         assertEq(header & 0xffffff, 1 | (1 << 8), "status 1, generation 1: the slot is the header");
         header = (header & ~(uint256(type(uint16).max) << 8)) | (uint256(type(uint16).max - 1) << 8);
