@@ -51,26 +51,62 @@ The owner's key comes from OWNER_PRIVATE_KEY (approve, revoke). Session private 
 machine: the approval holds no secret.`;
 
 class UsageError extends Error {}
+class NotFoundError extends Error {}
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    help: { type: "boolean", short: "h" },
-    rpc: { type: "string" },
-    bundler: { type: "string" },
-    deployments: { type: "string" },
-    out: { type: "string" },
-    request: { type: "string" },
-    index: { type: "string" },
-    approval: { type: "string" },
-    key: { type: "string" },
-    to: { type: "string" },
-    data: { type: "string" },
-    value: { type: "string" },
-    account: { type: "string" },
-    "permission-id": { type: "string" },
-  },
-});
+const OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  rpc: { type: "string" },
+  bundler: { type: "string" },
+  deployments: { type: "string" },
+  out: { type: "string" },
+  request: { type: "string" },
+  index: { type: "string" },
+  approval: { type: "string" },
+  key: { type: "string" },
+  to: { type: "string" },
+  data: { type: "string" },
+  value: { type: "string" },
+  account: { type: "string" },
+  "permission-id": { type: "string" },
+} as const;
+
+/** Levenshtein distance, to suggest the option a typo meant. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+const USAGE = "usage: npm run session -- <create|account|approve|exec|status|revoke> [options] (--help lists them)";
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  const best = candidates.map((c) => ({ c, d: distance(word, c) })).sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= 2 ? best.c : undefined;
+}
+
+/** The command line, or a UsageError naming the option that is wrong. */
+function parseCommandLine() {
+  try {
+    return parseArgs({ allowPositionals: true, strict: true, options: OPTIONS });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      const option = /'(-{1,2}[^']+)'/.exec(message)?.[1] ?? "?";
+      const guess = closest(option.replace(/^-+/, ""), Object.keys(OPTIONS));
+      throw new UsageError(`unknown option ${option}${guess ? ` (did you mean --${guess}?)` : ""}; ${USAGE}`);
+    }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new UsageError(`${message.split(". ")[0]}; ${USAGE}`);
+    throw new UsageError(`${message}; ${USAGE}`);
+  }
+}
+
+let values: ReturnType<typeof parseCommandLine>["values"] = {};
+let positionals: string[] = [];
 
 function need(name: keyof typeof values): string {
   const value = values[name];
@@ -112,7 +148,10 @@ const via = (): Transport => (values.bundler ? { bundlerUrl: values.bundler } : 
 const ownerKey = () => hexKey(process.env.OWNER_PRIVATE_KEY ?? "", "OWNER_PRIVATE_KEY");
 const json = (value: unknown) => JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2);
 
+const COMMANDS = ["create", "account", "approve", "exec", "status", "revoke"];
+
 async function main(): Promise<void> {
+  ({ values, positionals } = parseCommandLine());
   const command = positionals[0];
   if (values.help || !command) {
     console.log(HELP);
@@ -183,6 +222,9 @@ async function main(): Promise<void> {
       const permissionId = approval?.permissionId ?? (need("permission-id") as Hex);
       if (!isHex(permissionId) || permissionId.length !== 10) throw new UsageError("--permission-id must be 4 bytes of hex");
       const status = await getSession(c, { account, permissionId, tokens: approval?.tokens });
+      if (status.status === "unknown") {
+        throw new NotFoundError(`no session ${permissionId} of ${account} on SessionPolicy ${c.deployments.contracts.SessionPolicy.address}`);
+      }
       console.log(formatSessionStatus(status, Math.floor(Date.now() / 1000)));
       console.log(json(status));
       return;
@@ -194,8 +236,10 @@ async function main(): Promise<void> {
       console.log(json({ method: result.method, transactionHash: result.transactionHash }));
       return;
     }
-    default:
-      throw new UsageError(`unknown command "${command}" (try --help)`);
+    default: {
+      const guess = closest(command, COMMANDS);
+      throw new UsageError(`unknown command "${command}"${guess ? ` (did you mean ${guess}?)` : ""}; ${USAGE}`);
+    }
   }
 }
 

@@ -272,14 +272,20 @@ function firstNamed(fn: AbiFunction, names: readonly string[]): string | undefin
   return names.find((n) => words.some((w) => w.name === n));
 }
 
-async function tokenInfo(client: ReadClient, token: Address, field: string, issues: RequestIssue[]): Promise<TokenInfo | undefined> {
+/** A token's symbol and decimals read from the chain (the native token's from the chain's
+ * currency); throws when `decimals()` fails. */
+export async function readTokenInfo(client: ReadClient, token: Address): Promise<TokenInfo> {
   if (token === NATIVE_TOKEN) return { address: NATIVE_TOKEN, symbol: client.chain?.nativeCurrency.symbol ?? "ETH", decimals: 18 };
+  const [decimals, symbol] = await Promise.all([
+    client.readContract({ address: token, abi: erc20Abi, functionName: "decimals" }),
+    client.readContract({ address: token, abi: erc20Abi, functionName: "symbol" }).catch(() => "tokens"),
+  ]);
+  return { address: token, symbol, decimals };
+}
+
+async function tokenInfo(client: ReadClient, token: Address, field: string, issues: RequestIssue[]): Promise<TokenInfo | undefined> {
   try {
-    const [decimals, symbol] = await Promise.all([
-      client.readContract({ address: token, abi: erc20Abi, functionName: "decimals" }),
-      client.readContract({ address: token, abi: erc20Abi, functionName: "symbol" }).catch(() => "tokens"),
-    ]);
-    return { address: token, symbol, decimals };
+    return await readTokenInfo(client, token);
   } catch {
     issues.push({ field, message: `${token} is not an ERC-20 token on chain ${client.chain?.id ?? "?"} (decimals() failed)` });
     return undefined;

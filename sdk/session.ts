@@ -30,7 +30,7 @@ import { NO_CALL_LIMIT, NO_WINDOW, type SessionStatusName, limitedAmount, status
 import type { Deployments } from "./deployments.js";
 import { explainFailure, type Refusal, UserOperationError } from "./errors.js";
 import { encodeTimeClaim, leashPolicy, policyConfigType } from "./policies.js";
-import { type ResolvedSession, type SessionConfig, type TokenInfo, resolveSessionRequest } from "./request.js";
+import { type ReadClient, type ResolvedSession, type SessionConfig, type TokenInfo, readTokenInfo, resolveSessionRequest } from "./request.js";
 import { type Call, type DeployClient, sendUserOperationDirect, sendUserOperationViaBundler, type UserOperationResult } from "./userops.js";
 
 /** The chain a session lives on: a client and where our contracts are. */
@@ -348,6 +348,14 @@ export async function getSession(
     read<SessionConfig>("getConfig", policy, sessionPolicyAbi as Abi, [opts.account, id]),
     isInstalled(chain, opts.account, opts.permissionId, blockNumber),
   ]);
+  // Symbols and decimals: from the caller, else from the token itself (none when it does not answer).
+  const infos = await Promise.all(
+    snapshot.tokens.map(
+      (t) =>
+        opts.tokens?.find((k) => k.address.toLowerCase() === t.token.toLowerCase()) ??
+        readTokenInfo(chain.client as ReadClient, t.token).catch(() => undefined),
+    ),
+  );
   return {
     account: opts.account,
     permissionId: opts.permissionId,
@@ -358,8 +366,8 @@ export async function getSession(
     windowEndsAt: snapshot.callsLeftInWindow === NO_WINDOW ? null : snapshot.windowEndsAt,
     callsLeft: snapshot.callsLeft === NO_CALL_LIMIT ? null : snapshot.callsLeft,
     feeLeft: limitedAmount(snapshot.feeLeft),
-    tokens: snapshot.tokens.map((t) => {
-      const info = opts.tokens?.find((k) => k.address === t.token);
+    tokens: snapshot.tokens.map((t, i) => {
+      const info = infos[i];
       return {
         token: t.token,
         symbol: info?.symbol,

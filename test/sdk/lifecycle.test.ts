@@ -225,6 +225,31 @@ describe("sdk: session lifecycle on hardhat node", function () {
 
     const status = await getSession(leash, { account, permissionId: approval.permissionId, tokens: approval.tokens });
     expect(status).to.include({ status: "active", installed: true, callsLeftInWindow: 2 });
+
+    // The CLI's status without the approval reads the token's symbol and decimals itself.
+    const printed = (await cli("status", "--account", account, "--permission-id", approval.permissionId)).stdout;
+    expect(printed).to.include("USDC: 80 USDC left in total");
+    expect(printed).not.to.include("base units");
+    // A permission id never registered is no session: said so, exit code 1.
+    const missing = await cli("status", "--account", account, "--permission-id", "0xdeadbeef").then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(missing?.code).to.equal(1);
+    expect(missing?.stderr.trim()).to.match(/^error: no session 0xdeadbeef of 0x[0-9a-fA-F]{40} on SessionPolicy 0x[0-9a-fA-F]{40}$/);
+    // A misspelt option or command: one line naming it and the usage, exit code 2, no stack trace.
+    for (const [args, expected] of [
+      [["status", "--acount", account], "error: unknown option --acount (did you mean --account?); usage: npm run session -- "],
+      [["stauts"], 'error: unknown command "stauts" (did you mean status?); usage: npm run session -- '],
+    ] as const) {
+      const wrong = await cli(...args).then(
+        () => undefined,
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(wrong?.code).to.equal(2);
+      expect(wrong?.stderr.trim().split("\n")).to.have.length(1);
+      expect(wrong?.stderr).to.include(expected);
+    }
     expect(status.tokens[0]).to.include({ token: usdc, symbol: "USDC", remainingTotal: 80_000_000n, perTransaction: 50_000_000n });
 
     // A second trade in this process, through the bundler too.
