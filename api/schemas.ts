@@ -1,16 +1,11 @@
 // Request schemas (zod): each route validates its params, query and body with them, and the OpenAPI
 // document is generated from the same schemas.
-import { type Address, type Hex, getAddress, isAddress } from "viem";
+import type { Hex } from "viem";
 import { z } from "zod";
-import { sessionRequestSchema } from "../sdk/request.js";
+import { addressSchema, sessionRequestSchema } from "../sdk/request.js";
 import type { ErrorCode } from "./errors.js";
 
-export const addressParam = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address")
-  .refine((v) => isAddress(v, { strict: false }), "must be a valid address (bad checksum?)")
-  .transform((v) => getAddress(v) as Address)
-  .meta({ description: "Smart account address", example: "0x1234567890abcdef1234567890abcdef12345678" });
+export const addressParam = addressSchema.meta({ description: "Smart account address", example: "0x1234567890abcdef1234567890abcdef12345678" });
 
 /** Kernel's 4-byte permission id; its 32-byte left-aligned form (as the policies log it) is accepted too. */
 export const permissionIdParam = z

@@ -27,10 +27,28 @@ import { MAX_AMOUNT, MAX_CALL_PERMISSIONS, MAX_SIGNATURE_SENDERS, MAX_TOKEN_LIMI
                               SCHEMA
 //////////////////////////////////////////////////////////////*/
 
-const address = z
+/** What is wrong with an address as typed, or undefined. All-lowercase (or all-uppercase) hex
+ * carries no checksum; mixed case must be EIP-55's, since a wrong one is how a typo shows. */
+export function addressProblem(value: string): string | undefined {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) return "must be a 0x-prefixed 20-byte hex address";
+  const digits = value.slice(2);
+  if (digits !== digits.toLowerCase() && digits !== digits.toUpperCase() && !isAddress(value, { strict: true })) {
+    return "has a wrong EIP-55 checksum (mixed case that does not match): check it for a typo, or write it in lowercase";
+  }
+  return undefined;
+}
+
+/** An address, checked by addressProblem (one issue at most), checksummed. */
+export const addressSchema = z
   .string({ error: "must be a 0x-prefixed 20-byte hex address" })
-  .refine((v) => isAddress(v, { strict: false }), { message: "must be a 0x-prefixed 20-byte hex address" })
+  // The pattern reaches JSON Schema (OpenAPI, MCP tools); `abort` keeps it to one issue.
+  .regex(/^0x[0-9a-fA-F]{40}$/, { message: "must be a 0x-prefixed 20-byte hex address", abort: true })
+  .superRefine((value, ctx) => {
+    const problem = addressProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
   .transform((v) => getAddress(v));
+const address = addressSchema;
 
 /** An amount in the token's own units, e.g. "50" or "0.25" (numbers are accepted too). */
 const humanAmount = z

@@ -15,8 +15,6 @@ import {
   decodeAbiParameters,
   encodeAbiParameters,
   encodeFunctionData,
-  getAddress,
-  isAddress,
   isHex,
   pad,
   zeroAddress,
@@ -30,7 +28,7 @@ import { NO_CALL_LIMIT, NO_WINDOW, type SessionStatusName, limitedAmount, status
 import type { Deployments } from "./deployments.js";
 import { explainFailure, type Refusal, UserOperationError } from "./errors.js";
 import { encodeTimeClaim, leashPolicy, policyConfigType } from "./policies.js";
-import { type ReadClient, type ResolvedSession, type SessionConfig, type TokenInfo, readTokenInfo, resolveSessionRequest } from "./request.js";
+import { addressSchema, type ReadClient, type ResolvedSession, type SessionConfig, type TokenInfo, readTokenInfo, resolveSessionRequest } from "./request.js";
 import { type Call, type DeployClient, sendUserOperationDirect, sendUserOperationViaBundler, type UserOperationResult } from "./userops.js";
 
 /** The chain a session lives on: a client and where our contracts are. */
@@ -132,7 +130,7 @@ export async function prepareSession(chain: LeashChain, request: unknown): Promi
 //////////////////////////////////////////////////////////////*/
 
 const hex = z.string().refine((v) => isHex(v), { message: "must be 0x-prefixed hex" }).transform((v) => v as Hex);
-const address = z.string().refine((v) => isAddress(v, { strict: false }), { message: "must be an address" }).transform((v) => getAddress(v));
+const address = addressSchema;
 
 /** What the owner approved, in a form that can be stored or sent to the executor (no private key). */
 export const approvalSchema = z.object({

@@ -1,7 +1,7 @@
 // The API without its upstreams, through Fastify's inject: validation errors name the field and
 // carry stable codes, upstream outages are 503s, rate limiting, CORS, OpenAPI, settings errors.
 import { expect } from "chai";
-import type { Address } from "viem";
+import { type Address, getAddress } from "viem";
 import { readSettings, SettingsError } from "../../api/config.js";
 import { buildServer, type LeashApi } from "../../api/server.js";
 import { CONTRACT_NAMES, type Deployments } from "../../sdk/deployments.js";
@@ -63,6 +63,26 @@ describe("api: requests checked before any upstream", function () {
       expect(body.error.issues.map((i: { field: string }) => i.field)).to.include(field);
     });
   }
+
+  it("addresses: one issue each; a mixed-case address with a wrong EIP-55 checksum is refused, lowercase is not", async function () {
+    const good = getAddress("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"); // one of EIP-55's examples
+    const flipped = good.replace(/[a-f]/, (c) => c.toUpperCase());
+    expect(flipped).not.to.equal(good);
+    let response = await get(`/v1/accounts/${flipped}/sessions`);
+    expect(response.statusCode).to.equal(400);
+    expect(response.json().error.code).to.equal("invalid_address");
+    expect(response.json().error.issues).to.have.length(1);
+    expect(response.json().error.issues[0].message).to.include("wrong EIP-55 checksum");
+    response = await get("/v1/accounts/0x1234/sessions");
+    expect(response.json().error.issues.map((i: { message: string }) => i.message)).to.deep.equal(["must be a 0x-prefixed 20-byte hex address"]);
+    for (const accepted of [good, good.toLowerCase()]) {
+      expect((await get(`/v1/accounts/${accepted}/sessions?status=sleeping`)).json().error.code, accepted).to.equal("invalid_query");
+    }
+    response = await post("/v1/session-requests", JSON.stringify({ walletAddress: flipped, duration: 3600, permissions: [] }));
+    const walletIssues = response.json().error.issues.filter((i: { field: string }) => i.field.endsWith("walletAddress"));
+    expect(walletIssues).to.have.length(1);
+    expect(walletIssues[0].message).to.include("wrong EIP-55 checksum");
+  });
 
   it("a cursor of one route is refused by another", async function () {
     const listCursor = Buffer.from("s:12.3").toString("base64url");
