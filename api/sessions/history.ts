@@ -2,6 +2,7 @@
 // gas, revocation), and the cursors that page through it and through session lists.
 import { type Address, getAddress } from "viem";
 import { amount, timestamp } from "../../sdk/describe.js";
+import { formatTime } from "../../sdk/format.js";
 import { ApiError } from "../errors.js";
 import type { HistoryEntry } from "../responses.js";
 import { type AuditRow, type ExecutionOutcomeRow, type Position, type Registered, kernelPermissionId } from "./index-reads.js";
@@ -71,7 +72,7 @@ names: Names,
         return {
           ...base,
           type: "approval",
-          text: `Session ${base.permissionId} approved${until ? `, valid until ${new Date(until * 1000).toISOString()}` : ""}`,
+          text: `Session ${base.permissionId} approved${until ? `, valid until ${formatTime(until)}` : ""}`,
         };
       }
       if (row.event === "SessionRevoked") return { ...base, type: "revocation", text: `Session ${base.permissionId} revoked` };

@@ -212,7 +212,7 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     expect(firstPage.data.items.map((e: { type: string }) => e.type)).to.deep.equal(["approval", "execution"]);
     const lines = firstPage.text.split("\n");
     expect(lines[0]).to.equal(`History of session ${twap.approval.permissionId} of account ${account}, oldest first:`);
-    expect(lines[1]).to.match(new RegExp(`^- \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: Session ${twap.approval.permissionId} approved, valid until .*; transaction 0x[0-9a-f]{64}$`));
+    expect(lines[1]).to.match(new RegExp(`^- \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: Session ${twap.approval.permissionId} approved, valid until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC; transaction 0x[0-9a-f]{64}$`));
     expect(lines[2]).to.match(new RegExp(`^- \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: Spent \\$41\\.67(, gas .* ETH)?; transaction ${trades[0]}$`));
     expect(lines[3]).to.equal(`More entries: call get_session_history again with cursor "${firstPage.data.nextCursor}".`);
     const rest = await call(mcp, "get_session_history", { account, permissionId: twap.approval.permissionId, limit: 2, cursor: firstPage.data.nextCursor });
