@@ -20,6 +20,8 @@ if (unknown.length) {
   process.exit(2);
 }
 const env = { ...process.env, ...(args.includes("--postgres") ? { LEASH_START_POSTGRES: "1" } : {}) };
+// Hardhat compiles the contracts first when they changed (on a fresh clone, about 20 s of silence).
+console.log("[leash] compiling the contracts if they changed (about 20 s on a fresh clone), then starting");
 const child = spawn("hardhat", ["run", "scripts/start.ts"], { stdio: "inherit", env });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 130 : 1)));

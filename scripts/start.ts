@@ -161,6 +161,8 @@ Try:
   curl -s -X POST ${api}/v1/session-requests -H 'content-type: application/json' \\
        -d '${JSON.stringify(request(privateKeyToAccount(generatePrivateKey()).address))}' | jq .summary.text
 
+MCP server for a chat client: npm run mcp${ports.api === 4000 ? "" : `, with LEASH_API_URL=${api} (the API is not on its default port 4000)`}.
+
 Deployments: ${stack.deploymentsFile}. Logs (chain, bundler, indexer, API): ${logDir}.
 Press Ctrl-C to stop.
 `);

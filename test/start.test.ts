@@ -74,12 +74,17 @@ describe("npm start", function () {
     for (let step = 1; step <= 4; step++) await until(run, new RegExp(`\\[${step}/4\\]`));
     await until(run, /Press Ctrl-C to stop/);
     const out = run.output();
+    // Said before the silent compile, not after it.
+    const compiling = out.indexOf("[leash] compiling the contracts if they changed");
+    expect(compiling).to.be.within(0, out.indexOf("[1/4]"));
     expect(out).to.match(/the chat asks: "To run this automation I need your approval for a session key\./);
     expect(out.match(/traded [\d.]+ USDC for WETH/g)).to.have.length(3);
     expect(out).to.include("refused as it should be: this operation spends 60 USDC; the session allows at most 50 USDC per transaction");
     const [, account, permissionId] = out.match(/\/v1\/accounts\/(0x[0-9a-fA-F]{40})\/sessions\/(0x[0-9a-f]{8})\/history/)!;
     const api = `http://127.0.0.1:${ports.PORT}`;
     expect(out).to.include(`${api}/docs`).and.include(`http://127.0.0.1:${ports.INDEXER_PORT}/graphql`).and.include(`${api}/dashboard?account=${account}`);
+    // Off port 4000, the MCP server needs to be told where the API is.
+    expect(out).to.include(`MCP server for a chat client: npm run mcp, with LEASH_API_URL=${api} (the API is not on its default port 4000)`);
     const session = (await (await fetch(`${api}/v1/accounts/${account}/sessions/${permissionId}`)).json()) as { status: string; display: { spend: string[]; calls: string } };
     expect(session.status).to.equal("active");
     expect(session.display.spend).to.deep.equal(["$121.67 of $1,000.00 spent"]);
