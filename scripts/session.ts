@@ -7,6 +7,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { createOwnerAccount } from "../sdk/accounts.js";
 import { deploymentsPath, projectRoot, readDeployments } from "../sdk/deployments.js";
 import { formatSessionStatus } from "../sdk/describe.js";
+import { chainNow } from "../sdk/rules.js";
 import {
   type LeashChain,
   type Transport,
@@ -225,7 +226,8 @@ async function main(): Promise<void> {
       if (status.status === "unknown") {
         throw new NotFoundError(`no session ${permissionId} of ${account} on SessionPolicy ${c.deployments.contracts.SessionPolicy.address}`);
       }
-      console.log(formatSessionStatus(status, Math.floor(Date.now() / 1000)));
+      const block = await c.client.getBlock({ blockNumber: status.blockNumber });
+      console.log(formatSessionStatus(status, chainNow(block.timestamp)));
       console.log(json(status));
       return;
     }

@@ -8,6 +8,7 @@ import { getUserOperationHash, type UserOperation } from "viem/account-abstracti
 import { getBlock, getChainId } from "viem/actions";
 import { ENTRY_POINT, KERNEL_VERSION, OPERATION_TTL } from "./constants.js";
 import { DUMMY_SIGNATURE, encodeDeadline, encodePolicySlices, operationDigest, type PolicySlice, type PolicySlices } from "./policies.js";
+import { chainNow } from "./rules.js";
 
 export type KernelAccount = CreateKernelAccountReturnType<"0.7">;
 
@@ -67,7 +68,7 @@ export type OperationDeadline = (userOperation: UserOperation<"0.7"> | undefined
 export function deadlineAfter(client: Client, ttl = OPERATION_TTL): OperationDeadline {
   return async () => {
     const block = await getBlock(client);
-    return Math.max(Number(block.timestamp), Math.floor(Date.now() / 1000)) + ttl;
+    return chainNow(block.timestamp) + ttl;
   };
 }
 

@@ -105,6 +105,15 @@ export interface StatusInputs {
 }
 
 /**
+ * "Now" for anything the chain will judge (unix seconds): the later of the latest block's timestamp
+ * and this machine's clock. The next block is stamped no earlier than either on a live chain, and
+ * an idle local chain's latest block can be minutes old, so the block alone would freeze time.
+ */
+export function chainNow(latestBlockTimestamp: bigint | number, wallClockMs: number = Date.now()): number {
+  return Math.max(Number(latestBlockTimestamp), Math.floor(wallClockMs / 1000));
+}
+
+/**
  * The status of `session` at unix time `now` (seconds). Events say when a session is revoked,
  * replaced or exhausted; time alone makes it pending or expired, with no event. The precedence is
  * SessionPolicy.getStatus's: revoked > expired > exhausted > pending > active.

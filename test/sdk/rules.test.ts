@@ -2,7 +2,7 @@
 // given time (from what events stored and the clock) and period arithmetic, compared with getStatus
 // and getSession on a real Kernel account at random times, for sessions in random states.
 import { expect } from "chai";
-import { type StoredSessionStatus, periodBounds, periodIndexAt, periodRefillsAt, sessionStatusAt, statusName } from "../../sdk/rules.js";
+import { type StoredSessionStatus, chainNow, periodBounds, periodIndexAt, periodRefillsAt, sessionStatusAt, statusName } from "../../sdk/rules.js";
 import {
   type Session,
   type World,
@@ -101,5 +101,16 @@ describe("sdk: session rules against SessionPolicy's views", function () {
     expect(checks).to.equal(140);
     // Every status a session can have on chain was met on the way.
     expect([...seen].sort()).to.deep.equal(["active", "exhausted", "expired", "pending", "revoked"]);
+  });
+});
+
+describe("sdk: one now for what the chain judges", function () {
+  it("is the later of the latest block and the clock: an idle chain's old block does not freeze time", function () {
+    const clockMs = 1_800_000_000_500;
+    // Idle local chain: its latest block is ten minutes old; time still moves with the clock.
+    expect(chainNow(1_800_000_000n - 600n, clockMs)).to.equal(1_800_000_000);
+    expect(chainNow(1_800_000_000n - 600n, clockMs + 61_000)).to.equal(1_800_000_061);
+    // A chain ahead of the clock (time moved forward on a test chain) is what the next block keeps.
+    expect(chainNow(1_800_086_400, clockMs)).to.equal(1_800_086_400);
   });
 });
