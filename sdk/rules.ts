@@ -3,7 +3,7 @@
 // and views, its statuses with their labels, the status at a given time, and period arithmetic.
 // The indexer, the API, the CLI, the MCP text and the dashboard take them from here.
 import { type Address, type Hex, zeroAddress, zeroHash } from "viem";
-import type { CallPermission, SessionConfig, TokenLimit } from "./contracts.js";
+import type { CallPermission, SessionConfig, SessionSnapshot, TokenLimit } from "./contracts.js";
 
 /*//////////////////////////////////////////////////////////////
                             SENTINELS
@@ -152,4 +152,92 @@ export function periodBounds(index: number, anchor: number, length: number): { s
 export function periodRefillsAt(index: number, anchor: number, length: number): number {
   const { end } = periodBounds(index, anchor, length);
   return end === MAX_UINT48 ? end : end + 1;
+}
+
+/*//////////////////////////////////////////////////////////////
+                    WHAT REMAINS, AT ANY TIME
+//////////////////////////////////////////////////////////////*/
+
+/** A token limit's registered caps and its spending state after the latest use (SpendLib.State). */
+export interface TokenState {
+  token: Address;
+  perTransaction: bigint;
+  total: bigint;
+  perPeriod: bigint;
+  /** Period length in seconds; 0 = no period. */
+  period: number;
+  /** After the latest use; UNLIMITED when the limit has no total. */
+  remainingTotal: bigint;
+  /** In period `periodIndex`, after the latest use. */
+  remainingInPeriod: bigint;
+  periodIndex: number;
+}
+
+/**
+ * A registration as SessionPolicy stores it (its configuration and its counters after the latest
+ * use): everything getSession reads, so that what remains at any time follows without the chain.
+ */
+export interface SessionState {
+  revoked: boolean;
+  validAfter: number;
+  /** 0 = no expiry. */
+  validUntil: number;
+  /** Rate-limit window in seconds (0 = none), calls allowed per window. */
+  window: number;
+  callsPerWindow: number;
+  /** The window of the latest use and the calls counted in it (0 and 0 before any use). */
+  windowIndex: number;
+  callsInWindow: number;
+  /** Lifetime calls left (NO_CALL_LIMIT = unlimited). */
+  callsLeft: number;
+  /** Gas fee budget left (UNLIMITED = no budget). */
+  feeLeft: bigint;
+  tokens: TokenState[];
+}
+
+/**
+ * SessionPolicy.getSession for `state` in a block stamped `now`: the same status, calls left in
+ * the window and its end, lifetime calls, fee budget, and per token what remains in total and in
+ * the current period with its refill time. The contract's arithmetic, step by step (getSession,
+ * _status, TokenRegistry._remainingOf, SpendLib.remainingInPeriod, PeriodLib).
+ */
+export function sessionSnapshotAt(state: SessionState, now: number): SessionSnapshot {
+  const tokens = state.tokens.map((t) => {
+    const periodIndex = t.period === 0 ? 0 : periodIndexAt(now, state.validAfter, t.period);
+    return {
+      token: t.token,
+      perTransaction: t.perTransaction === 0n ? UNLIMITED : t.perTransaction,
+      remainingTotal: t.remainingTotal,
+      remainingInPeriod: t.period === 0 ? UNLIMITED : periodIndex > t.periodIndex ? t.perPeriod : t.remainingInPeriod,
+      periodIndex,
+      refillsAt: t.period === 0 ? 0 : periodRefillsAt(periodIndex, state.validAfter, t.period),
+    };
+  });
+  let callsLeftInWindow = NO_WINDOW;
+  let windowEndsAt = 0;
+  if (state.window !== 0) {
+    const index = periodIndexAt(now, state.validAfter, state.window);
+    callsLeftInWindow = state.callsPerWindow - (index === state.windowIndex ? state.callsInWindow : 0);
+    windowEndsAt = periodBounds(index, state.validAfter, state.window).end;
+  }
+  const allCapsSpent = state.tokens.length > 0 && state.tokens.every((t) => t.remainingTotal === 0n);
+  const status: SessionStatusName = state.revoked
+    ? "revoked"
+    : state.validUntil !== 0 && now > state.validUntil
+      ? "expired"
+      : state.callsLeft === 0 || allCapsSpent
+        ? "exhausted"
+        : now < state.validAfter
+          ? "pending"
+          : "active";
+  return {
+    status: SESSION_STATUSES.indexOf(status),
+    validAfter: state.validAfter,
+    validUntil: state.validUntil,
+    callsLeftInWindow,
+    windowEndsAt,
+    callsLeft: state.callsLeft,
+    feeLeft: state.feeLeft,
+    tokens,
+  };
 }

@@ -3,6 +3,7 @@
 // and getSession on a real Kernel account at random times, for sessions in random states.
 import { expect } from "chai";
 import { type StoredSessionStatus, chainNow, periodBounds, periodIndexAt, periodRefillsAt, sessionStatusAt, statusName } from "../../sdk/rules.js";
+import { seededRandom as random } from "../../testkit/random.js";
 import {
   type Session,
   type World,
@@ -19,19 +20,6 @@ import {
   uninstallCall,
   usdc,
 } from "../policies/fixtures.js";
-
-/** A small seeded generator: the same states and times on every run. */
-function random(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  return { next, pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]! };
-}
 
 describe("sdk: session rules against SessionPolicy's views", function () {
   let world: World;
