@@ -20,8 +20,20 @@ const positiveInt = (name: string, min = 1) =>
 const settingsSchema = z.object({
   HOST: z.string().min(1, "HOST must not be empty").default("127.0.0.1"),
   PORT: port("PORT").default(4000),
-  /** The indexer's HTTP server (GraphQL at /graphql, /status, /ready). */
+  /** The indexer's HTTP server (SQL over HTTP at /sql, /status, /ready). */
   LEASH_INDEXER_URL: url("LEASH_INDEXER_URL").default("http://127.0.0.1:42069"),
+  /**
+   * The Postgres database the indexer writes (as its DATABASE_URL): when set, the API reads the
+   * indexer's views schema there directly instead of over the indexer's /sql route.
+   */
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\/\S+$/.test(v), { message: "DATABASE_URL must be a postgres:// or postgresql:// URL" })
+    .optional(),
+  /** The indexer's views schema in that database (the indexer's DATABASE_VIEWS_SCHEMA). */
+  DATABASE_VIEWS_SCHEMA: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "DATABASE_VIEWS_SCHEMA must be a schema name").default("leash"),
+  /** Connections the API may hold to that database. */
+  LEASH_INDEX_POOL_SIZE: positiveInt("LEASH_INDEX_POOL_SIZE").default(10),
   /** The chain's JSON-RPC endpoint. */
   LEASH_RPC_URL: url("LEASH_RPC_URL").default("http://127.0.0.1:8545"),
   /** Chain id of the deployments file to read (deployments/<id>.json unless LEASH_DEPLOYMENTS). */

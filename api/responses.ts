@@ -17,9 +17,13 @@ const status = z.enum(DERIVED_SESSION_STATUSES);
 
 export const asOfSchema = z
   .object({
-    chainBlock: decimal.meta({ description: "Block whose views gave status and what remains" }),
-    chainTime: time.nullable(),
-    indexedBlock: decimal.meta({ description: "Block the indexer had reached" }),
+    chainBlock: decimal.meta({ description: "The chain's latest block" }),
+    chainTime: time.nullable().meta({ description: "Its timestamp" }),
+    indexedBlock: decimal.meta({ description: "Block the index had reached: the configurations, spends and counters the answer reflects" }),
+    now: time.meta({
+      description:
+        "The time statuses and what remains are computed for: the later of the latest block's time and the clock, what the chain enforces for the next operation",
+    }),
   })
   .meta({ title: "AsOf" });
 

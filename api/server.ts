@@ -18,6 +18,7 @@ import { Revocations } from "./revocation.js";
 import { serviceRoutes } from "./routes/service.js";
 import { sessionRequestRoutes } from "./routes/session-requests.js";
 import { sessionRoutes } from "./routes/sessions.js";
+import { connectIndex } from "./index-db.js";
 import { errorCodeFor } from "./schemas.js";
 import { SessionService } from "./sessions/service.js";
 import { ChainClient, IndexerClient } from "./upstream.js";
@@ -27,6 +28,8 @@ export interface ServerOptions {
   deployments: Deployments;
   /** Fastify's logger option (default: JSON lines at settings.LEASH_LOG_LEVEL). */
   logger?: FastifyServerOptions["logger"];
+  /** The clock "now" is read from (Date.now); tests fix it to compare answers. */
+  clock?: () => number;
 }
 
 export interface LeashApi {
@@ -71,7 +74,16 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
   });
   const indexer = new IndexerClient(settings.LEASH_INDEXER_URL, { timeoutMs: settings.LEASH_UPSTREAM_TIMEOUT_MS, pollMs: settings.LEASH_POLL_MS });
   const chain = new ChainClient(settings.LEASH_RPC_URL, deployments.chainId, { timeoutMs: settings.LEASH_UPSTREAM_TIMEOUT_MS, pollMs: settings.LEASH_POLL_MS });
-  const sessions = new SessionService({ indexer, chain, deployments, cacheSize: settings.LEASH_CACHE_SIZE });
+  const index = connectIndex({
+    indexerUrl: settings.LEASH_INDEXER_URL,
+    databaseUrl: settings.DATABASE_URL,
+    viewsSchema: settings.DATABASE_VIEWS_SCHEMA,
+    poolSize: settings.LEASH_INDEX_POOL_SIZE,
+    timeoutMs: settings.LEASH_UPSTREAM_TIMEOUT_MS,
+  });
+  app.addHook("onClose", () => index.close());
+  app.log.info({ index: index.describe }, "reading the index");
+  const sessions = new SessionService({ indexer, index: index.db, chain, deployments, cacheSize: settings.LEASH_CACHE_SIZE, clock: opts.clock });
   const explainer = new RequestExplainer(chain, deployments, sessions);
   const revocations = new Revocations(sessions, chain, deployments);
 

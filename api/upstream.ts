@@ -1,6 +1,7 @@
-// The API's two sources: the indexer (GraphQL, /status, /ready) and the chain (JSON-RPC). Each knows
-// its latest block; the block is read again at most once per polling interval, shared by all
-// requests, so answers can be cached per block and the upstreams see a bounded load.
+// The heads of the API's two sources: the indexer's (/status, /ready; its tables are read through
+// index-db.ts) and the chain's (JSON-RPC). Each head is read again at most once per polling
+// interval, shared by all requests, so answers can be cached per block and the upstreams see a
+// bounded load.
 import { type Address, type Chain, type PublicClient, createPublicClient, defineChain, http } from "viem";
 import { UpstreamError, describeError } from "./errors.js";
 
@@ -59,19 +60,6 @@ export class IndexerClient {
   /** The latest indexed block, and whether the backfill is done. */
   progress(): Promise<{ head: Head; ready: boolean }> {
     return this.status.get();
-  }
-
-  async graphql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-    const response = await this.fetch("/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json().catch(() => null)) as { data?: T; errors?: { message: string }[] } | null;
-    if (!body) throw new UpstreamError("indexer", `POST /graphql answered ${response.status} without JSON`);
-    if (body.errors?.length) throw new UpstreamError("indexer", `GraphQL: ${body.errors.map((e) => e.message).join("; ")}`);
-    if (!response.ok || body.data === undefined) throw new UpstreamError("indexer", `POST /graphql answered ${response.status}`);
-    return body.data;
   }
 }
 

@@ -56,13 +56,13 @@ names: Names,
   const native = names.nativeMeta();
   const items = await Promise.all(
     page.map(async (row): Promise<HistoryEntry> => {
-      const position = { block: BigInt(row.blockNumber), logIndex: row.logIndex };
+      const position = { block: row.blockNumber, logIndex: row.logIndex };
       const registration = registrations.filter((r) => r.permissionId === row.permissionId && compare(r, position) <= 0).length;
       const base = {
         cursor: encodeCursor("history", `${row.blockNumber}.${row.logIndex}`),
         permissionId: kernelPermissionId(row.permissionId),
         registration,
-        blockNumber: row.blockNumber,
+        blockNumber: row.blockNumber.toString(),
         timestamp: timestamp(Number(row.blockTimestamp))!,
         transactionHash: row.transactionHash,
       };
@@ -76,7 +76,7 @@ names: Names,
         };
       }
       if (row.event === "SessionRevoked") return { ...base, type: "revocation", text: `Session ${base.permissionId} revoked` };
-      const outcome = outcomes.find((o) => o.nonce === String(row.args.nonce) && o.logIndex === row.logIndex);
+      const outcome = outcomes.find((o) => o.nonce.toString() === String(row.args.nonce) && o.logIndex === row.logIndex);
       const token = String(row.args.token);
       const spentToken = BigInt(token) !== 0n;
       const meta = spentToken ? await names.tokenMeta(token as Address) : null;
@@ -91,7 +91,7 @@ names: Names,
           success,
           token: spentToken ? getAddress(token) : null,
           amount: spent,
-          gasCost: outcome?.actualGasCost ? amount(BigInt(outcome.actualGasCost), native) : null,
+          gasCost: outcome?.actualGasCost ? amount(outcome.actualGasCost, native) : null,
         },
         text: `${spent ? `Spent ${spent.display}` : "Executed without spending"}${success === false ? " (the call reverted)" : success === null ? " (outcome not indexed yet)" : ""}`,
       };

@@ -1,11 +1,16 @@
-// The API's reads of the index (the indexer's GraphQL): which sessions an account has, their stored
-// rows, the audit trail and executions' outcomes. Every read is cached per indexed block by the
-// caller's cache, so one block's answer is asked for once.
+// The API's reads of the index: which sessions an account has, their stored rows with what they
+// spent, the audit trail and executions' outcomes. Queries are typed from the indexer's own schema
+// (indexer/ponder.schema.ts) and run on the index database (api/index-db.ts: Ponder's SQL over HTTP,
+// or Postgres directly). Every read is cached per indexed block by the caller's cache, so one
+// block's answer is asked for once.
+import { and, asc, desc, eq, gt, gte, inArray, lt, or, type SQL } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { pad } from "viem";
+import { account as accountTable, auditEvent, execution, session } from "../../indexer/ponder.schema.js";
 import type { StoredSessionStatus } from "../../sdk/rules.js";
 import { UpstreamError } from "../errors.js";
-import type { Head, IndexerClient } from "../upstream.js";
+import type { IndexDb } from "../index-db.js";
+import type { Head } from "../upstream.js";
 
 /*//////////////////////////////////////////////////////////////
                           IDENTIFIERS
@@ -25,6 +30,7 @@ export function kernelPermissionId(id: Hex): Hex {
                               ROWS
 //////////////////////////////////////////////////////////////*/
 
+/** CallPermission and TokenLimit as the index keeps them (JSON: integers as decimal strings). */
 export interface CallJson {
   target: Address;
   selector: Hex;
@@ -43,78 +49,36 @@ export interface TokenJson {
   perPeriod: string;
   period: number | string;
 }
-export interface SpendRow {
-  token: Address;
-  spent: string;
-  executionCount: number;
-}
-export interface LastExecutionRow {
-  transactionHash: Hex;
-  blockNumber: string;
-  blockTimestamp: string;
-  success: boolean | null;
-  userOpHash: Hex | null;
-}
-export interface SessionRow {
-  account: Address;
-  permissionId: Hex;
-  registration: number;
-  sessionKey: Address | null;
+
+type Session = typeof session.$inferSelect;
+type Execution = typeof execution.$inferSelect;
+
+/** What a token's limit has spent, and its state after the latest use (the spend table). */
+export type SpendRow = Pick<
+  typeof import("../../indexer/ponder.schema.js").spend.$inferSelect,
+  "token" | "spent" | "executionCount" | "remainingTotal" | "remainingInPeriod" | "lastPeriod"
+>;
+export type LastExecutionRow = Pick<Execution, "transactionHash" | "blockNumber" | "blockTimestamp" | "success" | "userOpHash">;
+
+/** One registration of a session with what each token spent and its latest execution. */
+export type SessionRow = Omit<Session, "status" | "calls" | "tokens"> & {
   status: StoredSessionStatus;
-  validAfter: string;
-  validUntil: string;
-  windowLength: string;
-  callsPerWindow: number;
-  maxCalls: string;
-  maxFeePerOperation: string;
-  maxFeeTotal: string;
-  feeLeft: string;
-  feePaid: string;
-  paymaster: Address;
-  signatureSenders: Address[];
-  config: unknown;
   calls: CallJson[];
   tokens: TokenJson[];
-  callsLeft: string;
-  operationCount: number;
-  executionCount: number;
-  createdBlock: string;
-  createdTimestamp: string;
-  createdTransactionHash: Hex;
-  createdLogIndex: number;
-  revokedBlock: string | null;
-  revokedTimestamp: string | null;
-  revokedTransactionHash: Hex | null;
-  replacedBlock: string | null;
-  spends: { items: SpendRow[] };
-  executions: { items: LastExecutionRow[] };
-}
+  spends: SpendRow[];
+  executions: LastExecutionRow[];
+};
 export type SessionHeader = Pick<SessionRow, "permissionId" | "registration" | "status" | "validAfter" | "validUntil" | "createdBlock" | "createdLogIndex">;
 
-const SESSION_FIELDS = `account permissionId registration sessionKey status validAfter validUntil windowLength callsPerWindow
-  maxCalls maxFeePerOperation maxFeeTotal feeLeft feePaid paymaster signatureSenders config calls tokens callsLeft operationCount executionCount createdBlock createdTimestamp
-  createdTransactionHash createdLogIndex revokedBlock revokedTimestamp revokedTransactionHash replacedBlock
-  spends(limit: 100) { items { token spent executionCount } }
-  executions(orderBy: "blockNumber", orderDirection: "desc", limit: 1) { items { transactionHash blockNumber blockTimestamp success userOpHash } }`;
-
-export interface AuditRow {
-  id: string;
+export type AuditRow = Pick<
+  typeof auditEvent.$inferSelect,
+  "id" | "permissionId" | "blockNumber" | "blockTimestamp" | "transactionHash" | "logIndex"
+> & {
   event: "SessionRegistered" | "SessionUsed" | "SessionRevoked";
   permissionId: Hex;
   args: Record<string, unknown>;
-  blockNumber: string;
-  blockTimestamp: string;
-  transactionHash: Hex;
-  logIndex: number;
-}
-export interface ExecutionOutcomeRow {
-  nonce: string;
-  logIndex: number;
-  transactionHash: Hex;
-  success: boolean | null;
-  userOpHash: Hex | null;
-  actualGasCost: string | null;
-}
+};
+export type ExecutionOutcomeRow = Pick<Execution, "nonce" | "logIndex" | "transactionHash" | "success" | "userOpHash" | "actualGasCost">;
 
 /** Where an event is on the chain: (block, log index) orders events as the chain does. */
 export interface Position {
@@ -127,36 +91,111 @@ export interface Registered extends Position {
 
 export type Cached = <T>(key: string, load: () => Promise<T>) => Promise<T>;
 
+/** (blockNumber, logIndex) columns compared with a position, as the chain orders events. */
+interface Positioned {
+  blockNumber: typeof auditEvent.blockNumber;
+  logIndex: typeof auditEvent.logIndex;
+}
+const after = (t: Positioned, p: Position, inclusive = false): SQL =>
+  or(gt(t.blockNumber, p.block), and(eq(t.blockNumber, p.block), inclusive ? gte(t.logIndex, p.logIndex) : gt(t.logIndex, p.logIndex)))!;
+const before = (t: Positioned, p: Position): SQL => or(lt(t.blockNumber, p.block), and(eq(t.blockNumber, p.block), lt(t.logIndex, p.logIndex)))!;
+
+/** Bounds of an audit page: after a position (exclusive), from one (inclusive), before one. */
+export interface AuditBounds {
+  account: Address;
+  permissionId?: Hex;
+  from?: Position;
+  after?: Position;
+  before?: Position;
+}
+
+const SESSION_EVENTS = ["SessionRegistered", "SessionUsed", "SessionRevoked"];
+
 /*//////////////////////////////////////////////////////////////
                              QUERIES
 //////////////////////////////////////////////////////////////*/
 
 export class IndexReads {
   constructor(
-    private readonly indexer: IndexerClient,
+    private readonly db: IndexDb,
     private readonly cached: Cached,
   ) {}
+
+  /** Runs a query; a database that cannot answer is a 503 naming the index. */
+  private async run<T>(what: string, query: () => Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (error) {
+      throw indexError(what, error);
+    }
+  }
 
   /** Whether the index has seen the account at all. */
   accountExists(account: Address, indexed: Head): Promise<boolean> {
     return this.cached(`account:${account}:${indexed.number}`, async () => {
-      const data = await this.indexer.graphql<{ account: { address: string } | null }>(
-        `query ($a: String!) { account(address: $a) { address } }`,
-        { a: account.toLowerCase() },
+      const rows = await this.run("account", () =>
+        this.db.select({ address: accountTable.address }).from(accountTable).where(eq(accountTable.address, lower(account))).limit(1),
       );
-      return data.account !== null;
+      return rows.length > 0;
     });
+  }
+
+  /**
+   * The full rows of sessions matching `where`, with their spends and latest execution, in one
+   * query. Nested rows travel as JSON, where a numeric column would become a float: theirs are
+   * read as text and turned into bigint here, digit for digit.
+   */
+  private async rows(where: SQL, limit: number): Promise<SessionRow[]> {
+    const rows = await this.run("sessions", () =>
+      this.db.query.session.findMany({
+        where,
+        orderBy: [desc(session.registration)],
+        limit,
+        with: {
+          spends: {
+            columns: { token: true, executionCount: true },
+            extras: (t, { sql }) => ({
+              spent: sql<string>`${t.spent}::text`.as("spent"),
+              remainingTotal: sql<string>`${t.remainingTotal}::text`.as("remaining_total"),
+              remainingInPeriod: sql<string>`${t.remainingInPeriod}::text`.as("remaining_in_period"),
+              lastPeriod: sql<string | null>`${t.lastPeriod}::text`.as("last_period"),
+            }),
+          },
+          executions: {
+            columns: { transactionHash: true, success: true, userOpHash: true },
+            extras: (t, { sql }) => ({
+              blockNumber: sql<string>`${t.blockNumber}::text`.as("block_number"),
+              blockTimestamp: sql<string>`${t.blockTimestamp}::text`.as("block_timestamp"),
+            }),
+            orderBy: [desc(execution.blockNumber), desc(execution.logIndex)],
+            limit: 1,
+          },
+        },
+      }),
+    );
+    return rows.map((row) => ({
+      ...(row as unknown as Omit<SessionRow, "spends" | "executions">),
+      spends: row.spends.map((s) => ({
+        token: s.token,
+        executionCount: s.executionCount,
+        spent: BigInt(s.spent),
+        remainingTotal: BigInt(s.remainingTotal),
+        remainingInPeriod: BigInt(s.remainingInPeriod),
+        lastPeriod: s.lastPeriod === null ? null : BigInt(s.lastPeriod),
+      })),
+      executions: row.executions.map((e) => ({ ...e, blockNumber: BigInt(e.blockNumber), blockTimestamp: BigInt(e.blockTimestamp) })),
+    }));
   }
 
   /** The latest registration of a session, or `registration` (none: an empty list). */
   sessionRows(account: Address, id: Hex, registration: number | undefined, indexed: Head): Promise<SessionRow[]> {
-    return this.cached(`rows:${account}:${id}:${registration ?? "latest"}:${indexed.number}`, async () => {
-      const where = { account: account.toLowerCase(), permissionId: id, ...(registration === undefined ? {} : { registration }) };
-      const data = await this.indexer.graphql<{ sessions: { items: SessionRow[] } }>(
-        `query ($where: sessionFilter) { sessions(where: $where, orderBy: "registration", orderDirection: "desc", limit: 1) { items { ${SESSION_FIELDS} } } }`,
-        { where },
-      );
-      return data.sessions.items;
+    return this.cached(`rows:${account}:${id}:${registration ?? "latest"}:${indexed.number}`, () => {
+      const where = and(
+        eq(session.account, lower(account)),
+        eq(session.permissionId, id),
+        registration === undefined ? undefined : eq(session.registration, registration),
+      )!;
+      return this.rows(where, 1);
     });
   }
 
@@ -166,15 +205,15 @@ export class IndexReads {
     for (let i = 0; i < sessions.length; i += 100) {
       const chunk = sessions.slice(i, i + 100);
       const key = `rowsOf:${account}:${chunk.map((s) => `${s.permissionId}/${s.registration}`).join(",")}:${indexed.number}`;
-      const rows = await this.cached(key, async () => {
-        // Each (permission id, registration) pair is its own AND: Ponder flattens OR branches (see `tuple`).
-        const where = { account: account.toLowerCase(), OR: chunk.map((s) => ({ AND: [{ permissionId: s.permissionId }, { registration: s.registration }] })) };
-        const data = await this.indexer.graphql<{ sessions: { items: SessionRow[] } }>(
-          `query ($where: sessionFilter, $limit: Int!) { sessions(where: $where, limit: $limit) { items { ${SESSION_FIELDS} } } }`,
-          { where, limit: chunk.length },
-        );
-        return data.sessions.items;
-      });
+      const rows = await this.cached(key, () =>
+        this.rows(
+          and(
+            eq(session.account, lower(account)),
+            or(...chunk.map((s) => and(eq(session.permissionId, s.permissionId), eq(session.registration, s.registration)))),
+          )!,
+          chunk.length,
+        ),
+      );
       for (const row of rows) found.set(`${row.permissionId}/${row.registration}`, row);
     }
     return sessions.map((s) => {
@@ -186,78 +225,102 @@ export class IndexReads {
 
   /** Every session of an account in short, newest first. */
   sessionHeaders(account: Address, indexed: Head): Promise<SessionHeader[]> {
-    return this.cached(`headers:${account}:${indexed.number}`, async () => {
-      const all: SessionHeader[] = [];
-      let after: string | null = null;
-      for (;;) {
-        const data: { sessions: { items: SessionHeader[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } =
-          await this.indexer.graphql(
-            `query ($a: String!, $after: String) { sessions(where: { account: $a }, orderBy: "createdBlock", orderDirection: "desc", limit: 1000, after: $after) {
-              items { permissionId registration status validAfter validUntil createdBlock createdLogIndex } pageInfo { hasNextPage endCursor } } }`,
-            { a: account.toLowerCase(), after },
-          );
-        all.push(...data.sessions.items);
-        if (!data.sessions.pageInfo.hasNextPage) break;
-        after = data.sessions.pageInfo.endCursor;
-      }
-      return all.sort((x, y) => {
-        const block = BigInt(y.createdBlock) - BigInt(x.createdBlock);
-        return block !== 0n ? (block > 0n ? 1 : -1) : y.createdLogIndex - x.createdLogIndex;
-      });
-    });
+    return this.cached(`headers:${account}:${indexed.number}`, () =>
+      this.run("session list", () =>
+        this.db
+          .select({
+            permissionId: session.permissionId,
+            registration: session.registration,
+            status: session.status,
+            validAfter: session.validAfter,
+            validUntil: session.validUntil,
+            createdBlock: session.createdBlock,
+            createdLogIndex: session.createdLogIndex,
+          })
+          .from(session)
+          .where(eq(session.account, lower(account)))
+          .orderBy(desc(session.createdBlock), desc(session.createdLogIndex)),
+      ),
+    );
   }
 
-  /** Positions of SessionRegistered events (registration n is the n-th of its permission id). */
+  /** Where each registration was approved (registration n of a permission id is its n-th), in chain order. */
   registrationIds(account: Address, indexed: Head, id?: Hex): Promise<Registered[]> {
     return this.cached(`registrations:${account}:${id ?? "*"}:${indexed.number}`, async () => {
-      const all: Registered[] = [];
-      let after: string | null = null;
-      for (;;) {
-        const where = { account: account.toLowerCase(), contract: "SessionPolicy", event: "SessionRegistered", ...(id ? { permissionId: id } : {}) };
-        const data: { auditEvents: { items: { permissionId: Hex; blockNumber: string; logIndex: number }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } =
-          await this.indexer.graphql(
-            `query ($where: auditEventFilter, $after: String) { auditEvents(where: $where, orderBy: "id", limit: 1000, after: $after) {
-              items { permissionId blockNumber logIndex } pageInfo { hasNextPage endCursor } } }`,
-            { where, after },
-          );
-        all.push(...data.auditEvents.items.map((r) => ({ permissionId: r.permissionId, block: BigInt(r.blockNumber), logIndex: r.logIndex })));
-        if (!data.auditEvents.pageInfo.hasNextPage) return all;
-        after = data.auditEvents.pageInfo.endCursor;
-      }
+      const rows = await this.run("registrations", () =>
+        this.db
+          .select({ permissionId: session.permissionId, block: session.createdBlock, logIndex: session.createdLogIndex })
+          .from(session)
+          .where(and(eq(session.account, lower(account)), id ? eq(session.permissionId, id) : undefined))
+          .orderBy(asc(session.createdBlock), asc(session.createdLogIndex)),
+      );
+      return rows as Registered[];
     });
   }
 
-  /** SessionPolicy's audit events matching `where`, oldest first, one more than `limit` (is there a next page?). */
-  auditPage(where: Record<string, unknown>, limit: number, indexed: Head): Promise<AuditRow[]> {
-    const filter = { ...where, contract: "SessionPolicy", event_in: ["SessionRegistered", "SessionUsed", "SessionRevoked"] };
-    return this.cached(`audit:${JSON.stringify(filter)}:${limit}:${indexed.number}`, async () => {
-      const data = await this.indexer.graphql<{ auditEvents: { items: AuditRow[] } }>(
-        `query ($where: auditEventFilter, $limit: Int!) { auditEvents(where: $where, orderBy: "id", orderDirection: "asc", limit: $limit) {
-          items { id event permissionId args blockNumber blockTimestamp transactionHash logIndex } } }`,
-        { where: filter, limit: limit + 1 },
-      );
-      return data.auditEvents.items;
-    });
+  /** SessionPolicy's audit events within `bounds`, oldest first, one more than `limit` (is there a next page?). */
+  auditPage(bounds: AuditBounds, limit: number, indexed: Head): Promise<AuditRow[]> {
+    const key = JSON.stringify(bounds, (_, v) => (typeof v === "bigint" ? v.toString() : v));
+    return this.cached(`audit:${key}:${limit}:${indexed.number}`, () =>
+      this.run("audit trail", () =>
+        this.db
+          .select({
+            id: auditEvent.id,
+            event: auditEvent.event,
+            permissionId: auditEvent.permissionId,
+            args: auditEvent.args,
+            blockNumber: auditEvent.blockNumber,
+            blockTimestamp: auditEvent.blockTimestamp,
+            transactionHash: auditEvent.transactionHash,
+            logIndex: auditEvent.logIndex,
+          })
+          .from(auditEvent)
+          .where(
+            and(
+              eq(auditEvent.account, lower(bounds.account)),
+              eq(auditEvent.contract, "SessionPolicy"),
+              inArray(auditEvent.event, SESSION_EVENTS),
+              bounds.permissionId ? eq(auditEvent.permissionId, bounds.permissionId) : undefined,
+              bounds.from ? after(auditEvent, bounds.from, true) : undefined,
+              bounds.after ? after(auditEvent, bounds.after) : undefined,
+              bounds.before ? before(auditEvent, bounds.before) : undefined,
+            ),
+          )
+          .orderBy(asc(auditEvent.blockNumber), asc(auditEvent.logIndex))
+          .limit(limit + 1) as Promise<AuditRow[]>,
+      ),
+    );
   }
 
   /** How the executions of these operation nonces of the account ended. */
-  executionOutcomes(account: Address, nonces: readonly string[], indexed: Head): Promise<ExecutionOutcomeRow[]> {
+  executionOutcomes(account: Address, nonces: readonly bigint[], indexed: Head): Promise<ExecutionOutcomeRow[]> {
     if (nonces.length === 0) return Promise.resolve([]);
-    return this.cached(`outcomes:${account}:${nonces.join(",")}:${indexed.number}`, async () => {
-      const data = await this.indexer.graphql<{ executions: { items: ExecutionOutcomeRow[] } }>(
-        `query ($a: String!, $nonces: [BigInt!]) { executions(where: { account: $a, nonce_in: $nonces }, limit: 1000) {
-          items { nonce logIndex transactionHash success userOpHash actualGasCost } } }`,
-        { a: account.toLowerCase(), nonces },
-      );
-      return data.executions.items;
-    });
+    return this.cached(`outcomes:${account}:${nonces.join(",")}:${indexed.number}`, () =>
+      this.run("execution outcomes", () =>
+        this.db
+          .select({
+            nonce: execution.nonce,
+            logIndex: execution.logIndex,
+            transactionHash: execution.transactionHash,
+            success: execution.success,
+            userOpHash: execution.userOpHash,
+            actualGasCost: execution.actualGasCost,
+          })
+          .from(execution)
+          .where(and(eq(execution.account, lower(account)), inArray(execution.nonce, [...nonces]))),
+      ),
+    );
   }
 }
 
-// GraphQL filters on (blockNumber, logIndex); the indexer's text ids cannot be compared there.
-// Each branch of an OR is wrapped in its own AND: Ponder 0.16 flattens the fields of an OR's
-// branches into the OR itself, so {OR: [{a}, {b, c}]} would mean a OR b OR c.
-const tuple = (block: string, logIndex: Record<string, number>) => ({ AND: [{ blockNumber: block }, logIndex] });
-export const later = (p: Position) => ({ OR: [{ blockNumber_gt: p.block.toString() }, tuple(p.block.toString(), { logIndex_gt: p.logIndex })] });
-export const notBefore = (p: Position) => ({ OR: [{ blockNumber_gt: p.block.toString() }, tuple(p.block.toString(), { logIndex_gte: p.logIndex })] });
-export const before = (p: Position) => ({ OR: [{ blockNumber_lt: p.block.toString() }, tuple(p.block.toString(), { logIndex_lt: p.logIndex })] });
+const lower = (a: Address) => a.toLowerCase() as Address;
+
+/** A failed read of the index as a 503 that says what could not be read and why. */
+function indexError(what: string, error: unknown): UpstreamError {
+  const message = error instanceof Error ? error.message : String(error);
+  const missing = /relation "([^"]+)" does not exist/.exec(message);
+  if (missing) {
+    return new UpstreamError("indexer", `reading the ${what}: the index database has no table ${missing[1]} yet (the indexer creates its views once its backfill is done)`);
+  }
+  return new UpstreamError("indexer", `reading the ${what}: ${message.split("\n")[0]}`);
+}

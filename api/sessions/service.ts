@@ -1,25 +1,27 @@
 // Sessions as the API shows them. One source per field:
-// - the indexer: which sessions exist, their configuration (targets, functions, limits, validity),
-//   session key, spend to date, execution count and history (index-reads.ts);
-// - the chain, at its latest block: status, what remains (per token, this period, calls), when a
-//   period or window refills, and the time every countdown is measured from.
+// - the index: which sessions exist, their configuration (targets, functions, limits, validity),
+//   session key, spend to date, the counters after the latest use, and history (index-reads.ts);
+// - the rules of sdk/rules.ts, at "now" (chainNow: the later of the chain's latest block time and
+//   the clock): status, what remains (per token, this period, calls), when a period or window
+//   refills, and every countdown. No view of the chain is called: the index holds what they read.
+// - the chain: only what the index cannot know (its latest block, tokens' symbols and decimals).
 // The view of one session is built in view.ts, history entries and cursors in history.ts.
-// Answers are cached per block: per indexed block for the indexer's part, per chain block for the
-// chain's, so a session is read from each source at most once per block.
-import { type Abi, type Address, type Hex, erc20Abi, getAddress } from "viem";
-import { type SessionConfig, sessionConfigFromJson, sessionPolicyAbi } from "../../sdk/contracts.js";
+// Index reads are cached per indexed block, so a session's row is read at most once per block;
+// views are built from them per second.
+import { type Address, type Hex, erc20Abi, getAddress } from "viem";
+import { type SessionConfig, sessionConfigFromJson } from "../../sdk/contracts.js";
 import type { Deployments } from "../../sdk/deployments.js";
 import { type TokenMeta, nativeMeta } from "../../sdk/describe.js";
 import { shortAddress } from "../../sdk/format.js";
-import { type DerivedSessionStatus, NATIVE_TOKEN } from "../../sdk/rules.js";
-import type { SessionSnapshot } from "../../sdk/session.js";
+import { type DerivedSessionStatus, NATIVE_TOKEN, chainNow } from "../../sdk/rules.js";
 import { PromiseCache } from "../cache.js";
 import { ApiError, UpstreamError } from "../errors.js";
 import type { HistoryPage, SessionPage, SessionView } from "../responses.js";
+import type { IndexDb } from "../index-db.js";
 import type { ChainClient, Head, IndexerClient } from "../upstream.js";
 import { decodeCursor, encodeCursor, historyEntries, historyPosition } from "./history.js";
-import { type AuditRow, IndexReads, type Registered, type SessionRow, before, kernelPermissionId, later, notBefore, policyId } from "./index-reads.js";
-import { asOf, buildSessionView, derivedStatus } from "./view.js";
+import { type AuditBounds, type AuditRow, IndexReads, type Registered, type SessionRow, kernelPermissionId, policyId } from "./index-reads.js";
+import { type Moment, asOf, buildSessionView, derivedStatus } from "./view.js";
 
 export { kernelPermissionId, policyId } from "./index-reads.js";
 
@@ -27,16 +29,20 @@ export type StatusFilter = DerivedSessionStatus | "all";
 
 export interface SessionServiceOptions {
   indexer: IndexerClient;
+  /** The index's tables (api/index-db.ts). */
+  index: IndexDb;
   chain: ChainClient;
   deployments: Deployments;
   cacheSize: number;
+  /** Milliseconds since the epoch (Date.now); "now" is the later of it and the chain's latest block. */
+  clock?: () => number;
 }
 
 export class SessionService {
   private readonly indexer: IndexerClient;
   private readonly index: IndexReads;
   private readonly chain: ChainClient;
-  private readonly policy: Address;
+  private readonly clock: () => number;
   private readonly labels = new Map<string, string>();
   private readonly tokens = new Map<string, Promise<TokenMeta>>();
   readonly cache: PromiseCache<unknown>;
@@ -44,9 +50,9 @@ export class SessionService {
   constructor(opts: SessionServiceOptions) {
     this.indexer = opts.indexer;
     this.chain = opts.chain;
-    this.policy = opts.deployments.contracts.SessionPolicy.address;
+    this.clock = opts.clock ?? Date.now;
     this.cache = new PromiseCache(opts.cacheSize);
-    this.index = new IndexReads(opts.indexer, (key, load) => this.cached(key, load));
+    this.index = new IndexReads(opts.index, (key, load) => this.cached(key, load));
     for (const [name, contract] of Object.entries({ ...opts.deployments.contracts, ...opts.deployments.extras })) {
       this.labels.set(contract.address.toLowerCase(), name);
     }
@@ -56,10 +62,10 @@ export class SessionService {
     return this.cache.get(key, load) as Promise<T>;
   }
 
-  /** Both sources' latest blocks; a 503 when either cannot answer. */
-  async heads(): Promise<{ chain: Head; indexed: Head }> {
+  /** Both sources' latest blocks and "now"; a 503 when either cannot answer. */
+  async heads(): Promise<Moment> {
     const [chain, progress] = await Promise.all([this.chain.head(), this.indexer.progress()]);
-    return { chain, indexed: progress.head };
+    return { chain, indexed: progress.head, now: chainNow(chain.timestamp, this.clock()) };
   }
 
   /** The chain's native coin, as the policies name it (NATIVE_TOKEN). */
@@ -111,23 +117,10 @@ export class SessionService {
     }
   }
 
-  private snapshot(account: Address, id: Hex, head: Head): Promise<SessionSnapshot> {
-    return this.cached(`snapshot:${account}:${id}:${head.number}`, () =>
-      this.chain.call("SessionPolicy.getSession", () =>
-        this.chain.client.readContract({
-          address: this.policy,
-          abi: sessionPolicyAbi as Abi,
-          functionName: "getSession",
-          args: [account, id],
-          blockNumber: head.number,
-        }) as Promise<SessionSnapshot>,
-      ),
-    );
-  }
-
   /** One session: its latest registration, or `registration`. */
   async getSession(account: Address, permissionId: Hex, registration?: number): Promise<SessionView> {
-    const { chain, indexed } = await this.heads();
+    const moment = await this.heads();
+    const { indexed } = moment;
     const id = policyId(permissionId);
     const rows = await this.index.sessionRows(account, id, registration, indexed);
     const row = rows[0];
@@ -140,7 +133,7 @@ export class SessionService {
         [{ field: "params.permissionId", message: "unknown session" }],
       );
     }
-    return this.view(row, chain, indexed);
+    return this.view(row, moment);
   }
 
   /**
@@ -165,35 +158,36 @@ export class SessionService {
       const [block, logIndex] = decodeCursor("list", opts.cursor, /^\d{1,20}\.\d{1,9}$/).split(".");
       after = { block: BigInt(block!), logIndex: Number(logIndex) };
     }
-    const { chain, indexed } = await this.heads();
+    const moment = await this.heads();
+    const { indexed } = moment;
     await this.requireAccount(account, indexed);
     const headers = await this.index.sessionHeaders(account, indexed);
     const matching = headers.filter((h) => {
       if (after) {
-        const block = BigInt(h.createdBlock);
+        const block = h.createdBlock;
         if (block > after.block || (block === after.block && h.createdLogIndex >= after.logIndex)) return false;
       }
-      return opts.status === "all" || derivedStatus(h, chain) === opts.status;
+      return opts.status === "all" || derivedStatus(h, moment.now) === opts.status;
     });
     const page = matching.slice(0, opts.limit);
     const rows = await this.index.rowsOf(account, page, indexed);
-    const items = await Promise.all(rows.map((r) => this.view(r, chain, indexed)));
+    const items = await Promise.all(rows.map((r) => this.view(r, moment)));
     const last = page[page.length - 1];
     return {
       items,
       nextCursor: matching.length > page.length && last ? encodeCursor("list", `${last.createdBlock}.${last.createdLogIndex}`) : null,
-      asOf: asOf(chain, indexed),
+      asOf: asOf(moment),
     };
   }
 
   /** Permission ids of the account's active or pending sessions allowing exactly these calls. */
   async activeWithSameCalls(account: Address, calls: readonly { target: Address; selector: Hex }[]): Promise<Hex[]> {
-    const { chain, indexed } = await this.heads();
+    const { indexed, now } = await this.heads();
     await this.requireAccount(account, indexed);
     const key = (c: { target: string; selector: string }) => `${c.target.toLowerCase()}:${c.selector.toLowerCase()}`;
     const wanted = new Set(calls.map(key));
     const headers = await this.index.sessionHeaders(account, indexed);
-    const live = headers.filter((h) => ["active", "pending"].includes(derivedStatus(h, chain)));
+    const live = headers.filter((h) => ["active", "pending"].includes(derivedStatus(h, now)));
     const rows = await this.index.rowsOf(account, live, indexed);
     return rows
       .filter((r) => r.calls.length === wanted.size && r.calls.every((c) => wanted.has(key(c))))
@@ -204,14 +198,10 @@ export class SessionService {
                              THE VIEW
   //////////////////////////////////////////////////////////////*/
 
-  /** The view of a session row at these blocks, built once per pair of blocks. */
-  private view(row: SessionRow, chain: Head, indexed: Head): Promise<SessionView> {
-    return this.cached(`view:${row.account}:${row.permissionId}:${row.registration}:${chain.number}:${indexed.number}`, async () => {
-      // Only the latest registration, not revoked or replaced, is the one SessionPolicy holds now.
-      const current = row.status !== "revoked" && row.status !== "replaced";
-      const snapshot = current ? await this.snapshot(getAddress(row.account), row.permissionId, chain) : undefined;
-      return buildSessionView(row, snapshot, chain, indexed, this);
-    });
+  /** The view of a session row at this moment, built once per indexed block, chain block and second. */
+  private view(row: SessionRow, moment: Moment): Promise<SessionView> {
+    const key = `view:${row.account}:${row.permissionId}:${row.registration}:${moment.indexed.number}:${moment.chain.number}:${moment.now}`;
+    return this.cached(key, () => buildSessionView(row, moment, this));
   }
 
   /*//////////////////////////////////////////////////////////////
@@ -221,7 +211,8 @@ export class SessionService {
   /** The audit trail of one session (approval, executions, revocation), oldest first. */
   async history(account: Address, permissionId: Hex, opts: { cursor?: string; limit: number; registration?: number }): Promise<HistoryPage> {
     const after = opts.cursor ? historyPosition(opts.cursor) : undefined;
-    const { chain, indexed } = await this.heads();
+    const moment = await this.heads();
+    const { indexed } = moment;
     const id = policyId(permissionId);
     await this.requireAccount(account, indexed);
     const registrations = await this.index.registrationIds(account, indexed, id);
@@ -236,28 +227,26 @@ export class SessionService {
         { field: "query.registration", message: "unknown registration" },
       ]);
     }
-    const bounds: Record<string, unknown>[] = [notBefore(registrations[registration - 1]!)];
-    const next = registrations[registration];
-    if (next) bounds.push(before(next));
-    if (after) bounds.push(later(after));
-    const page = await this.index.auditPage({ account: account.toLowerCase(), permissionId: id, AND: bounds }, opts.limit, indexed);
-    return { ...(await this.entries(account, page, registrations, indexed, opts.limit)), asOf: asOf(chain, indexed) };
+    const bounds: AuditBounds = { account, permissionId: id, from: registrations[registration - 1]!, before: registrations[registration], after };
+    const page = await this.index.auditPage(bounds, opts.limit, indexed);
+    return { ...(await this.entries(account, page, registrations, indexed, opts.limit)), asOf: asOf(moment) };
   }
 
   /** The same across every session of the account. */
   async activity(account: Address, opts: { cursor?: string; limit: number }): Promise<HistoryPage> {
     const after = opts.cursor ? historyPosition(opts.cursor) : undefined;
-    const { chain, indexed } = await this.heads();
+    const moment = await this.heads();
+    const { indexed } = moment;
     await this.requireAccount(account, indexed);
     const [page, registrations] = await Promise.all([
-      this.index.auditPage({ account: account.toLowerCase(), ...(after ? later(after) : {}) }, opts.limit, indexed),
+      this.index.auditPage({ account, after }, opts.limit, indexed),
       this.index.registrationIds(account, indexed),
     ]);
-    return { ...(await this.entries(account, page, registrations, indexed, opts.limit)), asOf: asOf(chain, indexed) };
+    return { ...(await this.entries(account, page, registrations, indexed, opts.limit)), asOf: asOf(moment) };
   }
 
   private async entries(account: Address, rows: AuditRow[], registrations: Registered[], indexed: Head, limit: number) {
-    const nonces = [...new Set(rows.slice(0, limit).filter((r) => r.event === "SessionUsed").map((r) => String(r.args.nonce)))];
+    const nonces = [...new Set(rows.slice(0, limit).filter((r) => r.event === "SessionUsed").map((r) => String(r.args.nonce)))].map(BigInt);
     const outcomes = await this.index.executionOutcomes(account, nonces, indexed);
     return historyEntries(rows, outcomes, registrations, limit, this);
   }

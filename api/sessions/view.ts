@@ -1,10 +1,24 @@
-// One session as the API shows it: the index's row (configuration, spend to date, history counts)
-// with the chain's snapshot at its latest block (status, what remains, refill and window times),
-// in amounts, counts and words.
+// One session as the API shows it: the index's row (configuration, spend to date, counters after
+// the latest use, history counts) and what follows from it at "now" (status, what remains, refill
+// and window times: sdk/rules.ts sessionSnapshotAt, SessionPolicy.getSession's arithmetic), in
+// amounts, counts and words.
 import { type Address, getAddress } from "viem";
 import { type TokenMeta, amount, functionName, shortFunction, timestamp } from "../../sdk/describe.js";
 import { formatAmount, formatDuration, perDuration, shortAddress, timeLeftText } from "../../sdk/format.js";
-import { type DerivedSessionStatus, NO_ARG, NO_CALL_LIMIT, NO_WINDOW, STATUS_LABELS, UNLIMITED, limitedAmount, sessionStatusAt, statusName } from "../../sdk/rules.js";
+import {
+  type DerivedSessionStatus,
+  NO_ARG,
+  NO_CALL_LIMIT,
+  NO_WINDOW,
+  STATUS_LABELS,
+  type SessionState,
+  UNLIMITED,
+  limitedAmount,
+  periodIndexAt,
+  sessionSnapshotAt,
+  sessionStatusAt,
+  statusName,
+} from "../../sdk/rules.js";
 import type { SessionSnapshot } from "../../sdk/session.js";
 import type { AsOf, GasView, SessionView, TokenView } from "../responses.js";
 import type { Head } from "../upstream.js";
@@ -17,35 +31,84 @@ export interface Names {
   nativeMeta(): TokenMeta;
 }
 
-/** A stored session's status at the chain's latest block time (sdk/rules.ts). */
-export function derivedStatus(h: Pick<SessionRow, "status" | "validAfter" | "validUntil">, chain: Head): DerivedSessionStatus {
-  return sessionStatusAt({ status: h.status, validAfter: BigInt(h.validAfter), validUntil: BigInt(h.validUntil) }, chain.timestamp);
+/** A stored session's status at `now` (sdk/rules.ts). */
+export function derivedStatus(h: Pick<SessionRow, "status" | "validAfter" | "validUntil">, now: number): DerivedSessionStatus {
+  return sessionStatusAt({ status: h.status, validAfter: h.validAfter, validUntil: h.validUntil }, now);
 }
 
-export function asOf(chain: Head, indexed: Head): AsOf {
-  return { chainBlock: chain.number.toString(), chainTime: timestamp(chain.timestamp), indexedBlock: indexed.number.toString() };
+/** Which blocks and which time an answer reflects. */
+export interface Moment {
+  chain: Head;
+  indexed: Head;
+  /** sdk/rules.ts chainNow: what the chain will enforce for the next operation. */
+  now: number;
 }
 
-export async function buildSessionView(row: SessionRow, snapshot: SessionSnapshot | undefined, chain: Head, indexed: Head, names: Names): Promise<SessionView> {
+export function asOf({ chain, indexed, now }: Moment): AsOf {
+  return { chainBlock: chain.number.toString(), chainTime: timestamp(chain.timestamp), indexedBlock: indexed.number.toString(), now: timestamp(now)! };
+}
+
+/**
+ * A registration as SessionPolicy holds it, from its indexed row: the configuration, the counters
+ * the latest SessionUsed reported, and each token's state after its latest spend. The window of the
+ * latest use is the one holding its block: the policy narrows an operation's validity to the window
+ * it claims, so the EntryPoint includes it only inside that window.
+ */
+export function sessionStateOf(row: SessionRow): SessionState {
+  const validAfter = Number(row.validAfter);
+  const window = Number(row.windowLength);
+  return {
+    revoked: row.status === "revoked",
+    validAfter,
+    validUntil: Number(row.validUntil),
+    window,
+    callsPerWindow: row.callsPerWindow,
+    windowIndex: window !== 0 && row.lastUsedTimestamp !== null ? periodIndexAt(Number(row.lastUsedTimestamp), validAfter, window) : 0,
+    callsInWindow: row.callsInWindow,
+    callsLeft: Number(row.callsLeft),
+    feeLeft: row.feeLeft,
+    tokens: row.tokens.map((limit) => {
+      const spend = row.spends.find((s) => s.token.toLowerCase() === limit.token.toLowerCase());
+      const total = BigInt(limit.total);
+      const perPeriod = BigInt(limit.perPeriod);
+      return {
+        token: getAddress(limit.token),
+        perTransaction: BigInt(limit.perTransaction),
+        total,
+        perPeriod,
+        period: Number(limit.period),
+        remainingTotal: spend ? spend.remainingTotal : total === 0n ? UNLIMITED : total,
+        remainingInPeriod: spend ? spend.remainingInPeriod : perPeriod,
+        periodIndex: spend?.lastPeriod === null || spend === undefined ? 0 : Number(spend.lastPeriod),
+      };
+    }),
+  };
+}
+
+export async function buildSessionView(row: SessionRow, moment: Moment, names: Names): Promise<SessionView> {
+  const { now } = moment;
   const account = getAddress(row.account);
-  const chainStatus = snapshot ? statusName(snapshot.status) : undefined;
+  // Only the latest registration, not revoked or replaced, is the one SessionPolicy holds now.
+  const current = row.status !== "revoked" && row.status !== "replaced";
+  const snapshot = current ? sessionSnapshotAt(sessionStateOf(row), now) : undefined;
+  const snapshotStatus = snapshot ? statusName(snapshot.status) : undefined;
   const status: DerivedSessionStatus =
-    chainStatus && chainStatus !== "unknown" ? chainStatus : derivedStatus(row, chain);
+    snapshotStatus && snapshotStatus !== "unknown" ? snapshotStatus : derivedStatus(row, now);
   const live = status === "active" || status === "pending";
 
   const validAfter = Number(row.validAfter);
   const validUntil = Number(row.validUntil) === 0 ? null : Number(row.validUntil);
-  const secondsLeft = validUntil === null ? null : Math.max(0, validUntil - chain.timestamp);
+  const secondsLeft = validUntil === null ? null : Math.max(0, validUntil - now);
 
   const metas = await Promise.all(row.tokens.map((t) => names.tokenMeta(t.token)));
   const tokens: TokenView[] = row.tokens.map((limit, i) => {
     const meta = metas[i]!;
-    const spent = row.spends.items.find((s) => s.token.toLowerCase() === limit.token.toLowerCase());
+    const spent = row.spends.find((s) => s.token.toLowerCase() === limit.token.toLowerCase());
     const onChain = snapshot?.tokens.find((t) => t.token.toLowerCase() === limit.token.toLowerCase());
     const perPeriod = BigInt(limit.perPeriod);
     const total = BigInt(limit.total);
     const period = Number(limit.period);
-    const spentTotal = BigInt(spent?.spent ?? "0");
+    const spentTotal = spent?.spent ?? 0n;
     const remainingTotal = live && onChain ? limitedAmount(onChain.remainingTotal) : total === 0n ? null : live ? total - spentTotal : 0n;
     const remainingInPeriod = period === 0 ? null : live && onChain ? limitedAmount(onChain.remainingInPeriod) : live ? perPeriod : 0n;
     const spentThisPeriod = period === 0 || !onChain ? null : perPeriod - (limitedAmount(onChain.remainingInPeriod) ?? perPeriod);
@@ -105,9 +168,9 @@ export async function buildSessionView(row: SessionRow, snapshot: SessionSnapsho
     }),
   );
 
-  const last = row.executions.items[0];
+  const last = row.executions[0];
   const timeDisplay =
-    status === "pending" ? `starts in ${formatDuration(validAfter - chain.timestamp)}` : status === "active" ? timeLeftText(secondsLeft) : status;
+    status === "pending" ? `starts in ${formatDuration(validAfter - now)}` : status === "active" ? timeLeftText(secondsLeft) : status;
   return {
     account,
     permissionId: kernelPermissionId(row.permissionId),
@@ -133,16 +196,16 @@ export async function buildSessionView(row: SessionRow, snapshot: SessionSnapsho
       last: last
         ? {
             transactionHash: last.transactionHash,
-            blockNumber: last.blockNumber,
+            blockNumber: last.blockNumber.toString(),
             timestamp: timestamp(Number(last.blockTimestamp))!,
             success: last.success,
             userOpHash: last.userOpHash,
           }
         : null,
     },
-    approved: { blockNumber: row.createdBlock, timestamp: timestamp(Number(row.createdTimestamp))!, transactionHash: row.createdTransactionHash },
+    approved: { blockNumber: row.createdBlock.toString(), timestamp: timestamp(Number(row.createdTimestamp))!, transactionHash: row.createdTransactionHash },
     revoked: row.revokedBlock
-      ? { blockNumber: row.revokedBlock, timestamp: timestamp(Number(row.revokedTimestamp))!, transactionHash: row.revokedTransactionHash! }
+      ? { blockNumber: row.revokedBlock.toString(), timestamp: timestamp(Number(row.revokedTimestamp))!, transactionHash: row.revokedTransactionHash! }
       : null,
     display: {
       status: STATUS_LABELS[status],
@@ -152,16 +215,16 @@ export async function buildSessionView(row: SessionRow, snapshot: SessionSnapsho
       spend: tokens.flatMap((t) => t.display),
       permissions: permissions.map((p) => p.display),
     },
-    asOf: asOf(chain, indexed),
+    asOf: asOf(moment),
   };
 }
 
 export function gasView(row: SessionRow, snapshot: SessionSnapshot | undefined, meta: TokenMeta): GasView {
-  const perOperation = BigInt(row.maxFeePerOperation);
-  const total = BigInt(row.maxFeeTotal);
-  const left = BigInt(snapshot?.feeLeft ?? row.feeLeft);
+  const perOperation = row.maxFeePerOperation;
+  const total = row.maxFeeTotal;
+  const left = snapshot?.feeLeft ?? row.feeLeft;
   const remaining = total === 0n ? null : left === UNLIMITED ? total : left;
-  const paid = BigInt(row.feePaid);
+  const paid = row.feePaid;
   const paymaster = BigInt(row.paymaster) === 0n ? null : getAddress(row.paymaster);
   const parts = [`${formatAmount(paid, meta)} of gas paid`];
   if (perOperation) parts.push(`at most ${formatAmount(perOperation, meta)} per operation`);

@@ -354,7 +354,11 @@ describe("api: against chain + indexer + API", function () {
   describe("on Postgres", function () {
     let database: TestDatabase | undefined;
     let indexer: Indexer | undefined;
-    let api: LeashApi | undefined;
+    // One clock for every server compared: "now" moves with the clock, and a second boundary
+    // between two requests would change the answers' countdowns.
+    const frozen = Date.now();
+    const clock = () => frozen;
+    const apis: { name: string; api: LeashApi }[] = [];
 
     before(async function () {
       const created = await createTestDatabase("leash_api");
@@ -372,18 +376,28 @@ describe("api: against chain + indexer + API", function () {
         logFile: join(dir, "indexer-postgres.log"),
       });
       await waitForBlock(indexer, await stack.leash.client.getBlockNumber());
-      const settings = readSettings({ ...stack.settings, LEASH_INDEXER_URL: indexer.url, PORT: "0" } as unknown as NodeJS.ProcessEnv);
-      api = await buildServer({ settings, deployments: stack.leash.deployments });
-      await api.app.ready();
+      const env = (extra: Record<string, string>) =>
+        readSettings({ ...stack.settings, DATABASE_URL: "", PORT: "0", ...extra } as unknown as NodeJS.ProcessEnv);
+      const servers = {
+        "PGlite over SQL over HTTP": env({ LEASH_INDEXER_URL: stack.indexer.url }),
+        "Postgres over SQL over HTTP": env({ LEASH_INDEXER_URL: indexer.url }),
+        // The indexer's views schema, read by the API over its own connections.
+        "Postgres directly": env({ LEASH_INDEXER_URL: indexer.url, DATABASE_URL: database!.url, DATABASE_VIEWS_SCHEMA: "leash" }),
+      };
+      for (const [name, settings] of Object.entries(servers)) {
+        const api = await buildServer({ settings, deployments: stack.leash.deployments, clock, logger: false });
+        await api.app.ready();
+        apis.push({ name, api });
+      }
     });
 
     after(async function () {
-      await api?.app.close();
+      for (const { api } of apis) await api.app.close();
       await indexer?.stop();
       await database?.drop();
     });
 
-    it("answers every route exactly as on PGlite", async function () {
+    it("answers every route exactly as on PGlite, over SQL over HTTP and reading Postgres directly", async function () {
       const paths = [
         `/v1/accounts/${account}/sessions`,
         `/v1/accounts/${account}/sessions?status=expired`,
@@ -391,11 +405,15 @@ describe("api: against chain + indexer + API", function () {
         `${sessionPath(twap)}/history?limit=2`,
         `/v1/accounts/${account}/activity?limit=7`,
       ];
+      const [reference, ...others] = apis;
       for (const path of paths) {
-        const pglite = await stack.api.app.inject({ method: "GET", url: path });
-        const postgres = await api!.app.inject({ method: "GET", url: path });
-        expect(postgres.statusCode, path).to.equal(200);
-        expect(postgres.json(), path).to.deep.equal(pglite.json());
+        const expected = await reference!.api.app.inject({ method: "GET", url: path });
+        expect(expected.statusCode, path).to.equal(200);
+        for (const { name, api } of others) {
+          const answer = await api.app.inject({ method: "GET", url: path });
+          expect(answer.statusCode, `${name}: ${path}`).to.equal(200);
+          expect(answer.json(), `${name}: ${path}`).to.deep.equal(expected.json());
+        }
       }
     });
   });
