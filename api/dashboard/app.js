@@ -77,8 +77,9 @@ const nextId = (prefix) => `${prefix}-${++uid}`;
                              COUNTDOWNS
 //////////////////////////////////////////////////////////////*/
 
-// One timer for every countdown on the page. A deadline is the API's secondsLeft (measured at the
-// chain's latest block) added to the moment the answer arrived, on the monotonic clock.
+// One timer for every countdown on the page. A deadline is the API's secondsLeft (measured at its
+// asOf.now: what the chain enforces next) added to the moment the answer arrived, on the monotonic
+// clock.
 const countdowns = new Set();
 
 function countdown(secondsLeft) {
@@ -107,9 +108,9 @@ setInterval(() => {
 }, 1000);
 
 let reloadTimer;
-function scheduleReload() {
+function scheduleReload(delayMs = 2000) {
   clearTimeout(reloadTimer);
-  reloadTimer = setTimeout(() => state.account && loadSessions(state.account), 2000);
+  reloadTimer = setTimeout(() => state.account && loadSessions(state.account), delayMs);
 }
 
 /*//////////////////////////////////////////////////////////////
@@ -396,6 +397,10 @@ async function loadSessions(account, { append = false } = {}) {
     if (ticket !== state.loading) return;
     if (!append) cards.replaceChildren();
     cards.append(...page.items.map(sessionCard));
+    // Counters move with time alone: reload when the next window ends, a period refills or a
+    // pending session starts.
+    const wait = secondsToNextChange(page);
+    if (wait !== null) scheduleReload(Math.min(wait + 1, 3600) * 1000);
     state.cursor = page.nextCursor;
     $("more").hidden = !page.nextCursor;
     const count = cards.childElementCount;
@@ -408,6 +413,18 @@ async function loadSessions(account, { append = false } = {}) {
     $("summary").textContent = "";
     showError(error.code === "account_not_found" ? `No session of ${account} has been seen on chain yet.` : error.message);
   }
+}
+
+/** Seconds from the page's asOf.now to the first time one of its sessions changes without an event. */
+function secondsToNextChange(page) {
+  const now = page.asOf.now.unix;
+  const times = page.items.flatMap((s) => [
+    s.status === "pending" ? s.validAfter.unix : null,
+    s.calls.windowEndsAt?.unix ?? null,
+    ...s.tokens.map((t) => t.refillsAt?.unix ?? null),
+  ]);
+  const later = times.filter((t) => t !== null && t > now);
+  return later.length === 0 ? null : Math.min(...later) - now;
 }
 
 function selectAccount(value, { push }) {
