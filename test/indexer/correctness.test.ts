@@ -295,7 +295,7 @@ describe("indexer: the index matches the chain (PGlite and Postgres)", function 
     expect(statuses[`${D.account.address.toLowerCase()}:${D.id}`]).to.equal("expired");
   });
 
-  it("answers the API's GraphQL queries: by account and status, by (account, permission id), history by cursor", async function () {
+  it("answers GraphQL queries: by account and status, by (account, permission id), history by cursor", async function () {
     for (const { name, indexer } of indexers) {
       const account = A1.account.address.toLowerCase();
       const bySession = await graphqlQuery<{ sessions: { items: { permissionId: string; status: string; registration: number }[] } }>(
