@@ -195,11 +195,23 @@ describe("api: rate limit, CORS and settings", function () {
       [{ LEASH_INDEXER_URL: "localhost:42069" }, /LEASH_INDEXER_URL.*must be an http\(s\) URL/],
       [{ LEASH_POLL_MS: "5" }, /LEASH_POLL_MS.*at least 20/],
       [{ LEASH_LOG_LEVEL: "loud" }, /LEASH_LOG_LEVEL/],
+      [{ REDIS_URL: "localhost:6379" }, /REDIS_URL="localhost:6379": REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+      [{ REDIS_URL: "http://127.0.0.1:6379" }, /REDIS_URL.*must be a redis:\/\/ or rediss:\/\/ URL/],
+      [{ REDIS_URL: "redis://" }, /REDIS_URL.*must be a redis:\/\/ or rediss:\/\/ URL/],
+      [{ LEASH_REDIS_PREFIX: "leash rate" }, /LEASH_REDIS_PREFIX="leash rate": LEASH_REDIS_PREFIX must be 1 to 64 letters/],
     ];
     for (const [env, message] of cases) {
       expect(() => readSettings(env), JSON.stringify(env)).to.throw(SettingsError, message);
     }
     const defaults = readSettings({});
     expect(defaults).to.include({ HOST: "127.0.0.1", PORT: 4000, LEASH_INDEXER_URL: "http://127.0.0.1:42069", LEASH_RPC_URL: "http://127.0.0.1:8545" });
+    // No Redis unless REDIS_URL names one: each process keeps its own rate-limit counters.
+    expect(defaults.REDIS_URL).to.equal(undefined);
+    expect(defaults.LEASH_REDIS_PREFIX).to.equal("leash:");
+    const shared = readSettings({ REDIS_URL: "rediss://:secret@cache.example:6380/2", LEASH_REDIS_PREFIX: "leash-eu:" });
+    expect(shared).to.include({ REDIS_URL: "rediss://:secret@cache.example:6380/2", LEASH_REDIS_PREFIX: "leash-eu:" });
+    // A password in a bad value is not repeated in the message.
+    expect(() => readSettings({ REDIS_URL: "redis://admin:secret@" })).to.throw(SettingsError, /REDIS_URL="redis:\/\/admin:\*\*\*@"/);
   });
+
 });
