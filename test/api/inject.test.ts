@@ -214,4 +214,23 @@ describe("api: rate limit, CORS and settings", function () {
     expect(() => readSettings({ REDIS_URL: "redis://admin:secret@" })).to.throw(SettingsError, /REDIS_URL="redis:\/\/admin:\*\*\*@"/);
   });
 
+  it("with REDIS_URL unreachable: starts, answers uncounted (fail-open) and logs one warning naming Redis", async function () {
+    const lines: string[] = [];
+    const settings = readSettings({ ...DOWN, LEASH_RATE_LIMIT: "2", REDIS_URL: "redis://127.0.0.1:9" });
+    const api = await buildServer({ settings, deployments: fakeDeployments, logger: { level: "warn", stream: { write: (line: string) => lines.push(line) } } });
+    try {
+      await api.app.ready();
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await api.app.inject({ method: "GET", url: "/v1/accounts/0x12/sessions" })).statusCode);
+      expect(statuses).to.deep.equal([400, 400, 400, 400]);
+      const warnings = lines.map((line) => JSON.parse(line)).filter((entry) => entry.redis);
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.include({ level: 40, redis: "redis://127.0.0.1:9" });
+      expect(warnings[0].reason).to.match(/ECONNREFUSED 127\.0\.0\.1:9/);
+      expect(warnings[0].msg).to.match(/^Redis unavailable: requests are answered without counting them/);
+      expect(await api.redis!.status()).to.deep.include({ status: "unavailable" });
+    } finally {
+      await api.app.close();
+    }
+  });
 });
