@@ -14,6 +14,19 @@ const url = (name: string) =>
     .refine((v) => /^https?:\/\/[^\s/]+/.test(v), { message: `${name} must be an http(s) URL` })
     .transform((v) => v.replace(/\/+$/, ""));
 
+const redisUrl = (name: string) =>
+  z.string().refine(
+    (v) => {
+      try {
+        const parsed = new URL(v);
+        return (parsed.protocol === "redis:" || parsed.protocol === "rediss:") && parsed.hostname !== "";
+      } catch {
+        return false;
+      }
+    },
+    { message: `${name} must be a redis:// or rediss:// URL` },
+  );
+
 const positiveInt = (name: string, min = 1) =>
   z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(min, `${name} must be at least ${min}`);
 
@@ -54,6 +67,13 @@ const settingsSchema = z.object({
   /** Upstream (indexer, chain) request timeout. */
   LEASH_UPSTREAM_TIMEOUT_MS: positiveInt("LEASH_UPSTREAM_TIMEOUT_MS", 100).default(5_000),
   LEASH_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** The Redis that API processes share (rate-limit counters); unset = each process keeps its own in memory. */
+  REDIS_URL: redisUrl("REDIS_URL").optional(),
+  /** Prefix of every key the API writes in Redis, so that several deployments can share one server. */
+  LEASH_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, "LEASH_REDIS_PREFIX must be 1 to 64 letters, digits or : _ . -")
+    .default("leash:"),
 });
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -70,7 +90,12 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const field = issue.path.join(".");
-  throw new SettingsError(`invalid setting ${field}=${JSON.stringify(present[field] ?? "")}: ${issue.message}`);
+  throw new SettingsError(`invalid setting ${field}=${JSON.stringify(withoutPassword(present[field] ?? ""))}: ${issue.message}`);
+}
+
+/** A URL with its password masked, for messages and logs (REDIS_URL may carry one). */
+export function withoutPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@/\s]*@/i, "$1:***@");
 }
 
 /** LEASH_CORS_ORIGINS as @fastify/cors understands it. */

@@ -1,7 +1,7 @@
 // `npm run api`: the API on HOST:PORT (127.0.0.1:4000), reading the indexer and the chain named by
 // the environment (api/config.ts). Stops cleanly on SIGINT/SIGTERM.
 import { DeploymentsError, deploymentsPath, readDeployments } from "../sdk/deployments.js";
-import { SettingsError, readSettings } from "./config.js";
+import { SettingsError, readSettings, withoutPassword } from "./config.js";
 import { buildServer } from "./server.js";
 
 async function main() {
@@ -26,7 +26,14 @@ async function main() {
   }
   const address = await app.listen({ host: settings.HOST, port: settings.PORT });
   app.log.info(
-    { url: address, indexer: settings.LEASH_INDEXER_URL, rpc: settings.LEASH_RPC_URL, chainId: deployments.chainId, deployments: path },
+    {
+      url: address,
+      indexer: settings.LEASH_INDEXER_URL,
+      rpc: settings.LEASH_RPC_URL,
+      chainId: deployments.chainId,
+      deployments: path,
+      redis: settings.REDIS_URL ? withoutPassword(settings.REDIS_URL) : null,
+    },
     "Leash API listening",
   );
 }

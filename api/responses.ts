@@ -193,7 +193,23 @@ export const revocationSchema = z
   .meta({ title: "Revocation" });
 
 export const healthSchema = z.object({ status: z.literal("ok") }).meta({ title: "Health" });
-export const readySchema = z.object({ status: z.literal("ready"), chainBlock: decimal.nullable(), indexedBlock: decimal.nullable() }).meta({ title: "Ready" });
+export const redisStatusSchema = z
+  .object({
+    status: z.enum(["ok", "unavailable"]),
+    error: z.string().nullable().meta({ description: "Why Redis cannot be reached; null when it answers" }),
+  })
+  .meta({ title: "RedisStatus", description: "The Redis the API's processes share (REDIS_URL)" });
+
+export const readySchema = z
+  .object({
+    status: z.literal("ready"),
+    chainBlock: decimal.nullable(),
+    indexedBlock: decimal.nullable(),
+    redis: redisStatusSchema.nullable().meta({
+      description: "null without REDIS_URL. Not a condition of readiness: while Redis is unavailable, requests are answered without being counted by the rate limit",
+    }),
+  })
+  .meta({ title: "Ready" });
 
 export const errorSchema = z
   .object({
@@ -206,6 +222,7 @@ export const errorSchema = z
   .meta({ title: "Error" });
 
 export type AsOf = z.infer<typeof asOfSchema>;
+export type RedisStatus = z.infer<typeof redisStatusSchema>;
 export type SessionView = z.infer<typeof sessionSchema>;
 export type TokenView = SessionView["tokens"][number];
 /** What a session's operations may cost in gas, what was counted and what was really paid. */

@@ -1,7 +1,7 @@
 // The Fastify server: what every route shares (validation by zod, errors as JSON with stable codes,
 // CORS, rate limiting, OpenAPI at /openapi.json and its docs at /docs, one structured log line per
 // request), then one plugin per concern (routes/: service, sessions, session requests; the
-// dashboard at /dashboard).
+// dashboard at /dashboard). With REDIS_URL, what API processes must share lives in Redis (redis.ts).
 import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
@@ -14,6 +14,7 @@ import { type Settings, corsOrigins } from "./config.js";
 import { dashboardRoutes } from "./dashboard.js";
 import { ApiError, type FieldIssue } from "./errors.js";
 import { RequestExplainer } from "./explain.js";
+import { SharedRedis } from "./redis.js";
 import { Revocations } from "./revocation.js";
 import { serviceRoutes } from "./routes/service.js";
 import { sessionRequestRoutes } from "./routes/session-requests.js";
@@ -37,6 +38,8 @@ export interface LeashApi {
   sessions: SessionService;
   indexer: IndexerClient;
   chain: ChainClient;
+  /** The Redis shared with other API processes; undefined without REDIS_URL. */
+  redis?: SharedRedis;
 }
 
 type ZodPart = z.ZodType;
@@ -117,11 +120,22 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
     done();
   });
 
+  const redis = settings.REDIS_URL ? new SharedRedis(settings.REDIS_URL, app.log) : undefined;
+  if (redis) {
+    app.addHook("onClose", () => redis.close());
+    await redis.connect();
+  }
+
   await app.register(cors, { origin: corsOrigins(settings.LEASH_CORS_ORIGINS), methods: ["GET", "POST", "OPTIONS"] });
   if (settings.LEASH_RATE_LIMIT > 0) {
     await app.register(rateLimit, {
       max: settings.LEASH_RATE_LIMIT,
       timeWindow: 60_000,
+      // With REDIS_URL every process counts in Redis, so a client has one budget whichever process
+      // answers; without it, each process counts in its own memory. Fail-open: while Redis cannot
+      // count, requests are answered uncounted (redis.ts logs the outage) rather than refused, since
+      // the API only reads and a Redis outage should not take it down.
+      ...(redis ? { redis: redis.client, nameSpace: `${settings.LEASH_REDIS_PREFIX}rate:`, skipOnError: true } : {}),
       errorResponseBuilder: (_request, context) =>
         new ApiError("rate_limited", `more than ${context.max} requests per minute from this client; retry in ${context.after}`, [], {
           "retry-after": String(Math.ceil(context.ttl / 1000)),
@@ -160,12 +174,12 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   // One plugin per concern; the versioned routes under /v1.
-  await app.register(serviceRoutes, { settings, chain, indexer });
+  await app.register(serviceRoutes, { settings, chain, indexer, redis });
   await app.register(sessionRoutes, { prefix: "/v1", sessions, revocations });
   await app.register(sessionRequestRoutes, { prefix: "/v1", explainer });
   await app.register(dashboardRoutes);
 
-  return { app, sessions, indexer, chain };
+  return { app, sessions, indexer, chain, redis };
 }
 
 /** Any error as the API's error: client mistakes keep their 4xx, the unknown become 500. */

@@ -195,11 +195,42 @@ describe("api: rate limit, CORS and settings", function () {
       [{ LEASH_INDEXER_URL: "localhost:42069" }, /LEASH_INDEXER_URL.*must be an http\(s\) URL/],
       [{ LEASH_POLL_MS: "5" }, /LEASH_POLL_MS.*at least 20/],
       [{ LEASH_LOG_LEVEL: "loud" }, /LEASH_LOG_LEVEL/],
+      [{ REDIS_URL: "localhost:6379" }, /REDIS_URL="localhost:6379": REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+      [{ REDIS_URL: "http://127.0.0.1:6379" }, /REDIS_URL.*must be a redis:\/\/ or rediss:\/\/ URL/],
+      [{ REDIS_URL: "redis://" }, /REDIS_URL.*must be a redis:\/\/ or rediss:\/\/ URL/],
+      [{ LEASH_REDIS_PREFIX: "leash rate" }, /LEASH_REDIS_PREFIX="leash rate": LEASH_REDIS_PREFIX must be 1 to 64 letters/],
     ];
     for (const [env, message] of cases) {
       expect(() => readSettings(env), JSON.stringify(env)).to.throw(SettingsError, message);
     }
     const defaults = readSettings({});
     expect(defaults).to.include({ HOST: "127.0.0.1", PORT: 4000, LEASH_INDEXER_URL: "http://127.0.0.1:42069", LEASH_RPC_URL: "http://127.0.0.1:8545" });
+    // No Redis unless REDIS_URL names one: each process keeps its own rate-limit counters.
+    expect(defaults.REDIS_URL).to.equal(undefined);
+    expect(defaults.LEASH_REDIS_PREFIX).to.equal("leash:");
+    const shared = readSettings({ REDIS_URL: "rediss://:secret@cache.example:6380/2", LEASH_REDIS_PREFIX: "leash-eu:" });
+    expect(shared).to.include({ REDIS_URL: "rediss://:secret@cache.example:6380/2", LEASH_REDIS_PREFIX: "leash-eu:" });
+    // A password in a bad value is not repeated in the message.
+    expect(() => readSettings({ REDIS_URL: "redis://admin:secret@" })).to.throw(SettingsError, /REDIS_URL="redis:\/\/admin:\*\*\*@"/);
+  });
+
+  it("with REDIS_URL unreachable: starts, answers uncounted (fail-open) and logs one warning naming Redis", async function () {
+    const lines: string[] = [];
+    const settings = readSettings({ ...DOWN, LEASH_RATE_LIMIT: "2", REDIS_URL: "redis://127.0.0.1:9" });
+    const api = await buildServer({ settings, deployments: fakeDeployments, logger: { level: "warn", stream: { write: (line: string) => lines.push(line) } } });
+    try {
+      await api.app.ready();
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await api.app.inject({ method: "GET", url: "/v1/accounts/0x12/sessions" })).statusCode);
+      expect(statuses).to.deep.equal([400, 400, 400, 400]);
+      const warnings = lines.map((line) => JSON.parse(line)).filter((entry) => entry.redis);
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.include({ level: 40, redis: "redis://127.0.0.1:9" });
+      expect(warnings[0].reason).to.match(/ECONNREFUSED 127\.0\.0\.1:9/);
+      expect(warnings[0].msg).to.match(/^Redis unavailable: requests are answered without counting them/);
+      expect(await api.redis!.status()).to.deep.include({ status: "unavailable" });
+    } finally {
+      await api.app.close();
+    }
   });
 });
