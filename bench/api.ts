@@ -162,6 +162,11 @@ try {
         LEASH_DEPLOYMENTS: leash.deploymentsFile,
         LEASH_RATE_LIMIT: "0",
         LEASH_LOG_LEVEL: "warn",
+        // On Postgres the API reads the indexer's views directly.
+        DATABASE_URL: "postgresUrl" in database ? database.postgresUrl : "",
+        DATABASE_VIEWS_SCHEMA: "leash",
+        // BENCH_PROFILE=<dir>: each API process writes a V8 CPU profile there when it stops.
+        ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}),
         ...env,
       },
       stdio: ["ignore", "ignore", "inherit"],
@@ -177,6 +182,11 @@ try {
     const url = `http://127.0.0.1:${port}`;
     await waitFor(`the ${name} API on ${url}`, async () => ((await fetch(`${url}/ready`)).ok ? true : undefined), 60_000, 200);
     return url;
+  }
+  if (process.env.BENCH_HOLD) {
+    // BENCH_HOLD=1: keep the chain and the indexer up for manual runs (Ctrl-C stops them).
+    log(`holding: chain ${chain.rpcUrl}, indexer ${indexer.url}${"postgresUrl" in database ? `, ${database.postgresUrl}` : ""}, deployments ${leash.deploymentsFile}`);
+    await new Promise((resolve) => process.once("SIGINT", resolve));
   }
   const cachedUrl = await startApi("cached", {});
   const uncachedUrl = await startApi("uncached", { LEASH_CACHE_SIZE: "0" });

@@ -3,7 +3,7 @@
 // (indexer/ponder.schema.ts) and run on the index database (api/index-db.ts: Ponder's SQL over HTTP,
 // or Postgres directly). Every read is cached per indexed block by the caller's cache, so one
 // block's answer is asked for once.
-import { and, asc, desc, eq, gt, gte, inArray, lt, or, type SQL } from "drizzle-orm";
+import { type Placeholder, type SQL, and, asc, desc, eq, gt, gte, inArray, lt, or, placeholder } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { pad } from "viem";
 import { account as accountTable, auditEvent, execution, session } from "../../indexer/ponder.schema.js";
@@ -116,11 +116,6 @@ const SESSION_EVENTS = ["SessionRegistered", "SessionUsed", "SessionRevoked"];
 //////////////////////////////////////////////////////////////*/
 
 export class IndexReads {
-  constructor(
-    private readonly db: IndexDb,
-    private readonly cached: Cached,
-  ) {}
-
   /** Runs a query; a database that cannot answer is a 503 naming the index. */
   private async run<T>(what: string, query: () => Promise<T>): Promise<T> {
     try {
@@ -133,69 +128,82 @@ export class IndexReads {
   /** Whether the index has seen the account at all. */
   accountExists(account: Address, indexed: Head): Promise<boolean> {
     return this.cached(`account:${account}:${indexed.number}`, async () => {
-      const rows = await this.run("account", () =>
-        this.db.select({ address: accountTable.address }).from(accountTable).where(eq(accountTable.address, lower(account))).limit(1),
-      );
+      const rows = await this.run("account", () => this.prepared.account.execute({ account: lower(account) }));
       return rows.length > 0;
     });
   }
 
-  /**
-   * The full rows of sessions matching `where`, with their spends and latest execution, in one
-   * query. Nested rows travel as JSON, where a numeric column would become a float: theirs are
-   * read as text and turned into bigint here, digit for digit.
-   */
-  private async rows(where: SQL, limit: number): Promise<SessionRow[]> {
-    const rows = await this.run("sessions", () =>
-      this.db.query.session.findMany({
-        where,
-        orderBy: [desc(session.registration)],
-        limit,
-        with: {
-          spends: {
-            columns: { token: true, executionCount: true },
-            extras: (t, { sql }) => ({
-              spent: sql<string>`${t.spent}::text`.as("spent"),
-              remainingTotal: sql<string>`${t.remainingTotal}::text`.as("remaining_total"),
-              remainingInPeriod: sql<string>`${t.remainingInPeriod}::text`.as("remaining_in_period"),
-              lastPeriod: sql<string | null>`${t.lastPeriod}::text`.as("last_period"),
-            }),
-          },
-          executions: {
-            columns: { transactionHash: true, success: true, userOpHash: true },
-            extras: (t, { sql }) => ({
-              blockNumber: sql<string>`${t.blockNumber}::text`.as("block_number"),
-              blockTimestamp: sql<string>`${t.blockTimestamp}::text`.as("block_timestamp"),
-            }),
-            orderBy: [desc(execution.blockNumber), desc(execution.logIndex)],
-            limit: 1,
-          },
+  /** The relational query of sessions matching `where`, with their spends and latest execution. */
+  private rowsQuery(where: SQL, limit: number | Placeholder) {
+    return this.db.query.session.findMany({
+      where,
+      orderBy: [desc(session.registration)],
+      limit,
+      with: {
+        // Nested rows travel as JSON, where a numeric column would become a float: theirs are
+        // read as text, and turned into bigint by `toRows`, digit for digit.
+        spends: {
+          columns: { token: true, executionCount: true },
+          extras: (t, { sql }) => ({
+            spent: sql<string>`${t.spent}::text`.as("spent"),
+            remainingTotal: sql<string>`${t.remainingTotal}::text`.as("remaining_total"),
+            remainingInPeriod: sql<string>`${t.remainingInPeriod}::text`.as("remaining_in_period"),
+            lastPeriod: sql<string | null>`${t.lastPeriod}::text`.as("last_period"),
+          }),
         },
-      }),
-    );
-    return rows.map((row) => ({
-      ...(row as unknown as Omit<SessionRow, "spends" | "executions">),
-      spends: row.spends.map((s) => ({
-        token: s.token,
-        executionCount: s.executionCount,
-        spent: BigInt(s.spent),
-        remainingTotal: BigInt(s.remainingTotal),
-        remainingInPeriod: BigInt(s.remainingInPeriod),
-        lastPeriod: s.lastPeriod === null ? null : BigInt(s.lastPeriod),
-      })),
-      executions: row.executions.map((e) => ({ ...e, blockNumber: BigInt(e.blockNumber), blockTimestamp: BigInt(e.blockTimestamp) })),
-    }));
+        executions: {
+          columns: { transactionHash: true, success: true, userOpHash: true },
+          extras: (t, { sql }) => ({
+            blockNumber: sql<string>`${t.blockNumber}::text`.as("block_number"),
+            blockTimestamp: sql<string>`${t.blockTimestamp}::text`.as("block_timestamp"),
+          }),
+          orderBy: [desc(execution.blockNumber), desc(execution.logIndex)],
+          limit: 1,
+        },
+      },
+    });
+  }
+
+  /**
+   * The hot reads as prepared statements: built once, and on Postgres parsed and planned once per
+   * connection (planning this query costs several times its execution).
+   */
+  private readonly prepared;
+
+  constructor(
+    private readonly db: IndexDb,
+    private readonly cached: Cached,
+  ) {
+    this.prepared = this.prepare();
+  }
+
+  private prepare() {
+    return {
+      latest: this.rowsQuery(and(eq(session.account, placeholder("account")), eq(session.permissionId, placeholder("id")))!, 1).prepare(
+        "leash_session_latest",
+      ),
+      registration: this.rowsQuery(
+        and(eq(session.account, placeholder("account")), eq(session.permissionId, placeholder("id")), eq(session.registration, placeholder("registration")))!,
+        1,
+      ).prepare("leash_session_registration"),
+      account: this.db
+        .select({ address: accountTable.address })
+        .from(accountTable)
+        .where(eq(accountTable.address, placeholder("account")))
+        .limit(1)
+        .prepare("leash_account"),
+    };
   }
 
   /** The latest registration of a session, or `registration` (none: an empty list). */
   sessionRows(account: Address, id: Hex, registration: number | undefined, indexed: Head): Promise<SessionRow[]> {
-    return this.cached(`rows:${account}:${id}:${registration ?? "latest"}:${indexed.number}`, () => {
-      const where = and(
-        eq(session.account, lower(account)),
-        eq(session.permissionId, id),
-        registration === undefined ? undefined : eq(session.registration, registration),
-      )!;
-      return this.rows(where, 1);
+    return this.cached(`rows:${account}:${id}:${registration ?? "latest"}:${indexed.number}`, async () => {
+      const rows = await this.run("session", () =>
+        registration === undefined
+          ? this.prepared.latest.execute({ account: lower(account), id })
+          : this.prepared.registration.execute({ account: lower(account), id, registration }),
+      );
+      return toRows(rows);
     });
   }
 
@@ -205,15 +213,13 @@ export class IndexReads {
     for (let i = 0; i < sessions.length; i += 100) {
       const chunk = sessions.slice(i, i + 100);
       const key = `rowsOf:${account}:${chunk.map((s) => `${s.permissionId}/${s.registration}`).join(",")}:${indexed.number}`;
-      const rows = await this.cached(key, () =>
-        this.rows(
-          and(
-            eq(session.account, lower(account)),
-            or(...chunk.map((s) => and(eq(session.permissionId, s.permissionId), eq(session.registration, s.registration)))),
-          )!,
-          chunk.length,
-        ),
-      );
+      const rows = await this.cached(key, async () => {
+        const where = and(
+          eq(session.account, lower(account)),
+          or(...chunk.map((s) => and(eq(session.permissionId, s.permissionId), eq(session.registration, s.registration)))),
+        )!;
+        return toRows(await this.run("sessions", () => this.rowsQuery(where, chunk.length)));
+      });
       for (const row of rows) found.set(`${row.permissionId}/${row.registration}`, row);
     }
     return sessions.map((s) => {
@@ -314,6 +320,24 @@ export class IndexReads {
 }
 
 const lower = (a: Address) => a.toLowerCase() as Address;
+
+type RawRows = Awaited<ReturnType<IndexReads["rowsQuery"]>>;
+
+/** Rows of the relational query with their nested numerics as bigint. */
+function toRows(rows: RawRows): SessionRow[] {
+  return rows.map((row) => ({
+    ...(row as unknown as Omit<SessionRow, "spends" | "executions">),
+    spends: row.spends.map((s) => ({
+      token: s.token,
+      executionCount: s.executionCount,
+      spent: BigInt(s.spent),
+      remainingTotal: BigInt(s.remainingTotal),
+      remainingInPeriod: BigInt(s.remainingInPeriod),
+      lastPeriod: s.lastPeriod === null ? null : BigInt(s.lastPeriod),
+    })),
+    executions: row.executions.map((e) => ({ ...e, blockNumber: BigInt(e.blockNumber), blockTimestamp: BigInt(e.blockTimestamp) })),
+  }));
+}
 
 /** A failed read of the index as a 503 that says what could not be read and why. */
 function indexError(what: string, error: unknown): UpstreamError {

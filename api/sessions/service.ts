@@ -7,7 +7,7 @@
 // - the chain: only what the index cannot know (its latest block, tokens' symbols and decimals).
 // The view of one session is built in view.ts, history entries and cursors in history.ts.
 // Index reads are cached per indexed block, so a session's row is read at most once per block;
-// views are built from them per second.
+// views are built from them per second, on a frame of what only a new block changes.
 import { type Address, type Hex, erc20Abi, getAddress } from "viem";
 import { type SessionConfig, sessionConfigFromJson } from "../../sdk/contracts.js";
 import type { Deployments } from "../../sdk/deployments.js";
@@ -21,7 +21,7 @@ import type { IndexDb } from "../index-db.js";
 import type { ChainClient, Head, IndexerClient } from "../upstream.js";
 import { decodeCursor, encodeCursor, historyEntries, historyPosition } from "./history.js";
 import { type AuditBounds, type AuditRow, IndexReads, type Registered, type SessionRow, kernelPermissionId, policyId } from "./index-reads.js";
-import { type Moment, asOf, buildSessionView, derivedStatus } from "./view.js";
+import { type Moment, type SessionFrame, asOf, derivedStatus, sessionFrame, sessionViewAt } from "./view.js";
 
 export { kernelPermissionId, policyId } from "./index-reads.js";
 
@@ -198,10 +198,16 @@ export class SessionService {
                              THE VIEW
   //////////////////////////////////////////////////////////////*/
 
-  /** The view of a session row at this moment, built once per indexed block, chain block and second. */
+  /**
+   * The view of a session row at this moment: its frame (names, limits, permissions, spend to
+   * date) is built once per indexed block, what depends on the time once per second.
+   */
   private view(row: SessionRow, moment: Moment): Promise<SessionView> {
-    const key = `view:${row.account}:${row.permissionId}:${row.registration}:${moment.indexed.number}:${moment.chain.number}:${moment.now}`;
-    return this.cached(key, () => buildSessionView(row, moment, this));
+    const id = `${row.account}:${row.permissionId}:${row.registration}:${moment.indexed.number}`;
+    return this.cached(`view:${id}:${moment.chain.number}:${moment.now}`, async () => {
+      const frame = await this.cached<SessionFrame>(`frame:${id}`, () => sessionFrame(row, this));
+      return sessionViewAt(frame, moment);
+    });
   }
 
   /*//////////////////////////////////////////////////////////////

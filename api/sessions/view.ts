@@ -19,7 +19,6 @@ import {
   sessionStatusAt,
   statusName,
 } from "../../sdk/rules.js";
-import type { SessionSnapshot } from "../../sdk/session.js";
 import type { AsOf, GasView, SessionView, TokenView } from "../responses.js";
 import type { Head } from "../upstream.js";
 import { type SessionRow, kernelPermissionId } from "./index-reads.js";
@@ -85,71 +84,62 @@ export function sessionStateOf(row: SessionRow): SessionState {
   };
 }
 
-export async function buildSessionView(row: SessionRow, moment: Moment, names: Names): Promise<SessionView> {
-  const { now } = moment;
-  const account = getAddress(row.account);
+/**
+ * What of a session's view only a new indexed block changes: names, limits, permissions, spend to
+ * date, history references and display strings of its configuration. Built once per indexed block.
+ */
+export interface SessionFrame {
+  row: SessionRow;
+  /** The registration SessionPolicy holds now (undefined once revoked or replaced). */
+  state: SessionState | undefined;
+  tokens: {
+    limit: { perPeriod: bigint; total: bigint; period: number };
+    meta: TokenMeta;
+    spentTotal: bigint;
+    /** token, symbol, decimals, limits, spent.total, executionCount; the total spend line. */
+    fixed: Pick<TokenView, "token" | "symbol" | "decimals" | "limits" | "executionCount"> & { spentTotal: NonNullable<TokenView["spent"]["total"]> };
+    spentLine: string;
+  }[];
+  fixed: Pick<SessionView, "account" | "permissionId" | "registration" | "sessionKey" | "validAfter" | "expiresAt" | "permissions" | "gas" | "executions" | "approved" | "revoked">;
+  rateLimit: string | null;
+  permissionLines: string[];
+}
+
+export async function sessionFrame(row: SessionRow, names: Names): Promise<SessionFrame> {
   // Only the latest registration, not revoked or replaced, is the one SessionPolicy holds now.
   const current = row.status !== "revoked" && row.status !== "replaced";
-  const snapshot = current ? sessionSnapshotAt(sessionStateOf(row), now) : undefined;
-  const snapshotStatus = snapshot ? statusName(snapshot.status) : undefined;
-  const status: DerivedSessionStatus =
-    snapshotStatus && snapshotStatus !== "unknown" ? snapshotStatus : derivedStatus(row, now);
-  const live = status === "active" || status === "pending";
-
-  const validAfter = Number(row.validAfter);
-  const validUntil = Number(row.validUntil) === 0 ? null : Number(row.validUntil);
-  const secondsLeft = validUntil === null ? null : Math.max(0, validUntil - now);
-
+  const state = current ? sessionStateOf(row) : undefined;
   const metas = await Promise.all(row.tokens.map((t) => names.tokenMeta(t.token)));
-  const tokens: TokenView[] = row.tokens.map((limit, i) => {
+  const tokens = row.tokens.map((limit, i) => {
     const meta = metas[i]!;
     const spent = row.spends.find((s) => s.token.toLowerCase() === limit.token.toLowerCase());
-    const onChain = snapshot?.tokens.find((t) => t.token.toLowerCase() === limit.token.toLowerCase());
     const perPeriod = BigInt(limit.perPeriod);
     const total = BigInt(limit.total);
     const period = Number(limit.period);
     const spentTotal = spent?.spent ?? 0n;
-    const remainingTotal = live && onChain ? limitedAmount(onChain.remainingTotal) : total === 0n ? null : live ? total - spentTotal : 0n;
-    const remainingInPeriod = period === 0 ? null : live && onChain ? limitedAmount(onChain.remainingInPeriod) : live ? perPeriod : 0n;
-    const spentThisPeriod = period === 0 || !onChain ? null : perPeriod - (limitedAmount(onChain.remainingInPeriod) ?? perPeriod);
-    const refillsAt = period !== 0 && onChain && onChain.refillsAt !== 0 && live ? onChain.refillsAt : null;
-    const display = [
-      total === 0n
-        ? `${formatAmount(spentTotal, meta)} spent (no total limit)`
-        : `${formatAmount(spentTotal, meta)} of ${formatAmount(total, meta)} spent`,
-    ];
-    if (period !== 0 && spentThisPeriod !== null) {
-      display.push(`${formatAmount(spentThisPeriod, meta)} of ${formatAmount(perPeriod, meta)} spent this period (${perDuration(period)})`);
-    }
     return {
-      token: getAddress(limit.token),
-      symbol: meta.symbol,
-      decimals: meta.decimals,
-      limits: {
-        perTransaction: amount(BigInt(limit.perTransaction) || null, meta),
-        total: amount(total || null, meta),
-        perPeriod: amount(perPeriod || null, meta),
-        periodSeconds: period || null,
+      limit: { perPeriod, total, period },
+      meta,
+      spentTotal,
+      fixed: {
+        token: getAddress(limit.token),
+        symbol: meta.symbol,
+        decimals: meta.decimals,
+        limits: {
+          perTransaction: amount(BigInt(limit.perTransaction) || null, meta),
+          total: amount(total || null, meta),
+          perPeriod: amount(perPeriod || null, meta),
+          periodSeconds: period || null,
+        },
+        spentTotal: amount(spentTotal, meta)!,
+        executionCount: spent?.executionCount ?? 0,
       },
-      spent: { total: amount(spentTotal, meta)!, thisPeriod: spentThisPeriod === null ? null : amount(spentThisPeriod, meta) },
-      remaining: { total: amount(remainingTotal, meta), thisPeriod: amount(remainingInPeriod, meta) },
-      refillsAt: timestamp(refillsAt),
-      executionCount: spent?.executionCount ?? 0,
-      display,
+      spentLine:
+        total === 0n
+          ? `${formatAmount(spentTotal, meta)} spent (no total limit)`
+          : `${formatAmount(spentTotal, meta)} of ${formatAmount(total, meta)} spent`,
     };
   });
-
-  const maxCalls = Number(row.maxCalls) || null;
-  const perWindow = Number(row.windowLength) === 0 ? null : row.callsPerWindow;
-  const callsLeft = !live ? 0 : snapshot ? (snapshot.callsLeft === NO_CALL_LIMIT ? null : snapshot.callsLeft) : maxCalls;
-  const inWindow = perWindow === null ? null : !live ? 0 : snapshot && snapshot.callsLeftInWindow !== NO_WINDOW ? snapshot.callsLeftInWindow : perWindow;
-  const windowEndsAt = perWindow !== null && snapshot && snapshot.callsLeftInWindow !== NO_WINDOW && live ? snapshot.windowEndsAt + 1 : null;
-  const callsDisplay =
-    maxCalls !== null
-      ? `${callsLeft ?? 0} / ${maxCalls} calls remaining`
-      : perWindow !== null
-        ? `${inWindow} / ${perWindow} calls remaining this window (${perDuration(Number(row.windowLength))})`
-        : null;
 
   const permissions = await Promise.all(
     row.calls.map(async (c) => {
@@ -168,19 +158,109 @@ export async function buildSessionView(row: SessionRow, moment: Moment, names: N
     }),
   );
 
+  const validUntil = Number(row.validUntil) === 0 ? null : Number(row.validUntil);
+  const perWindow = Number(row.windowLength) === 0 ? null : row.callsPerWindow;
   const last = row.executions[0];
+  return {
+    row,
+    state,
+    tokens,
+    fixed: {
+      account: getAddress(row.account),
+      permissionId: kernelPermissionId(row.permissionId),
+      registration: row.registration,
+      sessionKey: row.sessionKey ? getAddress(row.sessionKey) : null,
+      validAfter: timestamp(Number(row.validAfter))!,
+      expiresAt: timestamp(validUntil),
+      permissions,
+      // What remains of the gas budget changes with operations only (the fee left after the latest).
+      gas: gasView(row, state?.feeLeft, names.nativeMeta()),
+      executions: {
+        count: row.operationCount,
+        last: last
+          ? {
+              transactionHash: last.transactionHash,
+              blockNumber: last.blockNumber.toString(),
+              timestamp: timestamp(Number(last.blockTimestamp))!,
+              success: last.success,
+              userOpHash: last.userOpHash,
+            }
+          : null,
+      },
+      approved: { blockNumber: row.createdBlock.toString(), timestamp: timestamp(Number(row.createdTimestamp))!, transactionHash: row.createdTransactionHash },
+      revoked: row.revokedBlock
+        ? { blockNumber: row.revokedBlock.toString(), timestamp: timestamp(Number(row.revokedTimestamp))!, transactionHash: row.revokedTransactionHash! }
+        : null,
+    },
+    rateLimit: perWindow === null ? null : `At most ${perWindow} call${perWindow === 1 ? "" : "s"} ${perDuration(Number(row.windowLength))}`,
+    permissionLines: permissions.map((p) => p.display),
+  };
+}
+
+/** The session at `moment.now`: status, what remains, window and refill times, time left. */
+export function sessionViewAt(frame: SessionFrame, moment: Moment): SessionView {
+  const { row, state } = frame;
+  const { now } = moment;
+  const snapshot = state ? sessionSnapshotAt(state, now) : undefined;
+  const snapshotStatus = snapshot ? statusName(snapshot.status) : undefined;
+  const status: DerivedSessionStatus =
+    snapshotStatus && snapshotStatus !== "unknown" ? snapshotStatus : derivedStatus(row, now);
+  const live = status === "active" || status === "pending";
+
+  const validAfter = Number(row.validAfter);
+  const validUntil = Number(row.validUntil) === 0 ? null : Number(row.validUntil);
+  const secondsLeft = validUntil === null ? null : Math.max(0, validUntil - now);
+
+  const tokens: TokenView[] = frame.tokens.map(({ limit, meta, spentTotal, fixed, spentLine }, i) => {
+    const { perPeriod, total, period } = limit;
+    const onChain = snapshot?.tokens[i];
+    const remainingTotal = live && onChain ? limitedAmount(onChain.remainingTotal) : total === 0n ? null : live ? total - spentTotal : 0n;
+    const remainingInPeriod = period === 0 ? null : live && onChain ? limitedAmount(onChain.remainingInPeriod) : live ? perPeriod : 0n;
+    const spentThisPeriod = period === 0 || !onChain ? null : perPeriod - (limitedAmount(onChain.remainingInPeriod) ?? perPeriod);
+    const refillsAt = period !== 0 && onChain && onChain.refillsAt !== 0 && live ? onChain.refillsAt : null;
+    const display = [spentLine];
+    if (period !== 0 && spentThisPeriod !== null) {
+      display.push(`${formatAmount(spentThisPeriod, meta)} of ${formatAmount(perPeriod, meta)} spent this period (${perDuration(period)})`);
+    }
+    const { spentTotal: spentAmount, ...rest } = fixed;
+    return {
+      token: rest.token,
+      symbol: rest.symbol,
+      decimals: rest.decimals,
+      limits: rest.limits,
+      spent: { total: spentAmount, thisPeriod: spentThisPeriod === null ? null : amount(spentThisPeriod, meta) },
+      remaining: { total: amount(remainingTotal, meta), thisPeriod: amount(remainingInPeriod, meta) },
+      refillsAt: timestamp(refillsAt),
+      executionCount: rest.executionCount,
+      display,
+    };
+  });
+
+  const maxCalls = Number(row.maxCalls) || null;
+  const perWindow = Number(row.windowLength) === 0 ? null : row.callsPerWindow;
+  const callsLeft = !live ? 0 : snapshot ? (snapshot.callsLeft === NO_CALL_LIMIT ? null : snapshot.callsLeft) : maxCalls;
+  const inWindow = perWindow === null ? null : !live ? 0 : snapshot && snapshot.callsLeftInWindow !== NO_WINDOW ? snapshot.callsLeftInWindow : perWindow;
+  const windowEndsAt = perWindow !== null && snapshot && snapshot.callsLeftInWindow !== NO_WINDOW && live ? snapshot.windowEndsAt + 1 : null;
+  const callsDisplay =
+    maxCalls !== null
+      ? `${callsLeft ?? 0} / ${maxCalls} calls remaining`
+      : perWindow !== null
+        ? `${inWindow} / ${perWindow} calls remaining this window (${perDuration(Number(row.windowLength))})`
+        : null;
+
   const timeDisplay =
     status === "pending" ? `starts in ${formatDuration(validAfter - now)}` : status === "active" ? timeLeftText(secondsLeft) : status;
+  const { fixed } = frame;
   return {
-    account,
-    permissionId: kernelPermissionId(row.permissionId),
-    registration: row.registration,
+    account: fixed.account,
+    permissionId: fixed.permissionId,
+    registration: fixed.registration,
     status,
-    sessionKey: row.sessionKey ? getAddress(row.sessionKey) : null,
-    validAfter: timestamp(validAfter)!,
-    expiresAt: timestamp(validUntil),
+    sessionKey: fixed.sessionKey,
+    validAfter: fixed.validAfter,
+    expiresAt: fixed.expiresAt,
     secondsLeft,
-    permissions,
+    permissions: fixed.permissions,
     tokens,
     calls: {
       remaining: callsLeft,
@@ -190,39 +270,26 @@ export async function buildSessionView(row: SessionRow, moment: Moment, names: N
       windowSeconds: perWindow === null ? null : Number(row.windowLength),
       windowEndsAt: timestamp(windowEndsAt),
     },
-    gas: gasView(row, snapshot, names.nativeMeta()),
-    executions: {
-      count: row.operationCount,
-      last: last
-        ? {
-            transactionHash: last.transactionHash,
-            blockNumber: last.blockNumber.toString(),
-            timestamp: timestamp(Number(last.blockTimestamp))!,
-            success: last.success,
-            userOpHash: last.userOpHash,
-          }
-        : null,
-    },
-    approved: { blockNumber: row.createdBlock.toString(), timestamp: timestamp(Number(row.createdTimestamp))!, transactionHash: row.createdTransactionHash },
-    revoked: row.revokedBlock
-      ? { blockNumber: row.revokedBlock.toString(), timestamp: timestamp(Number(row.revokedTimestamp))!, transactionHash: row.revokedTransactionHash! }
-      : null,
+    gas: fixed.gas,
+    executions: fixed.executions,
+    approved: fixed.approved,
+    revoked: fixed.revoked,
     display: {
       status: STATUS_LABELS[status],
       timeLeft: timeDisplay,
       calls: callsDisplay,
-      rateLimit: perWindow === null ? null : `At most ${perWindow} call${perWindow === 1 ? "" : "s"} ${perDuration(Number(row.windowLength))}`,
+      rateLimit: frame.rateLimit,
       spend: tokens.flatMap((t) => t.display),
-      permissions: permissions.map((p) => p.display),
+      permissions: frame.permissionLines,
     },
     asOf: asOf(moment),
   };
 }
 
-export function gasView(row: SessionRow, snapshot: SessionSnapshot | undefined, meta: TokenMeta): GasView {
+export function gasView(row: SessionRow, feeLeft: bigint | undefined, meta: TokenMeta): GasView {
   const perOperation = row.maxFeePerOperation;
   const total = row.maxFeeTotal;
-  const left = snapshot?.feeLeft ?? row.feeLeft;
+  const left = feeLeft ?? row.feeLeft;
   const remaining = total === 0n ? null : left === UNLIMITED ? total : left;
   const paid = row.feePaid;
   const paymaster = BigInt(row.paymaster) === 0n ? null : getAddress(row.paymaster);
