@@ -27,6 +27,9 @@ export { kernelPermissionId, policyId } from "./index-reads.js";
 
 export type StatusFilter = DerivedSessionStatus | "all";
 
+/** Most views of the current second kept (asked again within the second: a dashboard, a chat). */
+const RECENT_VIEWS = 10_000;
+
 export interface SessionServiceOptions {
   indexer: IndexerClient;
   /** The index's tables (api/index-db.ts). */
@@ -46,12 +49,15 @@ export class SessionService {
   private readonly labels = new Map<string, string>();
   private readonly tokens = new Map<string, Promise<TokenMeta>>();
   readonly cache: PromiseCache<unknown>;
+  /** Views of the current second: kept apart, so that they never push out a block's reads. */
+  private readonly recent: PromiseCache<SessionView>;
 
   constructor(opts: SessionServiceOptions) {
     this.indexer = opts.indexer;
     this.chain = opts.chain;
     this.clock = opts.clock ?? Date.now;
     this.cache = new PromiseCache(opts.cacheSize);
+    this.recent = new PromiseCache(Math.min(opts.cacheSize, RECENT_VIEWS));
     this.index = new IndexReads(opts.index, (key, load) => this.cached(key, load));
     for (const [name, contract] of Object.entries({ ...opts.deployments.contracts, ...opts.deployments.extras })) {
       this.labels.set(contract.address.toLowerCase(), name);
@@ -204,7 +210,7 @@ export class SessionService {
    */
   private view(row: SessionRow, moment: Moment): Promise<SessionView> {
     const id = `${row.account}:${row.permissionId}:${row.registration}:${moment.indexed.number}`;
-    return this.cached(`view:${id}:${moment.chain.number}:${moment.now}`, async () => {
+    return this.recent.get(`view:${id}:${moment.chain.number}:${moment.now}`, async () => {
       const frame = await this.cached<SessionFrame>(`frame:${id}`, () => sessionFrame(row, this));
       return sessionViewAt(frame, moment);
     });
