@@ -197,14 +197,17 @@ export class IndexReads {
 
   /** The latest registration of a session, or `registration` (none: an empty list). */
   sessionRows(account: Address, id: Hex, registration: number | undefined, indexed: Head): Promise<SessionRow[]> {
-    return this.cached(`rows:${account}:${id}:${registration ?? "latest"}:${indexed.number}`, async () => {
-      const rows = await this.run("session", () =>
-        registration === undefined
-          ? this.prepared.latest.execute({ account: lower(account), id })
-          : this.prepared.registration.execute({ account: lower(account), id, registration }),
-      );
-      return toRows(rows);
-    });
+    return this.cached(`rows:${account}:${id}:${registration ?? "latest"}:${indexed.number}`, () => this.loadSessionRows(account, id, registration));
+  }
+
+  /** The same, read now (for callers that cache what they build from it instead). */
+  async loadSessionRows(account: Address, id: Hex, registration: number | undefined): Promise<SessionRow[]> {
+    const rows = await this.run("session", () =>
+      registration === undefined
+        ? this.prepared.latest.execute({ account: lower(account), id })
+        : this.prepared.registration.execute({ account: lower(account), id, registration }),
+    );
+    return toRows(rows);
   }
 
   /** The full rows of several sessions of an account, in the order given, in one query per 100. */

@@ -28,7 +28,7 @@ export { kernelPermissionId, policyId } from "./index-reads.js";
 export type StatusFilter = DerivedSessionStatus | "all";
 
 /** Most views of the current second kept (asked again within the second: a dashboard, a chat). */
-const RECENT_VIEWS = 10_000;
+const RECENT_VIEWS = 1_000;
 
 export interface SessionServiceOptions {
   indexer: IndexerClient;
@@ -128,9 +128,12 @@ export class SessionService {
     const moment = await this.heads();
     const { indexed } = moment;
     const id = policyId(permissionId);
-    const rows = await this.index.sessionRows(account, id, registration, indexed);
-    const row = rows[0];
-    if (!row) {
+    // One cache entry per session and indexed block: the frame, built from the row read for it.
+    const frame = await this.cached(`frame:${account}:${id}:${registration ?? "latest"}:${indexed.number}`, async () => {
+      const [row] = await this.index.loadSessionRows(account, id, registration);
+      return row ? { frame: await sessionFrame(row, this), key: `${row.account}:${row.permissionId}:${row.registration}:${indexed.number}` } : null;
+    });
+    if (!frame) {
       // Which is unknown, the account or only this session of it?
       await this.requireAccount(account, indexed);
       throw new ApiError(
@@ -139,7 +142,7 @@ export class SessionService {
         [{ field: "params.permissionId", message: "unknown session" }],
       );
     }
-    return this.view(row, moment);
+    return this.recent.get(`view:${frame.key}:${moment.chain.number}:${moment.now}`, async () => sessionViewAt(frame.frame, moment));
   }
 
   /**

@@ -89,7 +89,8 @@ export function sessionStateOf(row: SessionRow): SessionState {
  * date, history references and display strings of its configuration. Built once per indexed block.
  */
 export interface SessionFrame {
-  row: SessionRow;
+  /** What of the row the time-dependent part reads (the frame keeps no more of it in memory). */
+  row: Pick<SessionRow, "status" | "validAfter" | "validUntil" | "windowLength" | "callsPerWindow" | "maxCalls">;
   /** The registration SessionPolicy holds now (undefined once revoked or replaced). */
   state: SessionState | undefined;
   tokens: {
@@ -161,8 +162,9 @@ export async function sessionFrame(row: SessionRow, names: Names): Promise<Sessi
   const validUntil = Number(row.validUntil) === 0 ? null : Number(row.validUntil);
   const perWindow = Number(row.windowLength) === 0 ? null : row.callsPerWindow;
   const last = row.executions[0];
+  const { status, validAfter, validUntil: until, windowLength, callsPerWindow, maxCalls } = row;
   return {
-    row,
+    row: { status, validAfter, validUntil: until, windowLength, callsPerWindow, maxCalls },
     state,
     tokens,
     fixed: {
