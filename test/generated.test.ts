@@ -1,8 +1,8 @@
 // sdk/generated/contracts.ts is generated from the compiled artifacts and committed: it must not
 // drift, and what runs in production (API, MCP server, indexer) needs nothing but it.
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { renderContracts, target } from "../scripts/setup/generate-contracts.mjs";
 import { projectRoot } from "../testkit/chain.js";
@@ -45,5 +45,24 @@ describe("generated contract surface", function () {
     expect(files.size).to.be.greaterThan(20);
     const offending = [...files].filter((f) => /artifacts\/|readArtifact|from "hardhat|testkit\//.test(readFileSync(f, "utf8").replace(/^\s*(\/\/|\*).*$/gm, "")));
     expect(offending.map((f) => relative(projectRoot, f))).to.deep.equal([]);
+  });
+});
+
+describe("the API's migrations", function () {
+  this.timeout(60_000);
+  it("api/store/migrations are what drizzle-kit generates from api/store/schema.ts (npm run db:generate)", function () {
+    // Generated into a copy: a schema change with no migration shows up as a new file there.
+    // drizzle-kit takes the folder relative to the project (it is under .leash/, which git ignores).
+    mkdirSync(join(projectRoot, ".leash"), { recursive: true });
+    const copy = mkdtempSync(join(projectRoot, ".leash", "migrations-"));
+    cpSync(join(projectRoot, "api", "store", "migrations"), copy, { recursive: true });
+    const before = readdirSync(copy).sort();
+    const drizzleKit = join(projectRoot, "node_modules", "drizzle-kit", "bin.cjs");
+    const args = [drizzleKit, "generate", "--dialect", "postgresql", "--schema", "api/store/schema.ts", "--out", relative(projectRoot, copy)];
+    const run = spawnSync(process.execPath, args, { cwd: projectRoot, encoding: "utf8" });
+    const output = `${run.stdout}${run.stderr}`;
+    expect(readdirSync(copy).sort(), output).to.deep.equal(before);
+    rmSync(copy, { recursive: true, force: true });
+    expect(output).to.match(/No schema changes/);
   });
 });
