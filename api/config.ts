@@ -45,6 +45,13 @@ const settingsSchema = z.object({
     .optional(),
   /** The indexer's views schema in that database (the indexer's DATABASE_VIEWS_SCHEMA). */
   DATABASE_VIEWS_SCHEMA: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "DATABASE_VIEWS_SCHEMA must be a schema name").default("leash"),
+  /**
+   * Where the API keeps session requests without DATABASE_URL: an embedded PGlite database in this
+   * directory ("memory://" keeps them in memory only, for tests). With DATABASE_URL, in Postgres.
+   */
+  LEASH_API_PGLITE_DIR: z.string().min(1, "LEASH_API_PGLITE_DIR must not be empty").default(".leash/api-db"),
+  /** How long a session request waits for the owner's signature. */
+  LEASH_REQUEST_TTL_SECONDS: positiveInt("LEASH_REQUEST_TTL_SECONDS", 60).max(7 * 86_400, "LEASH_REQUEST_TTL_SECONDS must be at most a week").default(900),
   /** Connections the API may hold to that database. */
   LEASH_INDEX_POOL_SIZE: positiveInt("LEASH_INDEX_POOL_SIZE").default(10),
   /** The chain's JSON-RPC endpoint. */

@@ -3,6 +3,7 @@
 import { DeploymentsError, deploymentsPath, readDeployments } from "../sdk/deployments.js";
 import { SettingsError, readSettings, withoutPassword } from "./config.js";
 import { buildServer } from "./server.js";
+import { StoreError } from "./store/db.js";
 
 async function main() {
   const settings = readSettings();
@@ -11,7 +12,10 @@ async function main() {
   if (deployments.chainId !== settings.LEASH_CHAIN_ID) {
     throw new SettingsError(`${path} is for chain ${deployments.chainId}, but LEASH_CHAIN_ID is ${settings.LEASH_CHAIN_ID}`);
   }
-  const { app } = await buildServer({ settings, deployments });
+  const { app, store } = await buildServer({ settings, deployments });
+  // The API's own tables are created (or brought to the latest migration) before it listens.
+  const opened = await store();
+  app.log.info({ store: opened.describe }, "session requests stored in");
   let closing = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
@@ -39,7 +43,7 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof SettingsError || error instanceof DeploymentsError) {
+  if (error instanceof SettingsError || error instanceof DeploymentsError || error instanceof StoreError) {
     console.error(`leash api: ${error.message}`);
   } else if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
     console.error(`leash api: ${(error as Error).message} (set PORT to another port)`);

@@ -178,6 +178,30 @@ export const explanationSchema = z
   })
   .meta({ title: "SessionRequestExplanation" });
 
+/** A stored request's life: awaiting the owner's signature, then approved or declined; unsigned past its expiry, expired; once the index sees the session registered, active. */
+export const REQUEST_STATUS_NAMES = ["awaiting_approval", "approved", "declined", "expired", "active"] as const;
+
+export const sessionRequestSchema = explanationSchema
+  .extend({
+    id: z.string().meta({ description: "The request's id (a UUID)" }),
+    status: z.enum(REQUEST_STATUS_NAMES),
+    createdAt: time,
+    expiresAt: time.meta({ description: "When the request expires if nobody signs it" }),
+    approvalUrl: z.string().meta({ description: "The approval page, relative to the API: /approve/<id>" }),
+    approval: z.object({ signer: address, signature: hex, at: time }).nullable(),
+    decline: z.object({ reason: z.string().nullable(), at: time }).nullable(),
+    display: z.object({ status: z.string() }),
+  })
+  .meta({ title: "SessionRequest" });
+
+export const declineSchema = sessionRequestSchema
+  .extend({
+    manual: z
+      .array(z.object({ target: address, function: z.string(), selector: hex, text: z.string() }))
+      .meta({ description: "What the automation would have done, for the owner to do by hand, one signed call at a time" }),
+  })
+  .meta({ title: "DeclinedSessionRequest" });
+
 export const revocationSchema = z
   .object({
     account: address,
@@ -222,6 +246,8 @@ export const errorSchema = z
   .meta({ title: "Error" });
 
 export type AsOf = z.infer<typeof asOfSchema>;
+export type SessionRequestView = z.infer<typeof sessionRequestSchema>;
+export type DeclineView = z.infer<typeof declineSchema>;
 export type RedisStatus = z.infer<typeof redisStatusSchema>;
 export type SessionView = z.infer<typeof sessionSchema>;
 export type TokenView = SessionView["tokens"][number];

@@ -52,9 +52,39 @@ export const activityQuery = z.object({ cursor, limit: limit(50) }).strict();
 
 export const sessionRequestBody = sessionRequestSchema;
 
+export const requestIdParams = z.object({
+  id: z.string().uuid("must be a session request id (a UUID)").meta({ description: "Session request id", example: "4b0c6a52-0c43-4c9b-9d0e-0f5b1f1c2a3d" }),
+});
+
+export const approvalBody = z
+  .object({
+    signature: z
+      .string()
+      .regex(/^0x([0-9a-fA-F]{2}){65,}$/, "must be the owner's signature: 0x and at least 65 bytes in hex")
+      .max(20_000, "is too long")
+      .transform((v) => v as Hex)
+      .meta({ description: "The owner's eth_signTypedData_v4 signature of toSign.typedData" }),
+  })
+  .strict();
+
+export const declineBody = z
+  .object({ reason: z.string().max(500, "must be at most 500 characters").optional().meta({ description: "Why the owner declined" }) })
+  .strict();
+
+export const idempotencyHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .min(8, "must be at least 8 characters")
+    .max(200, "must be at most 200 characters")
+    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+    .optional()
+    .meta({ description: "Makes a retried POST return the request the first one created" }),
+});
+
 /** Which error code a failed part of the request gets. */
 export function errorCodeFor(part: string, field: string): ErrorCode {
   if (part === "body") return "invalid_session_request";
-  if (part === "params") return field === "account" ? "invalid_address" : "invalid_permission_id";
+  if (part === "headers") return "invalid_request";
+  if (part === "params") return field === "account" ? "invalid_address" : field === "id" ? "invalid_request_id" : "invalid_permission_id";
   return field === "cursor" ? "invalid_cursor" : "invalid_query";
 }

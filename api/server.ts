@@ -20,6 +20,8 @@ import { serviceRoutes } from "./routes/service.js";
 import { sessionRequestRoutes } from "./routes/session-requests.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { connectIndex } from "./index-db.js";
+import { SessionRequests } from "./session-requests.js";
+import { type Store, openStore } from "./store/db.js";
 import { errorCodeFor } from "./schemas.js";
 import { SessionService } from "./sessions/service.js";
 import { ChainClient, IndexerClient } from "./upstream.js";
@@ -35,6 +37,8 @@ export interface ServerOptions {
 
 export interface LeashApi {
   app: FastifyInstance;
+  /** The API's own database (session requests), opened and migrated on first use. */
+  store(): Promise<Store>;
   sessions: SessionService;
   indexer: IndexerClient;
   chain: ChainClient;
@@ -88,6 +92,22 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
   app.log.info({ index: index.describe }, "reading the index");
   const sessions = new SessionService({ indexer, index: index.db, chain, deployments, cacheSize: settings.LEASH_CACHE_SIZE, clock: opts.clock });
   const explainer = new RequestExplainer(chain, deployments, sessions);
+  let opened: Promise<Store> | undefined;
+  const store = () => {
+    opened ??= openStore({
+      databaseUrl: settings.DATABASE_URL,
+      pgliteDir: settings.LEASH_API_PGLITE_DIR,
+      poolSize: settings.LEASH_INDEX_POOL_SIZE,
+      timeoutMs: settings.LEASH_UPSTREAM_TIMEOUT_MS,
+    });
+    // A failed opening is tried again by the next request.
+    opened.catch(() => (opened = undefined));
+    return opened;
+  };
+  app.addHook("onClose", async () => {
+    if (opened) await (await opened.catch(() => undefined))?.close();
+  });
+  const requests = new SessionRequests({ store, explainer, sessions, chain, ttlSeconds: settings.LEASH_REQUEST_TTL_SECONDS, clock: opts.clock });
   const revocations = new Revocations(sessions, chain, deployments);
 
   // zod validates every part; its issues become one ApiError naming each bad field.
@@ -186,10 +206,10 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
   // One plugin per concern; the versioned routes under /v1.
   await app.register(serviceRoutes, { settings, chain, indexer, redis });
   await app.register(sessionRoutes, { prefix: "/v1", sessions, revocations });
-  await app.register(sessionRequestRoutes, { prefix: "/v1", explainer });
+  await app.register(sessionRequestRoutes, { prefix: "/v1", requests });
   await app.register(dashboardRoutes);
 
-  return { app, sessions, indexer, chain, redis };
+  return { app, store, sessions, indexer, chain, redis };
 }
 
 /** Any error as the API's error: client mistakes keep their 4xx, the unknown become 500. */

@@ -209,6 +209,7 @@ try {
           DATABASE_URL: postgresUrl,
           DATABASE_VIEWS_SCHEMA: "leash",
           REDIS_URL: "",
+          LEASH_API_PGLITE_DIR: "memory://",
           ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}),
           ...env,
         },

@@ -15,6 +15,7 @@ import {
   decodeAbiParameters,
   encodeAbiParameters,
   encodeFunctionData,
+  getAddress,
   isHex,
   pad,
   zeroAddress,
@@ -198,6 +199,46 @@ export async function approveSession(
     tokens: prepared.tokens,
     validAfter: prepared.config.validAfter,
     validUntil: prepared.config.validUntil,
+  });
+}
+
+/**
+ * The approval a signature made elsewhere amounts to: the owner signed the Enable typed data of a
+ * prepared session (a wallet on the approval page, verified and stored by the API), and whoever
+ * holds the session key needs the same Approval that approveSession would have made. `owner` is the
+ * address the account's OwnerValidator holds; `index`, the account's index under it.
+ */
+export function approvalFromSignature(
+  chain: LeashChain,
+  opts: {
+    account: Address;
+    owner: Address;
+    index?: bigint;
+    permissionId: Hex;
+    sessionKey: Address;
+    policy: { address: Address; data: Hex };
+    signature: Hex;
+    tokens: Approval["tokens"];
+    validAfter: number;
+    validUntil: number;
+  },
+): Approval {
+  const validator = kernelAddresses(chain.deployments).ownerValidator;
+  return approvalSchema.parse({
+    version: 1,
+    chainId: chain.deployments.chainId,
+    account: opts.account,
+    index: (opts.index ?? 0n).toString(),
+    permissionId: opts.permissionId,
+    sessionKey: opts.sessionKey,
+    policy: opts.policy,
+    enableSignature: opts.signature,
+    // As the ECDSA validator's plugin describes itself: Kernel's validation id (0x01 ‖ address)
+    // and the owner, the install data.
+    rootValidator: { validatorAddress: validator, identifier: concat(["0x01", validator]), enableData: getAddress(opts.owner) },
+    tokens: opts.tokens,
+    validAfter: opts.validAfter,
+    validUntil: opts.validUntil,
   });
 }
 

@@ -115,6 +115,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       LEASH_RPC_URL: chain.rpcUrl,
       LEASH_CHAIN_ID: String(leash.deployments.chainId),
       LEASH_DEPLOYMENTS: deploymentsFile,
+      // Session requests in memory: each stack starts with none.
+      LEASH_API_PGLITE_DIR: "memory://",
       ...opts.apiEnv,
     });
     const api = await buildServer({

@@ -1,25 +1,76 @@
-// Session requests, under /v1: a requested session explained in plain words, with its warnings and
-// the typed data the owner signs.
+// Session requests, under /v1: created (explained in plain words, with warnings and the typed data
+// the owner signs, and stored), read, approved with the owner's signature, or declined.
 import type { FastifyPluginAsync } from "fastify";
-import type { RequestExplainer } from "../explain.js";
-import { documented, explanationSchema } from "../responses.js";
-import { sessionRequestBody } from "../schemas.js";
+import type { z } from "zod";
+import { declineSchema, documented, sessionRequestSchema } from "../responses.js";
+import type { SessionRequests } from "../session-requests.js";
+import { approvalBody, declineBody, idempotencyHeaders, requestIdParams, sessionRequestBody } from "../schemas.js";
 
 export interface SessionRequestRoutesOptions {
-  explainer: RequestExplainer;
+  requests: SessionRequests;
 }
 
-export const sessionRequestRoutes: FastifyPluginAsync<SessionRequestRoutesOptions> = async (app, { explainer }) => {
+export const sessionRequestRoutes: FastifyPluginAsync<SessionRequestRoutesOptions> = async (app, { requests }) => {
   app.post(
     "/session-requests",
     {
       schema: {
         tags: ["requests"],
-        summary: "Explain a requested session in plain words, with warnings and what the owner must sign",
+        summary: "Create a session request: explained in plain words, with warnings and what the owner must sign; stored until approved, declined or expired",
+        headers: idempotencyHeaders,
         body: sessionRequestBody,
-        response: documented("The explanation", explanationSchema),
+        response: { ...documented("The request a retry with the same Idempotency-Key finds again", sessionRequestSchema), ...documented201() },
       },
     },
-    async (request) => explainer.explain(request.body),
+    async (request, reply) => {
+      const headers = request.headers as z.output<typeof idempotencyHeaders>;
+      const { view, created } = await requests.create(request.body, headers["idempotency-key"]);
+      reply.status(created ? 201 : 200);
+      return view;
+    },
+  );
+
+  app.get(
+    "/session-requests/:id",
+    { schema: { tags: ["requests"], summary: "A session request and where it stands", params: requestIdParams, response: documented("The request", sessionRequestSchema) } },
+    async (request) => requests.get((request.params as z.output<typeof requestIdParams>).id),
+  );
+
+  app.post(
+    "/session-requests/:id/approval",
+    {
+      schema: {
+        tags: ["requests"],
+        summary: "Approve a session request with the owner's signature of its typed data (verified as the account will verify it)",
+        params: requestIdParams,
+        body: approvalBody,
+        response: documented("The approved request", sessionRequestSchema),
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.output<typeof requestIdParams>;
+      return requests.approve(id, (request.body as z.output<typeof approvalBody>).signature);
+    },
+  );
+
+  app.post(
+    "/session-requests/:id/decline",
+    {
+      schema: {
+        tags: ["requests"],
+        summary: "Decline a session request; the answer says how to do the same by hand",
+        params: requestIdParams,
+        body: declineBody,
+        response: documented("The declined request, and what to do by hand instead", declineSchema),
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.output<typeof requestIdParams>;
+      return requests.decline(id, (request.body as z.output<typeof declineBody> | undefined)?.reason);
+    },
   );
 };
+
+function documented201() {
+  return { 201: documented("The new request", sessionRequestSchema)[200] };
+}

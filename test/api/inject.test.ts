@@ -8,7 +8,7 @@ import { CONTRACT_NAMES, type Deployments } from "../../sdk/deployments.js";
 
 const ACCOUNT = "0x1111111111111111111111111111111111111111";
 /** Ports nothing listens on: every upstream request fails at once. */
-const DOWN = { LEASH_INDEXER_URL: "http://127.0.0.1:9", LEASH_RPC_URL: "http://127.0.0.1:9" };
+const DOWN = { LEASH_INDEXER_URL: "http://127.0.0.1:9", LEASH_RPC_URL: "http://127.0.0.1:9", LEASH_API_PGLITE_DIR: "memory://" };
 
 export const fakeDeployments: Deployments = {
   chainId: 31337,

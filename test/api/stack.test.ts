@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Address, Hex, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { readSettings } from "../../api/config.js";
-import { explanationSchema, historyPageSchema, sessionPageSchema, sessionSchema } from "../../api/responses.js";
+import { historyPageSchema, sessionPageSchema, sessionRequestSchema, sessionSchema } from "../../api/responses.js";
 import { buildServer, type LeashApi } from "../../api/server.js";
 import { createTestDatabase, type TestDatabase } from "../../testkit/indexer/postgres.js";
 import { type Indexer, startIndexer, waitForBlock } from "../../testkit/indexer/process.js";
@@ -57,7 +57,8 @@ describe("api: against chain + indexer + API", function () {
   it("explains the TWAP request in plain words, with what the owner signs", async function () {
     const sessionKey = privateKeyToAccount(generatePrivateKey()).address;
     const { status, body } = await post("/v1/session-requests", request(sessionKey));
-    expect(status, JSON.stringify(body)).to.equal(200);
+    expect(status, JSON.stringify(body)).to.equal(201);
+    expect(body.status).to.equal("awaiting_approval");
     expect(body.summary.can).to.include("spend USDC: at most $50.00 per transaction and $1,000.00 in total");
     expect(body.summary.can).to.include("make at most 10 calls per hour");
     expect(body.summary.can.join(" ")).to.match(/call exactInputSingle on MockSwapRouter/);
@@ -81,7 +82,7 @@ describe("api: against chain + indexer + API", function () {
     expect(body.toSign.typedData.domain).to.deep.equal({ name: "Kernel", version: "0.3.1", chainId, verifyingContract: account });
     expect(JSON.stringify(body)).not.to.match(/privateKey/i);
     // The documented shape, exactly: nothing missing, nothing more.
-    expect(explanationSchema.parse(body)).to.deep.equal(body);
+    expect(sessionRequestSchema.parse(body)).to.deep.equal(body);
   });
 
   it("the typed data the API asks the owner to sign is exactly the SDK's approval signature", async function () {
@@ -166,7 +167,7 @@ describe("api: against chain + indexer + API", function () {
   it("warns about a duplicate of an active session, a cap that drains the balance, and a long duration", async function () {
     const sessionKey = privateKeyToAccount(generatePrivateKey()).address;
     const { status, body } = await post("/v1/session-requests", request(sessionKey, { maxTotal: "5000", duration: 90 * 86_400 }));
-    expect(status, JSON.stringify(body)).to.equal(200);
+    expect(status, JSON.stringify(body)).to.equal(201);
     const codes = body.warnings.map((w: { code: string }) => w.code);
     expect(codes).to.include.members(["duplicate_session", "drains_balance", "balance_too_low", "long_duration"]);
     const duplicate = body.warnings.find((w: { code: string }) => w.code === "duplicate_session");

@@ -1,0 +1,261 @@
+// Stored session requests: created with their explanation and the typed data the owner signs,
+// then approved with the owner's signature (verified as the chain will verify it), declined, or
+// left to expire unsigned. Once the index sees the session registered, the request reads as active.
+import { createHash, randomUUID } from "node:crypto";
+import { and, eq, gt } from "drizzle-orm";
+import { type Address, type Hex, getAddress, hashTypedData, zeroAddress } from "viem";
+import { formatDuration } from "../sdk/format.js";
+import { ApiError, UpstreamError, describeError } from "./errors.js";
+import type { RequestExplainer } from "./explain.js";
+import type { DeclineView, Explanation, SessionRequestView } from "./responses.js";
+import type { SessionService } from "./sessions/service.js";
+import type { Store } from "./store/db.js";
+import { sessionRequest } from "./store/schema.js";
+import type { ChainClient } from "./upstream.js";
+
+type Row = typeof sessionRequest.$inferSelect;
+
+const kernelAbi = [
+  { type: "function", name: "rootValidator", inputs: [], outputs: [{ type: "bytes21" }], stateMutability: "view" },
+] as const;
+const validatorAbi = [
+  {
+    type: "function",
+    name: "isValidSignatureWithSender",
+    inputs: [{ type: "address" }, { type: "bytes32" }, { type: "bytes" }],
+    outputs: [{ type: "bytes4" }],
+    stateMutability: "view",
+  },
+] as const;
+const ERC1271_MAGIC = "0x1626ba7e";
+
+const STATUS_TEXT: Record<SessionRequestView["status"], string> = {
+  awaiting_approval: "Waiting for the owner's approval",
+  approved: "Approved, waiting for its first operation",
+  declined: "Declined by the owner",
+  expired: "Expired before anyone signed it: ask again",
+  active: "Approved and active on chain",
+};
+
+export interface SessionRequestsOptions {
+  /** The API's database, opened on first use. */
+  store: () => Promise<Store>;
+  explainer: RequestExplainer;
+  sessions: SessionService;
+  chain: ChainClient;
+  /** How long a request waits for the owner's signature. */
+  ttlSeconds: number;
+  clock?: () => number;
+}
+
+export class SessionRequests {
+  private readonly clock: () => number;
+  constructor(private readonly opts: SessionRequestsOptions) {
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  private async query<T>(what: string, run: (db: Store["db"]) => Promise<T>): Promise<T> {
+    try {
+      return await run((await this.opts.store()).db);
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError("store_unavailable", `the API's database could not ${what}: ${describeError(error)}`, [], { "retry-after": "2" });
+    }
+  }
+
+  /** Explains and stores a request; with an idempotency key, a retry returns the first request. */
+  async create(body: unknown, idempotencyKey?: string): Promise<{ view: SessionRequestView; created: boolean }> {
+    const bodyHash = createHash("sha256").update(JSON.stringify(body)).digest("hex");
+    if (idempotencyKey) {
+      const found = await this.byKey(idempotencyKey);
+      if (found) return { view: await this.view(this.sameBody(found, bodyHash)), created: false };
+    }
+    const explanation = await this.opts.explainer.explain(body);
+    const now = new Date(this.clock());
+    const row = {
+      id: randomUUID(),
+      idempotencyKey: idempotencyKey ?? null,
+      bodyHash,
+      account: explanation.toSign.account.toLowerCase(),
+      sessionKey: explanation.toSign.sessionKey.toLowerCase(),
+      permissionId: explanation.toSign.permissionId,
+      status: "awaiting_approval" as const,
+      request: body,
+      explanation,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.opts.ttlSeconds * 1000),
+    };
+    const inserted = await this.query("store the request", (db) =>
+      db.insert(sessionRequest).values(row).onConflictDoNothing({ target: sessionRequest.idempotencyKey }).returning(),
+    );
+    if (inserted[0]) return { view: await this.view(inserted[0]), created: true };
+    // Another POST with the same key won the race: answer with its request.
+    const winner = await this.byKey(idempotencyKey!);
+    if (!winner) throw new ApiError("store_unavailable", "the request's idempotency key was taken but its request cannot be read", [], { "retry-after": "2" });
+    return { view: await this.view(this.sameBody(winner, bodyHash)), created: false };
+  }
+
+  private async byKey(key: string): Promise<Row | undefined> {
+    const rows = await this.query("read the request", (db) => db.select().from(sessionRequest).where(eq(sessionRequest.idempotencyKey, key)).limit(1));
+    return rows[0];
+  }
+
+  private sameBody(row: Row, bodyHash: string): Row {
+    if (row.bodyHash !== bodyHash) {
+      throw new ApiError("idempotency_key_reused", `Idempotency-Key was used for another request (${row.id}); use a new key for a new request`, [
+        { field: "headers.idempotency-key", message: "already used for a different request" },
+      ]);
+    }
+    return row;
+  }
+
+  async get(id: string): Promise<SessionRequestView> {
+    return this.view(await this.row(id));
+  }
+
+  private async row(id: string): Promise<Row> {
+    const rows = await this.query("read the request", (db) => db.select().from(sessionRequest).where(eq(sessionRequest.id, id)).limit(1));
+    const row = rows[0];
+    if (!row) throw new ApiError("request_not_found", `no session request ${id}`, [{ field: "params.id", message: "unknown request" }]);
+    return row;
+  }
+
+  /** The owner's signature: verified, then stored; exactly one of two concurrent approvals wins. */
+  async approve(id: string, signature: Hex): Promise<SessionRequestView> {
+    const row = await this.row(id);
+    this.requireOpen(row);
+    const explanation = row.explanation as Explanation;
+    const signer = await this.verify(explanation, signature);
+    const now = new Date(this.clock());
+    const updated = await this.query("store the approval", (db) =>
+      db
+        .update(sessionRequest)
+        .set({ status: "approved", approvedAt: now, signature, signer: signer.toLowerCase() })
+        .where(and(eq(sessionRequest.id, id), eq(sessionRequest.status, "awaiting_approval"), gt(sessionRequest.expiresAt, now)))
+        .returning(),
+    );
+    if (updated[0]) return this.view(updated[0]);
+    // Someone else decided first, or it expired meanwhile.
+    this.requireOpen(await this.row(id));
+    throw new ApiError("request_already_decided", `session request ${id} was decided meanwhile`);
+  }
+
+  async decline(id: string, reason: string | undefined): Promise<DeclineView> {
+    const row = await this.row(id);
+    this.requireOpen(row);
+    const now = new Date(this.clock());
+    const updated = await this.query("store the refusal", (db) =>
+      db
+        .update(sessionRequest)
+        .set({ status: "declined", declinedAt: now, declineReason: reason ?? null })
+        .where(and(eq(sessionRequest.id, id), eq(sessionRequest.status, "awaiting_approval")))
+        .returning(),
+    );
+    if (!updated[0]) {
+      this.requireOpen(await this.row(id));
+      throw new ApiError("request_already_decided", `session request ${id} was decided meanwhile`);
+    }
+    const view = await this.view(updated[0]);
+    const manual = view.session.functions.map((f) => ({
+      target: f.target,
+      function: f.signature,
+      selector: f.selector,
+      text: `Call ${f.signature} on ${f.target} yourself when you want it done: your wallet asks you to sign each call.`,
+    }));
+    return { ...view, manual };
+  }
+
+  /** 409 when decided, 410 when expired unsigned. */
+  private requireOpen(row: Row) {
+    if (row.status !== "awaiting_approval") {
+      throw new ApiError("request_already_decided", `session request ${row.id} was ${row.status} already${row.status === "approved" ? ` by ${row.signer}` : ""}`, [
+        { field: "params.id", message: `request ${row.status}` },
+      ]);
+    }
+    if (row.expiresAt.getTime() <= this.clock()) {
+      throw new ApiError("request_expired", `session request ${row.id} expired unsigned at ${row.expiresAt.toISOString()}: ask for a new session`, [
+        { field: "params.id", message: "request expired" },
+      ]);
+    }
+  }
+
+  /**
+   * Verifies the owner's signature of the Enable typed data as Kernel will when the session's first
+   * operation enables it: the account's root validator's isValidSignatureWithSender, called from the
+   * account, with the typed data's digest. Returns the owner who signed (the validator's view of it).
+   */
+  private async verify(explanation: Explanation, signature: Hex): Promise<Address> {
+    const account = getAddress(explanation.toSign.account);
+    const client = this.opts.chain.client;
+    const code = await this.opts.chain.call("the account's code", () => client.getCode({ address: account }));
+    if (!code || code === "0x") {
+      throw new ApiError("invalid_signature", `account ${account} is not deployed yet: approvals of undeployed accounts are not verified by this API yet`, [
+        { field: "body.signature", message: "account not deployed" },
+      ]);
+    }
+    const typedData = explanation.toSign.typedData as Parameters<typeof hashTypedData>[0];
+    const digest = hashTypedData(typedData);
+    const rootValidator = await this.opts.chain.call("the account's root validator", () =>
+      client.readContract({ address: account, abi: kernelAbi, functionName: "rootValidator" }),
+    );
+    const validator = getAddress(`0x${rootValidator.slice(4, 44)}`);
+    if (validator === zeroAddress) throw new ApiError("invalid_signature", `account ${account} has no root validator`, [{ field: "body.signature", message: "no root validator" }]);
+    let result: Hex;
+    try {
+      result = await client.readContract({
+        address: validator,
+        abi: validatorAbi,
+        functionName: "isValidSignatureWithSender",
+        args: [account, digest, signature],
+        account,
+      });
+    } catch (error) {
+      if (error instanceof UpstreamError) throw error;
+      throw new ApiError("invalid_signature", `the account's validator refused the signature: ${describeError(error)}`, [{ field: "body.signature", message: "refused" }]);
+    }
+    if (result.toLowerCase() !== ERC1271_MAGIC) {
+      throw new ApiError(
+        "invalid_signature",
+        `the signature is not the account owner's for this request: its root validator ${validator} does not accept it (sign toSign.typedData with the owner's wallet, unchanged)`,
+        [{ field: "body.signature", message: "not signed by the account's owner" }],
+      );
+    }
+    const owner = await this.opts.chain.call("the account's owner", () =>
+      client
+        .readContract({
+          address: validator,
+          abi: [{ type: "function", name: "ownerOf", inputs: [{ type: "address" }], outputs: [{ type: "address" }], stateMutability: "view" }] as const,
+          functionName: "ownerOf",
+          args: [account],
+        })
+        .catch(() => zeroAddress),
+    );
+    return owner === zeroAddress ? validator : owner;
+  }
+
+  /** The stored request as the API shows it, its status read with the index. */
+  private async view(row: Row): Promise<SessionRequestView> {
+    const explanation = row.explanation as Explanation;
+    let status: SessionRequestView["status"] = row.status;
+    if (row.status === "awaiting_approval" && row.expiresAt.getTime() <= this.clock()) status = "expired";
+    if (row.status === "approved") {
+      const onChain = await this.opts.sessions.getSession(getAddress(row.account), row.permissionId as Hex).catch(() => undefined);
+      // The same key, registered after the request was made: this approval's session.
+      const same = onChain && onChain.sessionKey?.toLowerCase() === row.sessionKey && onChain.approved.timestamp.unix * 1000 >= row.createdAt.getTime() - 60_000;
+      if (same) status = "active";
+    }
+    const at = (d: Date) => ({ unix: Math.floor(d.getTime() / 1000), iso: d.toISOString() });
+    const left = Math.max(0, Math.floor((row.expiresAt.getTime() - this.clock()) / 1000));
+    return {
+      ...explanation,
+      id: row.id,
+      status,
+      createdAt: at(row.createdAt),
+      expiresAt: at(row.expiresAt),
+      approvalUrl: `/approve/${row.id}`,
+      approval: row.approvedAt && row.signature && row.signer ? { signer: getAddress(row.signer), signature: row.signature as Hex, at: at(row.approvedAt) } : null,
+      decline: row.declinedAt ? { reason: row.declineReason, at: at(row.declinedAt) } : null,
+      display: { status: status === "awaiting_approval" ? `${STATUS_TEXT[status]} (expires in ${formatDuration(left)})` : STATUS_TEXT[status] },
+    };
+  }
+}
