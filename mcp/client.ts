@@ -3,7 +3,7 @@
 // reached is named by its URL, so that whoever reads the error knows what to start or to fix.
 import { SettingsError } from "../api/config.js";
 import { type FieldIssue, describeError } from "../api/errors.js";
-import type { Explanation, HistoryPage, SessionPage, SessionView } from "../api/responses.js";
+import type { HistoryPage, SessionPage, SessionRequestView, SessionView } from "../api/responses.js";
 import type { StatusFilter } from "../api/sessions/service.js";
 
 export const DEFAULT_API_URL = "http://127.0.0.1:4000";
@@ -93,9 +93,14 @@ export class LeashClient {
     return this.request("GET", `/v1/accounts/${segment(account)}/activity`, query);
   }
 
-  /** POST /v1/session-requests */
-  explainRequest(request: unknown): Promise<Explanation> {
+  /** POST /v1/session-requests: the request explained and stored, awaiting the owner's approval. */
+  createRequest(request: unknown): Promise<SessionRequestView> {
     return this.request("POST", "/v1/session-requests", {}, request);
+  }
+
+  /** GET /v1/session-requests/:id */
+  sessionRequest(id: string): Promise<SessionRequestView> {
+    return this.request("GET", `/v1/session-requests/${segment(id)}`, {});
   }
 
   private async request<T>(method: "GET" | "POST", path: string, query: Query, body?: unknown): Promise<T> {

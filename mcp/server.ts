@@ -11,8 +11,8 @@ import { z } from "zod";
 import { sessionRequestSchema } from "../sdk/request.js";
 import { type LeashClient, LeashApiError, LeashUnreachableError } from "./client.js";
 import { describeError } from "../api/errors.js";
-import { explanationText, historyText, sessionListText, sessionText } from "./text.js";
-import { explanationSchema, historyPageSchema, sessionPageSchema, sessionSchema } from "../api/responses.js";
+import { historyText, requestStatusText, sessionListText, sessionRequestText, sessionText } from "./text.js";
+import { historyPageSchema, sessionPageSchema, sessionSchema, sessionRequestSchema as storedRequestSchema } from "../api/responses.js";
 import { STATUS_FILTERS, addressParam, permissionIdParam } from "../api/schemas.js";
 
 /*//////////////////////////////////////////////////////////////
@@ -117,9 +117,11 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
     {
       instructions:
         "Leash shows what the session keys of an ERC-4337 smart account may do, what they have spent and what remains, " +
-        "and explains a requested session before the owner approves it. Use preview_session_request before asking an owner to approve a session key; " +
+        "and explains a requested session before the owner approves it. Use request_session to ask an owner to approve a session key " +
+        "(it stores the request and explains it), and get_session_request to see whether the owner approved or declined it; " +
         "list_sessions to find an account's sessions and their permission ids; get_session for one session's limits, spend and time left; " +
-        "get_session_history or get_account_activity for what sessions did. All tools only read. " +
+        "get_session_history or get_account_activity for what sessions did. Only request_session writes (a request awaiting approval); " +
+        "no tool signs or sends anything. " +
         NO_KEYS,
     },
   );
@@ -142,23 +144,39 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
   const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
   server.registerTool(
-    "preview_session_request",
+    "request_session",
     {
-      title: "Explain a session request before approval",
+      title: "Ask the owner to approve a session key",
       description:
-        "Explain a requested session key in plain words BEFORE the account's owner approves it. Use this whenever an app or agent " +
-        "asks the owner to approve a session key (for example for a TWAP or DCA automation): show the owner the returned text — " +
-        "what the key can and cannot do, and any warnings — and ask whether to approve. The arguments are the request itself: " +
+        "Create a session request for the account's owner to approve, and explain it in plain words. Use this whenever an app or agent " +
+        "needs a session key approved (for example for a TWAP or DCA automation): show the owner the returned text — " +
+        "what the key can and cannot do, and any warnings — and how to approve or decline. The arguments are the request itself: " +
         "walletAddress and sessionKeyAddress (0x + 40 hex digits), duration in seconds, and permissions (contract, functions, token limits, rate limits). " +
-        "Returns text (the summary sentence, then the warnings) and structuredContent {summary {can[], cannot[], text}, warnings [{code, message}], " +
-        "toSign {account, sessionKey, permissionId, typedData: the EIP-712 data the owner's wallet signs to approve}, session {validAfter, expiresAt, durationSeconds, tokens, functions}}. " +
-        "Nothing is signed, sent or stored. " +
+        "Returns text (the summary sentence, the warnings, then how to approve) and structuredContent {id, status, expiresAt, summary {can[], cannot[], text}, " +
+        "warnings [{code, message}], toSign {account, sessionKey, permissionId, typedData: the EIP-712 data the owner's wallet signs to approve}, " +
+        "session {validAfter, expiresAt, durationSeconds, tokens, functions}}. The request is stored, awaiting the owner's signature; nothing is signed or sent. " +
         NO_KEYS,
       inputSchema: sessionRequestArguments,
-      outputSchema: explanationSchema,
+      outputSchema: storedRequestSchema,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    async (args) => answer("request_session", () => client.createRequest(args), (r) => sessionRequestText(r, client.baseUrl)),
+  );
+
+  server.registerTool(
+    "get_session_request",
+    {
+      title: "Where a session request stands",
+      description:
+        "Read a session request made with request_session: awaiting_approval, approved (waiting for the session's first operation), declined, " +
+        "expired (nobody signed it in time: ask again), or active (the session is on chain). The argument is the request's id (a UUID). " +
+        "Returns a sentence and the stored request as structuredContent. " +
+        NO_KEYS,
+      inputSchema: { id: z.string().uuid().describe("The session request's id (a UUID), as request_session returned it") },
+      outputSchema: storedRequestSchema,
       annotations: readOnly,
     },
-    async (args) => answer("preview_session_request", () => client.explainRequest(args), explanationText),
+    async ({ id }) => answer("get_session_request", () => client.sessionRequest(id), requestStatusText),
   );
 
   server.registerTool(

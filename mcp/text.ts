@@ -1,13 +1,13 @@
 // The API's answers as a chat model reads them: a few lines of plain words built from the API's own
 // display strings, so that a chat shows the same amounts, counts and countdowns as every other
 // client of the API. The structured answer travels next to this text unchanged.
-import type { AsOf, Explanation, HistoryEntry, HistoryPage, SessionPage, SessionView } from "../api/responses.js";
+import type { AsOf, HistoryEntry, HistoryPage, SessionPage, SessionRequestView, SessionView } from "../api/responses.js";
 import { formatTime } from "../sdk/format.js";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function asOfLine(asOf: AsOf): string {
-  return `As of chain block ${asOf.chainBlock}${asOf.chainTime ? ` (${formatTime(asOf.chainTime.unix)})` : ""}.`;
+  return `As of ${formatTime(asOf.now.unix)} (chain block ${asOf.chainBlock}).`;
 }
 
 /** "Active, 23h 59m remaining (until …)", "Revoked on …", "Limits used up". */
@@ -104,15 +104,26 @@ export function historyText(page: HistoryPage, scope: { account: string; permiss
 }
 
 /** The request's summary, its warnings, and what approving would take. */
-export function explanationText(e: Explanation): string {
-  const lines = [e.summary.text, ""];
-  if (e.warnings.length) lines.push(`${plural(e.warnings.length, "warning")}:`, ...e.warnings.map((w) => `- ${w.message} [${w.code}]`));
+/** A new session request: what the key could do, the warnings, and how the owner approves it. */
+export function sessionRequestText(r: SessionRequestView, apiUrl: string): string {
+  const lines = [r.summary.text, ""];
+  if (r.warnings.length) lines.push(`${plural(r.warnings.length, "warning")}:`, ...r.warnings.map((w) => `- ${w.message} [${w.code}]`));
   else lines.push("No warnings.");
   lines.push(
     "",
-    `Nothing has been signed or sent. To approve, the owner's wallet signs the EIP-712 typed data in toSign.typedData ` +
-      `(permission ${e.toSign.permissionId} for session key ${e.toSign.sessionKey} on account ${e.toSign.account}); ` +
-      `private keys never pass through this server.`,
+    `Request ${r.id}: ${r.display.status}. Nothing has been signed or sent. To approve, the owner's wallet signs the EIP-712 typed data in ` +
+      `toSign.typedData (permission ${r.toSign.permissionId} for session key ${r.toSign.sessionKey} on account ${r.toSign.account}) and the ` +
+      `signature goes to POST ${apiUrl}/v1/session-requests/${r.id}/approval; to refuse, POST ${apiUrl}/v1/session-requests/${r.id}/decline. ` +
+      `Unsigned, the request expires at ${formatTime(r.expiresAt.unix)}. Private keys never pass through this server.`,
   );
   return lines.join("\n");
+}
+
+/** Where a session request stands. */
+export function requestStatusText(r: SessionRequestView): string {
+  const lines = [`Request ${r.id} for account ${r.toSign.account}: ${r.display.status}.`];
+  if (r.approval) lines.push(`Approved by ${r.approval.signer} at ${formatTime(r.approval.at.unix)}.`);
+  if (r.decline) lines.push(`Declined at ${formatTime(r.decline.at.unix)}${r.decline.reason ? `: ${r.decline.reason}` : ""}.`);
+  if (r.status === "approved" || r.status === "active") lines.push(`Session ${r.toSign.permissionId}, key ${r.toSign.sessionKey}.`);
+  return lines.join(" ");
 }

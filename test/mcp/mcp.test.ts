@@ -105,10 +105,11 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     await stack?.stop();
   });
 
-  it("lists five read-only tools, each described for a model, with input and output schemas", async function () {
+  it("lists six tools, each described for a model, with input and output schemas; only request_session writes", async function () {
     const { tools } = await mcp.client.listTools();
     expect(tools.map((t) => t.name)).to.deep.equal([
-      "preview_session_request",
+      "request_session",
+      "get_session_request",
       "list_sessions",
       "get_session",
       "get_session_history",
@@ -117,7 +118,7 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     for (const tool of tools) {
       expect(tool.description, tool.name).to.match(/^.{200,}never handles private keys\.$/s);
       expect(tool.inputSchema.type, tool.name).to.equal("object");
-      expect(tool.annotations?.readOnlyHint, tool.name).to.equal(true);
+      expect(tool.annotations?.readOnlyHint, tool.name).to.equal(tool.name !== "request_session");
       expect(tool.outputSchema?.type, tool.name).to.equal("object");
     }
     const byName = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema as any]));
@@ -127,20 +128,22 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     expect(byName.get_session.properties.permissionId.description).to.match(/8 hex digits/);
     expect(byName.list_sessions.properties.status.enum).to.deep.equal(["all", "active", "pending", "expired", "exhausted", "revoked", "replaced"]);
     expect(byName.get_session_history.properties.limit).to.include({ type: "integer", minimum: 1, maximum: 100 });
-    expect(byName.preview_session_request.required).to.include.members(["walletAddress", "sessionKeyAddress", "duration", "permissions"]);
-    expect(byName.preview_session_request.properties.permissions.description).to.match(/maxPerTransaction/);
+    expect(byName.request_session.required).to.include.members(["walletAddress", "sessionKeyAddress", "duration", "permissions"]);
+    expect(byName.request_session.properties.permissions.description).to.match(/maxPerTransaction/);
+    expect(byName.get_session_request.required).to.deep.equal(["id"]);
     // The answers' declared shapes are the API's (api/responses.ts); the client checks every answer against them.
     const output = Object.fromEntries(tools.map((t) => [t.name, t.outputSchema as any]));
     expect(output.get_session.properties.status.enum).to.include.members(["active", "revoked"]);
     expect(output.list_sessions.required).to.include.members(["items", "nextCursor", "asOf"]);
     expect(output.get_account_activity.properties.items.items.properties.type.enum).to.deep.equal(["approval", "execution", "revocation"]);
-    expect(output.preview_session_request.properties.toSign.required).to.include("typedData");
-    expect(mcp.client.getInstructions()).to.match(/preview_session_request before asking an owner to approve/);
+    expect(output.request_session.properties.toSign.required).to.include("typedData");
+    expect(output.get_session_request.properties.status.enum).to.deep.equal(["awaiting_approval", "approved", "declined", "expired", "active"]);
+    expect(mcp.client.getInstructions()).to.match(/Use request_session to ask an owner to approve a session key/);
   });
 
-  it("preview_session_request: the summary and the warnings in words; what the owner signs as structured content", async function () {
+  it("request_session: the summary, the warnings and how to approve in words; the stored request as structured content; get_session_request reads it", async function () {
     const sessionKey = privateKeyToAccount(generatePrivateKey()).address;
-    const { text, data, isError } = await call(mcp, "preview_session_request", request(sessionKey, { maxTotal: "5000", duration: 90 * 86_400 }));
+    const { text, data, isError } = await call(mcp, "request_session", request(sessionKey, { maxTotal: "5000", duration: 90 * 86_400 }));
     expect(isError, text).to.equal(false);
     const [summary, blank, heading] = text.split("\n");
     expect(summary).to.equal(data.summary.text);
@@ -155,6 +158,12 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     expect(data.toSign.typedData.primaryType).to.equal("Enable");
     expect(data.session.durationSeconds).to.equal(90 * 86_400);
     expect(JSON.stringify(data)).not.to.match(/privateKey/i);
+    expect(data.status).to.equal("awaiting_approval");
+    expect(text).to.include(`signature goes to POST ${stack.apiUrl}/v1/session-requests/${data.id}/approval`);
+    const read = await call(mcp, "get_session_request", { id: data.id });
+    expect(read.isError, read.text).to.equal(false);
+    expect(read.text).to.match(new RegExp(`^Request ${data.id} for account ${account}: Waiting for the owner's approval \\(expires in `));
+    expect(read.data.id).to.equal(data.id);
   });
 
   it("list_sessions: one line per session from the API's display strings; the page as structured content", async function () {
@@ -169,7 +178,7 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     expect(lines[2]).to.match(
       new RegExp(`^- ${twap.approval.permissionId}: Active, .*; 8 / 10 calls remaining this window \\(per hour\\); \\$91\\.67 of \\$1,000\\.00 spent; can call exactInputSingle on MockSwapRouter$`),
     );
-    expect(lines[3]).to.equal(`As of chain block ${active.data.asOf.chainBlock} (${active.data.asOf.chainTime.iso.slice(0, 16).replace("T", " ")} UTC).`);
+    expect(lines[3]).to.equal(`As of ${active.data.asOf.now.iso.slice(0, 16).replace("T", " ")} UTC (chain block ${active.data.asOf.chainBlock}).`);
 
     // Paging: the cursor in the words is the one in the structured content, and it leads to the rest.
     const first = await call(mcp, "list_sessions", { account, limit: 1 });
@@ -181,7 +190,7 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     expect(rest.text).not.to.include("More sessions");
 
     const revoked = await call(mcp, "list_sessions", { account, status: "revoked" });
-    expect(revoked.text).to.match(new RegExp(`^Account ${account} has no revoked sessions\\. As of chain block \\d+ `));
+    expect(revoked.text).to.match(new RegExp(`^Account ${account} has no revoked sessions\\. As of \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(chain block \\d+\\)`));
     expect(revoked.data.items).to.deep.equal([]);
   });
 
@@ -260,7 +269,7 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     // Checked by the API against the chain: the field is named as the tool's argument.
     const noContract = request(privateKeyToAccount(generatePrivateKey()).address);
     noContract.permissions.contractAddress = "0x000000000000000000000000000000000000bEEF";
-    const refused = await call(mcp, "preview_session_request", noContract);
+    const refused = await call(mcp, "request_session", noContract);
     expect(refused.isError).to.equal(true);
     expect(refused.text).to.match(/^The Leash API refused this \(invalid_session_request, HTTP 422\): /);
     expect(refused.text).to.include(
