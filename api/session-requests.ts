@@ -28,6 +28,9 @@ const validatorAbi = [
   },
 ] as const;
 const ERC1271_MAGIC = "0x1626ba7e";
+const accountIdAbi = [{ type: "function", name: "accountId", inputs: [], outputs: [{ type: "string" }], stateMutability: "view" }] as const;
+/** Kernel v3's accountId(): "kernel.advanced.v0.3.1". */
+const KERNEL_V3 = /^kernel\.advanced\.v0\.3\./;
 
 const STATUS_TEXT: Record<SessionRequestView["status"], string> = {
   awaiting_approval: "Waiting for the owner's approval",
@@ -71,6 +74,7 @@ export class SessionRequests {
       if (found) return { view: await this.view(this.sameBody(found, bodyHash)), created: false };
     }
     const explanation = await this.opts.explainer.explain(body);
+    await this.requireUsable(explanation);
     const now = new Date(this.clock());
     const row = {
       id: randomUUID(),
@@ -93,6 +97,36 @@ export class SessionRequests {
     const winner = await this.byKey(idempotencyKey!);
     if (!winner) throw new ApiError("store_unavailable", "the request's idempotency key was taken but its request cannot be read", [], { "retry-after": "2" });
     return { view: await this.view(this.sameBody(winner, bodyHash)), created: false };
+  }
+
+  /**
+   * Refuses what the chain would make unusable: an account that is not a Kernel v3 account, and a
+   * session key that already acts for a live session of the account (one key per session, so that
+   * revoking one session never leaves its key acting through another).
+   */
+  private async requireUsable(explanation: Explanation) {
+    const account = getAddress(explanation.toSign.account);
+    const client = this.opts.chain.client;
+    const code = await this.opts.chain.call("the account's code", () => client.getCode({ address: account }));
+    if (code && code !== "0x") {
+      const id = await client.readContract({ address: account, abi: accountIdAbi, functionName: "accountId" }).catch(() => null);
+      if (!id || !KERNEL_V3.test(id)) {
+        throw new ApiError(
+          "invalid_session_request",
+          `walletAddress ${account} is not a ZeroDev Kernel v3 account (its accountId() ${id ? `is "${id}"` : "does not answer"}): session keys work with Kernel v3.1 smart accounts, not with plain addresses or other wallets`,
+          [{ field: "body.walletAddress", message: "not a Kernel v3 account" }],
+        );
+      }
+    }
+    const sessionKey = getAddress(explanation.toSign.sessionKey);
+    const live = await this.opts.sessions.liveWithKey(account, sessionKey);
+    if (live.length) {
+      throw new ApiError(
+        "invalid_session_request",
+        `session key ${sessionKey} already acts for session ${live.join(", ")} of ${account}: create a new key for each session`,
+        [{ field: "body.sessionKeyAddress", message: "already the key of a live session" }],
+      );
+    }
   }
 
   private async byKey(key: string): Promise<Row | undefined> {

@@ -203,6 +203,16 @@ export class SessionService {
       .map((r) => kernelPermissionId(r.permissionId));
   }
 
+  /** Permission ids of the account's active or pending sessions whose key is `sessionKey` (none for an account never seen). */
+  async liveWithKey(account: Address, sessionKey: Address): Promise<Hex[]> {
+    const { indexed, now } = await this.heads();
+    if (!(await this.index.accountExists(account, indexed))) return [];
+    const headers = await this.index.sessionHeaders(account, indexed);
+    const live = headers.filter((h) => ["active", "pending"].includes(derivedStatus(h, now)));
+    const rows = await this.index.rowsOf(account, live, indexed);
+    return rows.filter((r) => r.sessionKey?.toLowerCase() === sessionKey.toLowerCase()).map((r) => kernelPermissionId(r.permissionId));
+  }
+
   /*//////////////////////////////////////////////////////////////
                              THE VIEW
   //////////////////////////////////////////////////////////////*/

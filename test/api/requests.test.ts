@@ -199,5 +199,19 @@ describe("api: session requests stored, approved, declined, expired", function (
     const active = await call("GET", `/v1/session-requests/${r.id}`);
     expect(active.body.status).to.equal("active");
     expect(active.body.display.status).to.equal("Approved and active on chain");
+
+    // One key per session: the same key for another session of the account is refused.
+    const reused = await call("POST", "/v1/session-requests", request(sessionKey.address));
+    expect(reused.status).to.equal(422);
+    expect(reused.body.error.issues).to.deep.equal([{ field: "body.sessionKeyAddress", message: "already the key of a live session" }]);
+    expect(reused.body.error.message).to.include(`already acts for session ${r.toSign.permissionId}`);
+  });
+
+  it("refuses an address that is not a Kernel v3 account, naming which accounts work", async function () {
+    const notKernel = { ...request(createSessionKey().address), walletAddress: stack.demo.router };
+    const refused = await call("POST", "/v1/session-requests", notKernel);
+    expect(refused.status, JSON.stringify(refused.body)).to.equal(422);
+    expect(refused.body.error.issues).to.deep.equal([{ field: "body.walletAddress", message: "not a Kernel v3 account" }]);
+    expect(refused.body.error.message).to.match(/is not a ZeroDev Kernel v3 account .*work with Kernel v3\.1 smart accounts/);
   });
 });
