@@ -157,6 +157,8 @@ export class SessionRequests {
   /** The owner's signature: verified, then stored; exactly one of two concurrent approvals wins. */
   async approve(id: string, signature: Hex): Promise<SessionRequestView> {
     const row = await this.row(id);
+    // The same approval sent again (its answer was lost on the way): the stored approval.
+    if (row.status === "approved" && row.signature?.toLowerCase() === signature.toLowerCase()) return this.view(row);
     this.requireOpen(row);
     const explanation = row.explanation as Explanation;
     const signer = await this.verify(explanation, signature);
@@ -169,8 +171,10 @@ export class SessionRequests {
         .returning(),
     );
     if (updated[0]) return this.view(updated[0]);
-    // Someone else decided first, or it expired meanwhile.
-    this.requireOpen(await this.row(id));
+    // Someone else decided first (or the same approval, sent twice at once), or it expired meanwhile.
+    const current = await this.row(id);
+    if (current.status === "approved" && current.signature?.toLowerCase() === signature.toLowerCase()) return this.view(current);
+    this.requireOpen(current);
     throw new ApiError("request_already_decided", `session request ${id} was decided meanwhile`);
   }
 

@@ -112,16 +112,28 @@ describe("api: session requests stored, approved, declined, expired", function (
     expect(approved.body.display.status).to.equal("Approved, waiting for its first operation");
     expect(approved.body.approval.signer).to.equal(owner.address);
     expect(approved.body.approval.at.unix).to.be.within(r.createdAt.unix, Math.ceil(Date.now() / 1000));
-    const twice = await call("POST", `/v1/session-requests/${r.id}/approval`, { signature: await sign(owner, r.toSign.typedData) });
-    expect(twice.status).to.equal(409);
-    expect(twice.body.error.code).to.equal("request_already_decided");
+    // Sent again (the first answer was lost on the way): the same approval, 200.
+    const retried = await call("POST", `/v1/session-requests/${r.id}/approval`, { signature: await sign(owner, r.toSign.typedData) });
+    expect(retried.status).to.equal(200);
+    expect(retried.body).to.deep.equal(approved.body);
+    // Another signature for a request approved already: 409.
+    const other = await call("POST", `/v1/session-requests/${r.id}/approval`, { signature: await sign(stranger, r.toSign.typedData) });
+    expect(other.status).to.equal(409);
+    expect(other.body.error.code).to.equal("request_already_decided");
   });
 
-  it("two concurrent approvals of one request: exactly one wins, the other is 409", async function () {
+  it("concurrent approval and decline of one request: exactly one wins, the others are 409", async function () {
     const { body: r } = await call("POST", "/v1/session-requests", request(createSessionKey().address));
     const signature = await sign(owner, r.toSign.typedData);
-    const answers = await Promise.all([1, 2, 3].map(() => call("POST", `/v1/session-requests/${r.id}/approval`, { signature })));
+    const answers = await Promise.all([
+      call("POST", `/v1/session-requests/${r.id}/approval`, { signature }),
+      call("POST", `/v1/session-requests/${r.id}/decline`, { reason: "changed my mind" }),
+      call("POST", `/v1/session-requests/${r.id}/decline`, {}),
+    ]);
     expect(answers.map((a) => a.status).sort()).to.deep.equal([200, 409, 409]);
+    const final = (await call("GET", `/v1/session-requests/${r.id}`)).body;
+    const winner = answers.find((a) => a.status === 200)!.body;
+    expect(final.status).to.equal(winner.status);
   });
 
   it("decline: 200 with what to do by hand instead; approving it afterwards, or declining again, is 409", async function () {
