@@ -194,6 +194,8 @@ export const sessionRequestSchema = explanationSchema
   })
   .meta({ title: "SessionRequest" });
 
+export const sessionRequestListSchema = z.object({ items: z.array(sessionRequestSchema) }).meta({ title: "SessionRequestList" });
+
 export const declineSchema = sessionRequestSchema
   .extend({
     manual: z

@@ -56,6 +56,8 @@ export const requestIdParams = z.object({
   id: z.string().uuid("must be a session request id (a UUID)").meta({ description: "Session request id", example: "4b0c6a52-0c43-4c9b-9d0e-0f5b1f1c2a3d" }),
 });
 
+export const requestListQuery = z.object({ limit: limit(20) }).strict();
+
 export const approvalBody = z
   .object({
     signature: z

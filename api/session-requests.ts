@@ -2,7 +2,7 @@
 // then approved with the owner's signature (verified as the chain will verify it), declined, or
 // left to expire unsigned. Once the index sees the session registered, the request reads as active.
 import { createHash, randomUUID } from "node:crypto";
-import { and, eq, gt } from "drizzle-orm";
+import { and, desc, eq, gt } from "drizzle-orm";
 import { type Address, type Hex, getAddress, hashTypedData, zeroAddress } from "viem";
 import { formatDuration } from "../sdk/format.js";
 import { ApiError, UpstreamError, describeError } from "./errors.js";
@@ -141,6 +141,14 @@ export class SessionRequests {
       ]);
     }
     return row;
+  }
+
+  /** An account's requests, newest first (at most `limit`), each with where it stands. */
+  async listFor(account: Address, limit: number): Promise<SessionRequestView[]> {
+    const rows = await this.query("read the account's requests", (db) =>
+      db.select().from(sessionRequest).where(eq(sessionRequest.account, account.toLowerCase())).orderBy(desc(sessionRequest.createdAt)).limit(limit),
+    );
+    return Promise.all(rows.map((row) => this.view(row)));
   }
 
   async get(id: string): Promise<SessionRequestView> {

@@ -2,9 +2,9 @@
 // the owner signs, and stored), read, approved with the owner's signature, or declined.
 import type { FastifyPluginAsync } from "fastify";
 import type { z } from "zod";
-import { declineSchema, documented, sessionRequestSchema } from "../responses.js";
+import { declineSchema, documented, sessionRequestListSchema, sessionRequestSchema } from "../responses.js";
 import type { SessionRequests } from "../session-requests.js";
-import { approvalBody, declineBody, idempotencyHeaders, requestIdParams, sessionRequestBody } from "../schemas.js";
+import { accountParams, approvalBody, declineBody, idempotencyHeaders, requestIdParams, requestListQuery, sessionRequestBody } from "../schemas.js";
 
 export interface SessionRequestRoutesOptions {
   requests: SessionRequests;
@@ -27,6 +27,24 @@ export const sessionRequestRoutes: FastifyPluginAsync<SessionRequestRoutesOption
       const { view, created } = await requests.create(request.body, headers["idempotency-key"]);
       reply.status(created ? 201 : 200);
       return view;
+    },
+  );
+
+  app.get(
+    "/accounts/:account/session-requests",
+    {
+      schema: {
+        tags: ["requests"],
+        summary: "An account's session requests, newest first, each with where it stands (awaiting approval, approved, declined, expired, active)",
+        params: accountParams,
+        querystring: requestListQuery,
+        response: documented("The account's requests", sessionRequestListSchema),
+      },
+    },
+    async (request) => {
+      const { account } = request.params as z.output<typeof accountParams>;
+      const { limit } = request.query as z.output<typeof requestListQuery>;
+      return { items: await requests.listFor(account, limit) };
     },
   );
 

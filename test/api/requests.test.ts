@@ -219,6 +219,19 @@ describe("api: session requests stored, approved, declined, expired", function (
     expect(reused.body.error.message).to.include(`already acts for session ${r.toSign.permissionId}`);
   });
 
+  it("lists the account's requests newest first, each with where it stands", async function () {
+    const list = await call("GET", `/v1/accounts/${account}/session-requests?limit=100`);
+    expect(list.status).to.equal(200);
+    const items = list.body.items as { id: string; status: string; createdAt: { unix: number } }[];
+    const statuses = new Set(items.map((i) => i.status));
+    for (const s of ["awaiting_approval", "approved", "declined", "active"]) expect(statuses, s).to.include(s);
+    const times = items.map((i) => i.createdAt.unix);
+    expect(times).to.deep.equal([...times].sort((a, b) => b - a));
+    for (const item of items.slice(0, 3)) expect((await call("GET", `/v1/session-requests/${item.id}`)).body).to.deep.equal(item);
+    const bad = await call("GET", "/v1/accounts/0x12/session-requests");
+    expect([bad.status, bad.body.error.code]).to.deep.equal([400, "invalid_address"]);
+  });
+
   it("refuses an address that is not a Kernel v3 account, naming which accounts work", async function () {
     const notKernel = { ...request(createSessionKey().address), walletAddress: stack.demo.router };
     const refused = await call("POST", "/v1/session-requests", notKernel);
