@@ -98,6 +98,11 @@ export class LeashClient {
     return this.request("POST", "/v1/session-requests", {}, request);
   }
 
+  /** GET /v1/accounts/:account/session-requests */
+  sessionRequests(account: string, query: { limit?: number } = {}): Promise<{ items: SessionRequestView[] }> {
+    return this.request("GET", `/v1/accounts/${segment(account)}/session-requests`, query);
+  }
+
   /** GET /v1/session-requests/:id */
   sessionRequest(id: string): Promise<SessionRequestView> {
     return this.request("GET", `/v1/session-requests/${segment(id)}`, {});

@@ -11,8 +11,8 @@ import { z } from "zod";
 import { sessionRequestSchema } from "../sdk/request.js";
 import { type LeashClient, LeashApiError, LeashUnreachableError } from "./client.js";
 import { describeError } from "../api/errors.js";
-import { historyText, requestStatusText, sessionListText, sessionRequestText, sessionText } from "./text.js";
-import { historyPageSchema, sessionPageSchema, sessionSchema, sessionRequestSchema as storedRequestSchema } from "../api/responses.js";
+import { historyText, requestListText, requestStatusText, sessionListText, sessionRequestText, sessionText } from "./text.js";
+import { historyPageSchema, sessionPageSchema, sessionRequestListSchema, sessionSchema, sessionRequestSchema as storedRequestSchema } from "../api/responses.js";
 import { STATUS_FILTERS, addressParam, permissionIdParam } from "../api/schemas.js";
 
 /*//////////////////////////////////////////////////////////////
@@ -67,7 +67,7 @@ const sessionRequestArguments = sessionRequestSchema.extend({
 /** The project's version, which the server reports to chat clients. */
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
-const NO_KEYS = "This server only reads through the Leash API and never handles private keys.";
+const NO_KEYS = "This server reads through the Leash API, writes nothing but session requests awaiting approval, and never handles private keys.";
 
 /*//////////////////////////////////////////////////////////////
                              RESULTS
@@ -118,7 +118,8 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
       instructions:
         "Leash shows what the session keys of an ERC-4337 smart account may do, what they have spent and what remains, " +
         "and explains a requested session before the owner approves it. Use request_session to ask an owner to approve a session key " +
-        "(it stores the request and explains it), and get_session_request to see whether the owner approved or declined it; " +
+        "(it stores the request and explains it), get_session_request to see whether the owner approved or declined it, and " +
+        "list_session_requests for an account's requests; " +
         "list_sessions to find an account's sessions and their permission ids; get_session for one session's limits, spend and time left; " +
         "get_session_history or get_account_activity for what sessions did. Only request_session writes (a request awaiting approval); " +
         "no tool signs or sends anything. " +
@@ -177,6 +178,23 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
       annotations: readOnly,
     },
     async ({ id }) => answer("get_session_request", () => client.sessionRequest(id), requestStatusText),
+  );
+
+  server.registerTool(
+    "list_session_requests",
+    {
+      title: "List an account's session requests",
+      description:
+        "List the session requests made for a smart account, newest first, with where each stands: awaiting the owner's approval, approved " +
+        "(waiting for the session's first operation), declined, expired, or active. Use it with list_sessions when the owner asks what " +
+        "automations they have, so that requests not yet on chain are shown too. The argument is the account (0x + 40 hex digits); limit is optional (1-100). " +
+        NO_KEYS,
+      inputSchema: { account: accountArg, limit: limitArg(20) },
+      outputSchema: sessionRequestListSchema,
+      annotations: readOnly,
+    },
+    async ({ account, limit }) =>
+      answer("list_session_requests", () => client.sessionRequests(account, { limit }), (page) => requestListText(account, page.items)),
   );
 
   server.registerTool(

@@ -119,6 +119,15 @@ export function sessionRequestText(r: SessionRequestView, apiUrl: string): strin
   return lines.join("\n");
 }
 
+/** An account's requests, one line each. */
+export function requestListText(account: string, items: SessionRequestView[]): string {
+  if (items.length === 0) return `Account ${account} has no session requests.`;
+  return [
+    `${plural(items.length, "session request")} of ${account}, newest first:`,
+    ...items.map((r) => `- ${r.id} (session ${r.toSign.permissionId}): ${r.display.status}. ${r.summary.can[0] ?? ""}`.trimEnd()),
+  ].join("\n");
+}
+
 /** Where a session request stands. */
 export function requestStatusText(r: SessionRequestView): string {
   const lines = [`Request ${r.id} for account ${r.toSign.account}: ${r.display.status}.`];

@@ -105,11 +105,12 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     await stack?.stop();
   });
 
-  it("lists six tools, each described for a model, with input and output schemas; only request_session writes", async function () {
+  it("lists seven tools, each described for a model, with input and output schemas; only request_session writes", async function () {
     const { tools } = await mcp.client.listTools();
     expect(tools.map((t) => t.name)).to.deep.equal([
       "request_session",
       "get_session_request",
+      "list_session_requests",
       "list_sessions",
       "get_session",
       "get_session_history",
@@ -164,6 +165,10 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     expect(read.isError, read.text).to.equal(false);
     expect(read.text).to.match(new RegExp(`^Request ${data.id} for account ${account}: Waiting for the owner's approval \\(expires in `));
     expect(read.data.id).to.equal(data.id);
+    const listed = await call(mcp, "list_session_requests", { account });
+    expect(listed.isError, listed.text).to.equal(false);
+    expect(listed.text.split("\n")[0]).to.match(new RegExp(`^\\d+ session requests? of ${account}, newest first:$`));
+    expect(listed.text).to.include(`- ${data.id} (session ${data.toSign.permissionId}): Waiting for the owner's approval`);
   });
 
   it("list_sessions: one line per session from the API's display strings; the page as structured content", async function () {
