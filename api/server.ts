@@ -118,18 +118,8 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
       return parsed.success ? { value: parsed.data } : { error: validationError(part, parsed.error.issues) };
     };
   });
-  // Responses are plain objects built by the handlers: no schema-driven serialisation. A cached
-  // answer (the same object, never changed once built) is serialised once.
-  const serialized = new WeakMap<object, string>();
-  app.setSerializerCompiler(() => (data) => {
-    if (typeof data !== "object" || data === null) return JSON.stringify(data);
-    let text = serialized.get(data);
-    if (text === undefined) {
-      text = JSON.stringify(data);
-      serialized.set(data, text);
-    }
-    return text;
-  });
+  // Responses are plain objects built by the handlers: no schema-driven serialisation.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
     const api = toApiError(error);

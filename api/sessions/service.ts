@@ -7,7 +7,8 @@
 // - the chain: only what the index cannot know (its latest block, tokens' symbols and decimals).
 // The view of one session is built in view.ts, history entries and cursors in history.ts.
 // Index reads are cached per indexed block, so a session's row is read at most once per block;
-// views are built from them per second, on a frame of what only a new block changes.
+// a view is built per request on a frame of what only a new block changes (cheap, and never kept:
+// kept views outlive the young generation, and with many sessions the old one's churn was the bound).
 import { type Address, type Hex, erc20Abi, getAddress } from "viem";
 import { type SessionConfig, sessionConfigFromJson } from "../../sdk/contracts.js";
 import type { Deployments } from "../../sdk/deployments.js";
@@ -27,8 +28,6 @@ export { kernelPermissionId, policyId } from "./index-reads.js";
 
 export type StatusFilter = DerivedSessionStatus | "all";
 
-/** Most views of the current second kept (asked again within the second: a dashboard, a chat). */
-const RECENT_VIEWS = 1_000;
 
 export interface SessionServiceOptions {
   indexer: IndexerClient;
@@ -49,15 +48,12 @@ export class SessionService {
   private readonly labels = new Map<string, string>();
   private readonly tokens = new Map<string, Promise<TokenMeta>>();
   readonly cache: PromiseCache<unknown>;
-  /** Views of the current second: kept apart, so that they never push out a block's reads. */
-  private readonly recent: PromiseCache<SessionView>;
 
   constructor(opts: SessionServiceOptions) {
     this.indexer = opts.indexer;
     this.chain = opts.chain;
     this.clock = opts.clock ?? Date.now;
     this.cache = new PromiseCache(opts.cacheSize);
-    this.recent = new PromiseCache(Math.min(opts.cacheSize, RECENT_VIEWS));
     this.index = new IndexReads(opts.index, (key, load) => this.cached(key, load));
     for (const [name, contract] of Object.entries({ ...opts.deployments.contracts, ...opts.deployments.extras })) {
       this.labels.set(contract.address.toLowerCase(), name);
@@ -131,7 +127,7 @@ export class SessionService {
     // One cache entry per session and indexed block: the frame, built from the row read for it.
     const frame = await this.cached(`frame:${account}:${id}:${registration ?? "latest"}:${indexed.number}`, async () => {
       const [row] = await this.index.loadSessionRows(account, id, registration);
-      return row ? { frame: await sessionFrame(row, this), key: `${row.account}:${row.permissionId}:${row.registration}:${indexed.number}` } : null;
+      return row ? await sessionFrame(row, this) : null;
     });
     if (!frame) {
       // Which is unknown, the account or only this session of it?
@@ -142,7 +138,9 @@ export class SessionService {
         [{ field: "params.permissionId", message: "unknown session" }],
       );
     }
-    return this.recent.get(`view:${frame.key}:${moment.chain.number}:${moment.now}`, async () => sessionViewAt(frame.frame, moment));
+    // Built per request from the frame: cheap, and kept nowhere (kept views outlive the young
+    // generation and make the old one churn).
+    return sessionViewAt(frame, moment);
   }
 
   /**
@@ -219,14 +217,12 @@ export class SessionService {
 
   /**
    * The view of a session row at this moment: its frame (names, limits, permissions, spend to
-   * date) is built once per indexed block, what depends on the time once per second.
+   * date) is built once per indexed block, what depends on the time per request.
    */
-  private view(row: SessionRow, moment: Moment): Promise<SessionView> {
+  private async view(row: SessionRow, moment: Moment): Promise<SessionView> {
     const id = `${row.account}:${row.permissionId}:${row.registration}:${moment.indexed.number}`;
-    return this.recent.get(`view:${id}:${moment.chain.number}:${moment.now}`, async () => {
-      const frame = await this.cached<SessionFrame>(`frame:${id}`, () => sessionFrame(row, this));
-      return sessionViewAt(frame, moment);
-    });
+    const frame = await this.cached<SessionFrame>(`frame:${id}`, () => sessionFrame(row, this));
+    return sessionViewAt(frame, moment);
   }
 
   /*//////////////////////////////////////////////////////////////
