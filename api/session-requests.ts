@@ -4,6 +4,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { and, desc, eq, gt } from "drizzle-orm";
 import { type Address, type Hex, getAddress, hashTypedData, zeroAddress } from "viem";
+import { KernelV3_1AccountAbi } from "@zerodev/sdk";
+import { ownerValidatorAbi } from "../sdk/contracts.js";
 import { formatDuration } from "../sdk/format.js";
 import { ApiError, UpstreamError, describeError } from "./errors.js";
 import type { RequestExplainer } from "./explain.js";
@@ -15,20 +17,8 @@ import type { ChainClient } from "./upstream.js";
 
 type Row = typeof sessionRequest.$inferSelect;
 
-const kernelAbi = [
-  { type: "function", name: "rootValidator", inputs: [], outputs: [{ type: "bytes21" }], stateMutability: "view" },
-] as const;
-const validatorAbi = [
-  {
-    type: "function",
-    name: "isValidSignatureWithSender",
-    inputs: [{ type: "address" }, { type: "bytes32" }, { type: "bytes" }],
-    outputs: [{ type: "bytes4" }],
-    stateMutability: "view",
-  },
-] as const;
+/** ERC-1271's magic value (IERC7579Module.sol ERC1271_MAGIC_VALUE): the signature is valid. */
 const ERC1271_MAGIC = "0x1626ba7e";
-const accountIdAbi = [{ type: "function", name: "accountId", inputs: [], outputs: [{ type: "string" }], stateMutability: "view" }] as const;
 /** Kernel v3's accountId(): "kernel.advanced.v0.3.1". */
 const KERNEL_V3 = /^kernel\.advanced\.v0\.3\./;
 
@@ -109,7 +99,7 @@ export class SessionRequests {
     const client = this.opts.chain.client;
     const code = await this.opts.chain.call("the account's code", () => client.getCode({ address: account }));
     if (code && code !== "0x") {
-      const id = await client.readContract({ address: account, abi: accountIdAbi, functionName: "accountId" }).catch(() => null);
+      const id = await client.readContract({ address: account, abi: KernelV3_1AccountAbi, functionName: "accountId" }).catch(() => null);
       if (!id || !KERNEL_V3.test(id)) {
         throw new ApiError(
           "invalid_session_request",
@@ -242,7 +232,7 @@ export class SessionRequests {
     const typedData = explanation.toSign.typedData as Parameters<typeof hashTypedData>[0];
     const digest = hashTypedData(typedData);
     const rootValidator = await this.opts.chain.call("the account's root validator", () =>
-      client.readContract({ address: account, abi: kernelAbi, functionName: "rootValidator" }),
+      client.readContract({ address: account, abi: KernelV3_1AccountAbi, functionName: "rootValidator" }),
     );
     const validator = getAddress(`0x${rootValidator.slice(4, 44)}`);
     if (validator === zeroAddress) throw new ApiError("invalid_signature", `account ${account} has no root validator`, [{ field: "body.signature", message: "no root validator" }]);
@@ -250,7 +240,7 @@ export class SessionRequests {
     try {
       result = await client.readContract({
         address: validator,
-        abi: validatorAbi,
+        abi: ownerValidatorAbi,
         functionName: "isValidSignatureWithSender",
         args: [account, digest, signature],
         account,
@@ -270,7 +260,7 @@ export class SessionRequests {
       client
         .readContract({
           address: validator,
-          abi: [{ type: "function", name: "ownerOf", inputs: [{ type: "address" }], outputs: [{ type: "address" }], stateMutability: "view" }] as const,
+          abi: ownerValidatorAbi,
           functionName: "ownerOf",
           args: [account],
         })

@@ -6,7 +6,7 @@
 import { type Placeholder, type SQL, and, asc, desc, eq, gt, gte, inArray, lt, or, placeholder } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { pad } from "viem";
-import { account as accountTable, auditEvent, execution, session } from "../../indexer/ponder.schema.js";
+import { account as accountTable, auditEvent, execution, session, spend } from "../../indexer/ponder.schema.js";
 import type { StoredSessionStatus } from "../../sdk/rules.js";
 import { UpstreamError } from "../errors.js";
 import type { IndexDb } from "../index-db.js";
@@ -54,10 +54,7 @@ type Session = typeof session.$inferSelect;
 type Execution = typeof execution.$inferSelect;
 
 /** What a token's limit has spent, and its state after the latest use (the spend table). */
-export type SpendRow = Pick<
-  typeof import("../../indexer/ponder.schema.js").spend.$inferSelect,
-  "token" | "spent" | "executionCount" | "remainingTotal" | "remainingInPeriod" | "lastPeriod"
->;
+export type SpendRow = Pick<typeof spend.$inferSelect, "token" | "spent" | "executionCount" | "remainingTotal" | "remainingInPeriod" | "lastPeriod">;
 export type LastExecutionRow = Pick<Execution, "transactionHash" | "blockNumber" | "blockTimestamp" | "success" | "userOpHash">;
 
 /** One registration of a session with what each token spent and its latest execution. */
