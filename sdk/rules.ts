@@ -65,6 +65,44 @@ export function sessionConfigOf(opts: Partial<SessionConfig> & Pick<SessionConfi
   };
 }
 
+/**
+ * A registration as SessionPolicy starts it (onInstall): its configuration's limits, and counters
+ * with nothing used yet. The indexer stores a registration so; the API shows an approval not yet on
+ * chain so.
+ */
+export function registeredSession(
+  config: Omit<SessionConfig, "signatureSenders" | "calls" | "tokens"> & { signatureSenders: readonly Address[]; tokens: readonly unknown[] },
+) {
+  return {
+    validAfter: BigInt(config.validAfter),
+    validUntil: BigInt(config.validUntil),
+    windowLength: BigInt(config.window),
+    callsPerWindow: config.callsPerWindow,
+    maxCalls: BigInt(config.maxCalls),
+    maxFeePerOperation: config.maxFeePerOperation,
+    maxFeeTotal: config.maxFeeTotal,
+    paymaster: config.paymaster,
+    signatureSenders: [...config.signatureSenders],
+    callsLeft: config.maxCalls === 0 ? BigInt(NO_CALL_LIMIT) : BigInt(config.maxCalls),
+    callsInWindow: 0,
+    feeLeft: config.maxFeeTotal === 0n ? UNLIMITED : config.maxFeeTotal,
+    feePaid: 0n,
+    tokenCount: config.tokens.length,
+    tokensExhausted: 0,
+    operationCount: 0,
+    executionCount: 0,
+    lastUsedBlock: null,
+    lastUsedTimestamp: null,
+    exhaustedBlock: null,
+    exhaustedTimestamp: null,
+    revokedBlock: null,
+    revokedTimestamp: null,
+    revokedTransactionHash: null,
+    replacedBlock: null,
+    replacedTimestamp: null,
+  };
+}
+
 /*//////////////////////////////////////////////////////////////
                              STATUSES
 //////////////////////////////////////////////////////////////*/

@@ -2,10 +2,9 @@
 import { ponder } from "ponder:registry";
 import { execution, periodSpend, permission, revocation, session, spend } from "ponder:schema";
 import { audit, nextRegistration, positionOf, recordUse, toJson, touchAccount } from "../lib/records.js";
-import { NO_CALL_LIMIT, UNLIMITED } from "../../sdk/rules.js";
+import { UNLIMITED, registeredSession } from "../../sdk/rules.js";
 
 const CONTRACT = "SessionPolicy";
-const UNLIMITED_CALLS = BigInt(NO_CALL_LIMIT);
 
 ponder.on("SessionPolicy:SessionRegistered", async ({ event, context: { db } }) => {
   const { account, id, config } = event.args;
@@ -30,39 +29,14 @@ ponder.on("SessionPolicy:SessionRegistered", async ({ event, context: { db } }) 
     registration,
     sessionKey: perm.sessionKey,
     status: "active",
-    validAfter: BigInt(config.validAfter),
-    validUntil: BigInt(config.validUntil),
-    windowLength: BigInt(config.window),
-    callsPerWindow: config.callsPerWindow,
-    maxCalls: BigInt(config.maxCalls),
-    maxFeePerOperation: config.maxFeePerOperation,
-    maxFeeTotal: config.maxFeeTotal,
-    paymaster: config.paymaster,
-    signatureSenders: [...config.signatureSenders],
+    ...registeredSession(config),
     config: toJson(config),
     calls: toJson(config.calls),
     tokens: toJson(config.tokens),
-    callsLeft: config.maxCalls === 0 ? UNLIMITED_CALLS : BigInt(config.maxCalls),
-    callsInWindow: 0,
-    feeLeft: config.maxFeeTotal === 0n ? UNLIMITED : config.maxFeeTotal,
-    feePaid: 0n,
-    tokenCount: config.tokens.length,
-    tokensExhausted: 0,
-    operationCount: 0,
-    executionCount: 0,
     createdBlock: event.block.number,
     createdTimestamp: event.block.timestamp,
     createdTransactionHash: event.transaction.hash,
     createdLogIndex: event.log.logIndex,
-    lastUsedBlock: null,
-    lastUsedTimestamp: null,
-    exhaustedBlock: null,
-    exhaustedTimestamp: null,
-    revokedBlock: null,
-    revokedTimestamp: null,
-    revokedTransactionHash: null,
-    replacedBlock: null,
-    replacedTimestamp: null,
   });
 
   if (config.tokens.length > 0) {
