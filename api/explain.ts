@@ -177,7 +177,7 @@ export class RequestExplainer {
     const warnings: Warning[] = [];
     const client = this.chain.client;
 
-    const duplicate = await this.sessions.activeWithSameCalls(account, config.calls).catch((error) => {
+    const duplicate = await this.sessions.liveWithSameCalls(account, config.calls).catch((error) => {
       // An account never seen has no sessions; anything else is an outage and must not be hidden.
       if (error instanceof ApiError && error.code === "account_not_found") return [];
       throw error;
@@ -185,7 +185,7 @@ export class RequestExplainer {
     for (const d of duplicate) {
       warnings.push({
         code: "duplicate_session",
-        message: `an active session (${d}) already allows the same functions on the same contracts; approving adds a second one`,
+        message: `${d.status === "approved" ? "an approved session not used yet" : d.status === "pending" ? "a session not started yet" : "an active session"} (${d.permissionId}) already allows the same functions on the same contracts; approving adds a second one`,
       });
     }
 

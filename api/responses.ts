@@ -13,7 +13,13 @@ const permissionId = z.templateLiteral(["0x", z.string().regex(/^[0-9a-f]{8}$/)]
 const decimal = z.string().regex(/^\d+$/).meta({ description: "Integer as a decimal string" });
 const time = z.object({ unix: z.number().int(), iso: z.string() }).meta({ description: "Unix seconds and ISO 8601" });
 
-const status = z.enum(DERIVED_SESSION_STATUSES);
+/**
+ * A session's status as the API shows it: "approved" (the owner signed; its first operation has not
+ * reached the chain yet), then the statuses the chain's rules give (sdk/rules.ts).
+ */
+export const SESSION_VIEW_STATUSES = ["approved", ...DERIVED_SESSION_STATUSES] as const;
+export type SessionViewStatus = (typeof SESSION_VIEW_STATUSES)[number];
+const status = z.enum(SESSION_VIEW_STATUSES);
 
 export const asOfSchema = z
   .object({
@@ -29,11 +35,24 @@ export const asOfSchema = z
 
 const transactionRef = z.object({ blockNumber: decimal, timestamp: time, transactionHash: hex });
 
+export const requestLinkSchema = z
+  .object({
+    id: z.string().meta({ description: "The session request's id" }),
+    approvalUrl: z.string().meta({ description: "Its page, relative to the API: /approve/<id>" }),
+    approvedAt: time.nullable(),
+    signer: address.nullable().meta({ description: "Who signed the approval" }),
+    failure: z
+      .object({ reason: z.string(), at: time, count: z.number().int().min(1) })
+      .nullable()
+      .meta({ description: "The latest failed first operation reported for it (the session stays approved and can be tried again)" }),
+  })
+  .meta({ title: "SessionRequestLink" });
+
 export const sessionSchema = z
   .object({
     account: address,
     permissionId,
-    registration: z.number().int().min(1).meta({ description: "n-th registration of this permission id" }),
+    registration: z.number().int().min(1).nullable().meta({ description: "n-th registration of this permission id; null while approved but not on chain yet" }),
     status,
     sessionKey: address.nullable(),
     validAfter: time,
@@ -91,8 +110,9 @@ export const sessionSchema = z
       count: z.number().int(),
       last: transactionRef.extend({ success: z.boolean().nullable(), userOpHash: hex.nullable() }).nullable(),
     }),
-    approved: transactionRef,
+    approved: transactionRef.nullable().meta({ description: "The registration on chain (the first operation); null while approved but not on chain yet" }),
     revoked: transactionRef.nullable(),
+    request: requestLinkSchema.nullable().meta({ description: "The stored request the owner approved, when the session came through one" }),
     display: z.object({
       status: z.string(),
       timeLeft: z.string().meta({ description: '"5h 23m remaining", "expired", "no expiry", "starts in …"' }),
@@ -105,15 +125,22 @@ export const sessionSchema = z
   })
   .meta({ title: "Session" });
 
+/** What a history entry records: the request's life off chain, then the session's on chain. */
+export const HISTORY_ENTRY_TYPES = ["requested", "approved", "declined", "expired", "first_operation_failed", "registration", "execution", "revocation"] as const;
+
 export const historyEntrySchema = z
   .object({
     cursor: z.string(),
-    type: z.enum(["approval", "execution", "revocation"]),
+    type: z.enum(HISTORY_ENTRY_TYPES).meta({
+      description:
+        "requested, approved, declined, expired (unsigned), first_operation_failed: the session request, off chain; registration (its first operation put it on chain), execution, revocation: on chain",
+    }),
     permissionId,
-    registration: z.number().int(),
-    blockNumber: decimal,
+    registration: z.number().int().nullable().meta({ description: "The registration an on-chain entry belongs to; null off chain" }),
+    blockNumber: decimal.nullable().meta({ description: "null off chain" }),
     timestamp: time,
-    transactionHash: hex,
+    transactionHash: hex.nullable().meta({ description: "null off chain" }),
+    requestId: z.string().nullable().meta({ description: "The session request an off-chain entry belongs to" }),
     execution: z
       .object({
         nonce: decimal,
@@ -178,8 +205,13 @@ export const explanationSchema = z
   })
   .meta({ title: "SessionRequestExplanation" });
 
-/** A stored request's life: awaiting the owner's signature, then approved or declined; unsigned past its expiry, expired; once the index sees the session registered, active. */
-export const REQUEST_STATUS_NAMES = ["awaiting_approval", "approved", "declined", "expired", "active"] as const;
+/**
+ * A stored request's life: awaiting the owner's signature, then approved or declined; unsigned past
+ * its expiry, expired; once the index sees its session registered by the first operation, active;
+ * approved but cancelled before any operation (the owner invalidated the account's unused
+ * approvals), revoked.
+ */
+export const REQUEST_STATUS_NAMES = ["awaiting_approval", "approved", "declined", "expired", "active", "revoked"] as const;
 
 export const sessionRequestSchema = explanationSchema
   .extend({
@@ -190,6 +222,8 @@ export const sessionRequestSchema = explanationSchema
     approvalUrl: z.string().meta({ description: "The approval page, relative to the API: /approve/<id>" }),
     approval: z.object({ signer: address, signature: hex, at: time }).nullable(),
     decline: z.object({ reason: z.string().nullable(), at: time }).nullable(),
+    failure: requestLinkSchema.shape.failure,
+    sessionStatus: status.nullable().meta({ description: "Once approved, its session's status (GET /v1/accounts/:account/sessions/:permissionId)" }),
     display: z.object({ status: z.string() }),
   })
   .meta({ title: "SessionRequest" });
@@ -208,7 +242,7 @@ export const revocationSchema = z
   .object({
     account: address,
     permissionId,
-    registration: z.number().int(),
+    registration: z.number().int().nullable().meta({ description: "null: an approval not on chain yet" }),
     status,
     method: z.enum(["uninstall", "invalidate-nonce"]),
     call: z.object({ to: address, data: hex, value: z.literal("0") }).meta({ description: "The call the owner's wallet sends from the account to itself" }),

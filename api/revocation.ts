@@ -7,7 +7,7 @@ import { prepareRevocation, sessionPolicyData } from "../sdk/session.js";
 import { ApiError } from "./errors.js";
 import type { SessionService } from "./sessions/service.js";
 import type { ChainClient } from "./upstream.js";
-import type { RevocationView } from "./responses.js";
+import type { Explanation, RevocationView } from "./responses.js";
 
 
 export class Revocations {
@@ -17,9 +17,12 @@ export class Revocations {
     private readonly deployments: Deployments,
   ) {}
 
-  /** The call revoking the latest registration of a session; 404 unknown, 409 revoked already. */
+  /**
+   * The call revoking the latest registration of a session, or an approval not on chain yet; 404
+   * unknown, 409 revoked already (or an unused approval that expired: nothing can use it).
+   */
   async prepare(account: Address, permissionId: Hex): Promise<RevocationView> {
-    const { session, config } = await this.sessions.registered(account, permissionId);
+    const { session, config, request } = await this.sessions.registered(account, permissionId);
     if (session.status === "revoked" || session.status === "replaced") {
       const when = session.revoked ? ` in transaction ${session.revoked.transactionHash}` : "";
       throw new ApiError(
@@ -30,6 +33,16 @@ export class Revocations {
         [{ field: "params.permissionId", message: `session ${session.status}` }],
       );
     }
+    if (request && session.status === "expired") {
+      throw new ApiError(
+        "session_already_revoked",
+        `session ${session.permissionId} of ${account} expired before its first operation: Kernel cannot enable it any more, and revoking it would only cancel the account's other unused approvals`,
+        [{ field: "params.permissionId", message: "session expired unused" }],
+      );
+    }
+    const policy = request
+      ? (request.explanation as Explanation).toSign.policy
+      : { address: this.deployments.contracts.SessionPolicy.address, data: sessionPolicyData(config!) };
     const prepared = await this.chain.call("reading the account's permission", () =>
       prepareRevocation(
         { client: this.chain.client, deployments: this.deployments },
@@ -39,7 +52,7 @@ export class Revocations {
           // Kernel and both modules read only the permission id when uninstalling; the key is
           // there to rebuild the same install data (null only if another signer was installed).
           sessionKey: session.sessionKey ?? zeroAddress,
-          policy: { address: this.deployments.contracts.SessionPolicy.address, data: sessionPolicyData(config) },
+          policy,
         },
       ),
     );

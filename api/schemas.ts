@@ -4,6 +4,7 @@ import type { Hex } from "viem";
 import { z } from "zod";
 import { addressSchema, sessionRequestSchema } from "../sdk/request.js";
 import type { ErrorCode } from "./errors.js";
+import { SESSION_VIEW_STATUSES } from "./responses.js";
 
 export const addressParam = addressSchema.meta({ description: "Smart account address", example: "0x1234567890abcdef1234567890abcdef12345678" });
 
@@ -33,7 +34,7 @@ const registration = z.coerce
   .optional()
   .meta({ description: "Which registration of the permission id (default: the latest)" });
 
-export const STATUS_FILTERS = ["all", "active", "pending", "expired", "exhausted", "revoked", "replaced"] as const;
+export const STATUS_FILTERS = ["all", ...SESSION_VIEW_STATUSES] as const;
 
 export const accountParams = z.object({ account: addressParam });
 export const sessionParams = z.object({ account: addressParam, permissionId: permissionIdParam });
@@ -71,6 +72,17 @@ export const approvalBody = z
 
 export const declineBody = z
   .object({ reason: z.string().max(500, "must be at most 500 characters").optional().meta({ description: "Why the owner declined" }) })
+  .strict();
+
+export const failureBody = z
+  .object({
+    reason: z
+      .string()
+      .trim()
+      .min(1, "must say why the operation failed")
+      .max(500, "must be at most 500 characters")
+      .meta({ description: "Why the session's first operation failed, as the bundler or the chain said it (e.g. AA21 didn't pay prefund)" }),
+  })
   .strict();
 
 export const idempotencyHeaders = z.object({

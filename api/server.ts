@@ -22,6 +22,7 @@ import { sessionRoutes } from "./routes/sessions.js";
 import { connectIndex } from "./index-db.js";
 import { SessionRequests } from "./session-requests.js";
 import { type Store, openStore } from "./store/db.js";
+import { RequestReads } from "./store/requests.js";
 import { errorCodeFor } from "./schemas.js";
 import { SessionService } from "./sessions/service.js";
 import { ChainClient, IndexerClient } from "./upstream.js";
@@ -90,8 +91,6 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
   });
   app.addHook("onClose", () => index.close());
   app.log.info({ index: index.describe }, "reading the index");
-  const sessions = new SessionService({ indexer, index: index.db, chain, deployments, cacheSize: settings.LEASH_CACHE_SIZE, clock: opts.clock });
-  const explainer = new RequestExplainer(chain, deployments, sessions);
   let opened: Promise<Store> | undefined;
   const store = () => {
     opened ??= openStore({
@@ -107,7 +106,10 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
   app.addHook("onClose", async () => {
     if (opened) await (await opened.catch(() => undefined))?.close();
   });
-  const requests = new SessionRequests({ store, explainer, sessions, chain, ttlSeconds: settings.LEASH_REQUEST_TTL_SECONDS, clock: opts.clock });
+  const stored = new RequestReads(store);
+  const sessions = new SessionService({ indexer, index: index.db, requests: stored, chain, deployments, cacheSize: settings.LEASH_CACHE_SIZE, clock: opts.clock });
+  const explainer = new RequestExplainer(chain, deployments, sessions);
+  const requests = new SessionRequests({ stored, explainer, sessions, chain, ttlSeconds: settings.LEASH_REQUEST_TTL_SECONDS, clock: opts.clock });
   const revocations = new Revocations(sessions, chain, deployments);
 
   // zod validates every part; its issues become one ApiError naming each bad field.

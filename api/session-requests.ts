@@ -1,8 +1,11 @@
 // Stored session requests: created with their explanation and the typed data the owner signs,
 // then approved with the owner's signature (verified as the chain will verify it), declined, or
-// left to expire unsigned. Once the index sees the session registered, the request reads as active.
+// left to expire unsigned. An approved request's session is shown at once (sessions/approved.ts);
+// once the index sees it registered by its first operation, the request reads as active. Failed
+// first operations are reported by whoever holds the session key, and kept with the request.
+// Times are the API's "now": the later of the chain's latest block and the clock.
 import { createHash, randomUUID } from "node:crypto";
-import { and, desc, eq, gt } from "drizzle-orm";
+import { and, desc, eq, gt, sql } from "drizzle-orm";
 import { type Address, type Hex, getAddress, hashTypedData, zeroAddress } from "viem";
 import { KernelV3_1AccountAbi } from "@zerodev/sdk";
 import { ownerValidatorAbi } from "../sdk/contracts.js";
@@ -10,12 +13,13 @@ import { formatDuration } from "../sdk/format.js";
 import { ApiError, UpstreamError, describeError } from "./errors.js";
 import type { RequestExplainer } from "./explain.js";
 import type { DeclineView, Explanation, SessionRequestView } from "./responses.js";
+import { requestLink } from "./sessions/approved.js";
 import type { SessionService } from "./sessions/service.js";
-import type { Store } from "./store/db.js";
+import type { RequestReads, RequestRow } from "./store/requests.js";
 import { sessionRequest } from "./store/schema.js";
 import type { ChainClient } from "./upstream.js";
 
-type Row = typeof sessionRequest.$inferSelect;
+type Row = RequestRow;
 
 /** ERC-1271's magic value (IERC7579Module.sol ERC1271_MAGIC_VALUE): the signature is valid. */
 const ERC1271_MAGIC = "0x1626ba7e";
@@ -28,11 +32,12 @@ const STATUS_TEXT: Record<SessionRequestView["status"], string> = {
   declined: "Declined by the owner",
   expired: "Expired before anyone signed it: ask again",
   active: "Approved and active on chain",
+  revoked: "Approved, then revoked before its first operation",
 };
 
 export interface SessionRequestsOptions {
-  /** The API's database, opened on first use. */
-  store: () => Promise<Store>;
+  /** The stored requests (the API's database, opened on first use). */
+  stored: RequestReads;
   explainer: RequestExplainer;
   sessions: SessionService;
   chain: ChainClient;
@@ -47,13 +52,14 @@ export class SessionRequests {
     this.clock = opts.clock ?? Date.now;
   }
 
-  private async query<T>(what: string, run: (db: Store["db"]) => Promise<T>): Promise<T> {
-    try {
-      return await run((await this.opts.store()).db);
-    } catch (error) {
-      if (error instanceof ApiError) throw error;
-      throw new ApiError("store_unavailable", `the API's database could not ${what}: ${describeError(error)}`, [], { "retry-after": "2" });
-    }
+  private query<T>(what: string, run: Parameters<RequestReads["query"]>[1] extends (db: infer D) => unknown ? (db: D) => Promise<T> : never): Promise<T> {
+    return this.opts.stored.query(what, run);
+  }
+
+  /** The API's "now" in milliseconds: the later of the chain's latest block and the clock. */
+  private async now(): Promise<number> {
+    const head = await this.opts.chain.head();
+    return Math.max(this.clock(), Number(head.timestamp) * 1000);
   }
 
   /** Explains and stores a request; with an idempotency key, a retry returns the first request. */
@@ -65,7 +71,7 @@ export class SessionRequests {
     }
     const explanation = await this.opts.explainer.explain(body);
     await this.requireUsable(explanation);
-    const now = new Date(this.clock());
+    const now = new Date(await this.now());
     const row = {
       id: randomUUID(),
       idempotencyKey: idempotencyKey ?? null,
@@ -157,10 +163,10 @@ export class SessionRequests {
     const row = await this.row(id);
     // The same approval sent again (its answer was lost on the way): the stored approval.
     if (row.status === "approved" && row.signature?.toLowerCase() === signature.toLowerCase()) return this.view(row);
-    this.requireOpen(row);
+    this.requireOpen(row, await this.now());
     const explanation = row.explanation as Explanation;
     const signer = await this.verify(explanation, signature);
-    const now = new Date(this.clock());
+    const now = new Date(await this.now());
     const updated = await this.query("store the approval", (db) =>
       db
         .update(sessionRequest)
@@ -172,14 +178,14 @@ export class SessionRequests {
     // Someone else decided first (or the same approval, sent twice at once), or it expired meanwhile.
     const current = await this.row(id);
     if (current.status === "approved" && current.signature?.toLowerCase() === signature.toLowerCase()) return this.view(current);
-    this.requireOpen(current);
+    this.requireOpen(current, now.getTime());
     throw new ApiError("request_already_decided", `session request ${id} was decided meanwhile`);
   }
 
   async decline(id: string, reason: string | undefined): Promise<DeclineView> {
     const row = await this.row(id);
-    this.requireOpen(row);
-    const now = new Date(this.clock());
+    const now = new Date(await this.now());
+    this.requireOpen(row, now.getTime());
     const updated = await this.query("store the refusal", (db) =>
       db
         .update(sessionRequest)
@@ -188,7 +194,7 @@ export class SessionRequests {
         .returning(),
     );
     if (!updated[0]) {
-      this.requireOpen(await this.row(id));
+      this.requireOpen(await this.row(id), now.getTime());
       throw new ApiError("request_already_decided", `session request ${id} was decided meanwhile`);
     }
     const view = await this.view(updated[0]);
@@ -201,14 +207,14 @@ export class SessionRequests {
     return { ...view, manual };
   }
 
-  /** 409 when decided, 410 when expired unsigned. */
-  private requireOpen(row: Row) {
+  /** 409 when decided, 410 when expired unsigned (at `now`, in milliseconds). */
+  private requireOpen(row: Row, now: number) {
     if (row.status !== "awaiting_approval") {
       throw new ApiError("request_already_decided", `session request ${row.id} was ${row.status} already${row.status === "approved" ? ` by ${row.signer}` : ""}`, [
         { field: "params.id", message: `request ${row.status}` },
       ]);
     }
-    if (row.expiresAt.getTime() <= this.clock()) {
+    if (row.expiresAt.getTime() <= now) {
       throw new ApiError("request_expired", `session request ${row.id} expired unsigned at ${row.expiresAt.toISOString()}: ask for a new session`, [
         { field: "params.id", message: "request expired" },
       ]);
@@ -269,28 +275,64 @@ export class SessionRequests {
     return owner === zeroAddress ? validator : owner;
   }
 
-  /** The stored request as the API shows it, its status read with the index. */
+  /**
+   * A failed first operation of an approved session, reported by whoever holds its key: kept with
+   * the request (the latest reason, and how many), shown with the session, which stays approved and
+   * can be tried again. Once the session is on chain, its operations are the index's to tell.
+   */
+  async reportFailure(id: string, reason: string): Promise<SessionRequestView> {
+    const row = await this.row(id);
+    const view = await this.view(row);
+    if (view.status !== "approved") {
+      const why =
+        view.status === "active"
+          ? "its session is on chain already: its operations are in the session's history"
+          : `it is ${view.status.replace("_", " ")}, not approved and waiting for its first operation`;
+      throw new ApiError("request_already_decided", `a failed first operation cannot be recorded for session request ${id}: ${why}`, [
+        { field: "params.id", message: `request ${view.status}` },
+      ]);
+    }
+    const now = new Date(await this.now());
+    const updated = await this.query("store the failure", (db) =>
+      db
+        .update(sessionRequest)
+        .set({ failureCount: sql`${sessionRequest.failureCount} + 1`, failureReason: reason, failedAt: now })
+        .where(and(eq(sessionRequest.id, id), eq(sessionRequest.status, "approved")))
+        .returning(),
+    );
+    if (!updated[0]) throw new ApiError("request_not_found", `session request ${id} is no longer approved`);
+    return this.view(updated[0]);
+  }
+
+  /** The stored request as the API shows it; once approved, with its session's status. */
   private async view(row: Row): Promise<SessionRequestView> {
     const explanation = row.explanation as Explanation;
+    const now = await this.now();
     let status: SessionRequestView["status"] = row.status;
-    if (row.status === "awaiting_approval" && row.expiresAt.getTime() <= this.clock()) status = "expired";
+    let sessionStatus: SessionRequestView["sessionStatus"] = null;
+    if (row.status === "awaiting_approval" && row.expiresAt.getTime() <= now) status = "expired";
     if (row.status === "approved") {
-      const onChain = await this.opts.sessions.getSession(getAddress(row.account), row.permissionId as Hex).catch(() => undefined);
-      // The same key, registered after the request was made: this approval's session.
-      const same = onChain && onChain.sessionKey?.toLowerCase() === row.sessionKey && onChain.approved.timestamp.unix * 1000 >= row.createdAt.getTime() - 60_000;
-      if (same) status = "active";
+      // The session of this approval: on chain once its first operation registered it, else shown
+      // from this request (approved, or revoked or expired before any operation).
+      const session = await this.opts.sessions.getSession(getAddress(row.account), row.permissionId as Hex);
+      const ours = session.request?.id === row.id;
+      sessionStatus = session.status;
+      if (ours && session.registration !== null) status = "active";
+      else if (ours && session.status === "revoked") status = "revoked";
     }
     const at = (d: Date) => ({ unix: Math.floor(d.getTime() / 1000), iso: d.toISOString() });
-    const left = Math.max(0, Math.floor((row.expiresAt.getTime() - this.clock()) / 1000));
+    const left = Math.max(0, Math.floor((row.expiresAt.getTime() - now) / 1000));
     return {
       ...explanation,
       id: row.id,
       status,
+      sessionStatus,
       createdAt: at(row.createdAt),
       expiresAt: at(row.expiresAt),
       approvalUrl: `/approve/${row.id}`,
       approval: row.approvedAt && row.signature && row.signer ? { signer: getAddress(row.signer), signature: row.signature as Hex, at: at(row.approvedAt) } : null,
       decline: row.declinedAt ? { reason: row.declineReason, at: at(row.declinedAt) } : null,
+      failure: requestLink(row).failure,
       display: { status: status === "awaiting_approval" ? `${STATUS_TEXT[status]} (expires in ${formatDuration(left)})` : STATUS_TEXT[status] },
     };
   }

@@ -3,7 +3,7 @@
 // reached is named by its URL, so that whoever reads the error knows what to start or to fix.
 import { SettingsError } from "../api/config.js";
 import { type FieldIssue, describeError } from "../api/errors.js";
-import type { HistoryPage, SessionPage, SessionRequestView, SessionView } from "../api/responses.js";
+import type { HistoryPage, RevocationView, SessionPage, SessionRequestView, SessionView } from "../api/responses.js";
 import type { StatusFilter } from "../api/sessions/service.js";
 
 export const DEFAULT_API_URL = "http://127.0.0.1:4000";
@@ -91,6 +91,21 @@ export class LeashClient {
   /** GET /v1/accounts/:account/activity */
   activity(account: string, query: { cursor?: string; limit?: number } = {}): Promise<HistoryPage> {
     return this.request("GET", `/v1/accounts/${segment(account)}/activity`, query);
+  }
+
+  /** POST /v1/accounts/:account/sessions/:permissionId/revocation: the owner's call, prepared (nothing is sent). */
+  prepareRevocation(account: string, permissionId: string): Promise<RevocationView> {
+    return this.request("POST", `/v1/accounts/${segment(account)}/sessions/${segment(permissionId)}/revocation`, {});
+  }
+
+  /** The dashboard page where the owner revokes a session with their wallet. */
+  revocationLink(account: string, permissionId: string): string {
+    return `${this.baseUrl}/dashboard?${new URLSearchParams({ account, revoke: permissionId })}`;
+  }
+
+  /** The page where the owner reads and signs a session request. */
+  approvalLink(id: string): string {
+    return `${this.baseUrl}/approve/${segment(id)}`;
   }
 
   /** POST /v1/session-requests: the request explained and stored, awaiting the owner's approval. */

@@ -11,8 +11,15 @@ import { z } from "zod";
 import { sessionRequestSchema } from "../sdk/request.js";
 import { type LeashClient, LeashApiError, LeashUnreachableError } from "./client.js";
 import { describeError } from "../api/errors.js";
-import { historyText, requestListText, requestStatusText, sessionListText, sessionRequestText, sessionText } from "./text.js";
-import { historyPageSchema, sessionPageSchema, sessionRequestListSchema, sessionSchema, sessionRequestSchema as storedRequestSchema } from "../api/responses.js";
+import { historyText, requestListText, requestStatusText, revocationText, sessionListText, sessionRequestText, sessionText } from "./text.js";
+import {
+  historyPageSchema,
+  revocationSchema,
+  sessionPageSchema,
+  sessionRequestListSchema,
+  sessionSchema,
+  sessionRequestSchema as storedRequestSchema,
+} from "../api/responses.js";
 import { STATUS_FILTERS, addressParam, permissionIdParam } from "../api/schemas.js";
 
 /*//////////////////////////////////////////////////////////////
@@ -121,7 +128,8 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
         "(it stores the request and explains it), get_session_request to see whether the owner approved or declined it, and " +
         "list_session_requests for an account's requests; " +
         "list_sessions to find an account's sessions and their permission ids; get_session for one session's limits, spend and time left; " +
-        "get_session_history or get_account_activity for what sessions did. Only request_session writes (a request awaiting approval); " +
+        "get_session_history or get_account_activity for what sessions did; revoke_session when the owner wants a session ended (it gives the " +
+        "owner a link to revoke it with their wallet). Only request_session writes (a request awaiting approval); " +
         "no tool signs or sends anything. " +
         NO_KEYS,
     },
@@ -155,13 +163,14 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
         "walletAddress and sessionKeyAddress (0x + 40 hex digits), duration in seconds, and permissions (contract, functions, token limits, rate limits). " +
         "Returns text (the summary sentence, the warnings, then how to approve) and structuredContent {id, status, expiresAt, summary {can[], cannot[], text}, " +
         "warnings [{code, message}], toSign {account, sessionKey, permissionId, typedData: the EIP-712 data the owner's wallet signs to approve}, " +
-        "session {validAfter, expiresAt, durationSeconds, tokens, functions}}. The request is stored, awaiting the owner's signature; nothing is signed or sent. " +
+        "session {validAfter, expiresAt, durationSeconds, tokens, functions}, approvalUrl}. The request is stored, awaiting the owner's signature; nothing is signed or sent. " +
+        "Give the owner the approval link in the text: the page shows what the key can and cannot do and signs with the owner's wallet. " +
         NO_KEYS,
       inputSchema: sessionRequestArguments,
       outputSchema: storedRequestSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    async (args) => answer("request_session", () => client.createRequest(args), (r) => sessionRequestText(r, client.baseUrl)),
+    async (args) => answer("request_session", () => client.createRequest(args), (r) => sessionRequestText(r, { approval: client.approvalLink(r.id), apiUrl: client.baseUrl })),
   );
 
   server.registerTool(
@@ -170,7 +179,8 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
       title: "Where a session request stands",
       description:
         "Read a session request made with request_session: awaiting_approval, approved (waiting for the session's first operation), declined, " +
-        "expired (nobody signed it in time: ask again), or active (the session is on chain). The argument is the request's id (a UUID). " +
+        "expired (nobody signed it in time: ask again), active (the session is on chain), or revoked (cancelled by the owner before its first operation). " +
+        "The argument is the request's id (a UUID). " +
         "Returns a sentence and the stored request as structuredContent. " +
         NO_KEYS,
       inputSchema: { id: z.string().uuid().describe("The session request's id (a UUID), as request_session returned it") },
@@ -202,15 +212,16 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
     {
       title: "List an account's sessions",
       description:
-        "List the session keys a smart account has approved, newest first: for each its permission id, status, time left, calls remaining, " +
+        "List the session keys a smart account has approved, newest first (approved ones whose first operation has not reached the chain yet come first, " +
+        "with status approved): for each its permission id, status, time left, calls remaining, " +
         "spend to date against its limits, and what it may call. Use this to answer \"what can act on my wallet?\" or to find the permission id " +
-        "that get_session and get_session_history need. status filters: active, pending (not started yet), expired, exhausted (limits used up), " +
+        "that get_session and get_session_history need. status filters: approved (not on chain yet), active, pending (not started yet), expired, exhausted (limits used up), " +
         "revoked, replaced (approved again since), or all (default). Returns one line per session, and structuredContent " +
         "{items: sessions in the shape get_session returns, nextCursor (null on the last page), asOf: the chain and indexed blocks read}. " +
         NO_KEYS,
       inputSchema: {
         account: accountArg,
-        status: z.enum(STATUS_FILTERS).optional().describe("Which sessions: all (default), active, pending, expired, exhausted, revoked or replaced."),
+        status: z.enum(STATUS_FILTERS).optional().describe("Which sessions: all (default), approved, active, pending, expired, exhausted, revoked or replaced."),
         cursor: cursorArg,
         limit: limitArg(20),
       },
@@ -245,9 +256,11 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
     {
       title: "A session's audit trail",
       description:
-        "The audit trail of one session, oldest first: its approval, each execution with the amount spent, its outcome and transaction hash, and its revocation. " +
+        "The history of one session, oldest first: its request (requested, approved by the owner, or declined, or expired unsigned, and failed first operations), " +
+        "then on chain its registration by the first operation, each execution with the amount spent, its outcome and transaction hash, and its revocation. " +
         'Use this to answer "what did this session do?". Needs the account and the permission id (0x + 8 hex digits); for every session of an account ' +
-        "at once use get_account_activity. Returns one line per entry, and structuredContent {items [{type: approval | execution | revocation, permissionId, " +
+        "at once use get_account_activity. Returns one line per entry, and structuredContent {items [{type: requested | approved | declined | expired | " +
+        "first_operation_failed | registration | execution | revocation, permissionId, requestId, " +
         "timestamp, transactionHash, execution {amount, gasCost, success}, text}], nextCursor (null on the last page), asOf}. " +
         NO_KEYS,
       inputSchema: { account: accountArg, permissionId: permissionIdArg, cursor: cursorArg, limit: limitArg(50), registration: registrationArg },
@@ -267,7 +280,7 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
     {
       title: "An account's activity across its sessions",
       description:
-        "What every session key of a smart account did, oldest first: approvals, executions with the amount spent and transaction hash, revocations. " +
+        "What every session key of a smart account did, oldest first: requests and the owner's answers, registrations, executions with the amount spent and transaction hash, revocations. " +
         "Use this for a timeline of the whole account; for one session use get_session_history. Returns one line per entry (naming the session), and " +
         "structuredContent {items, nextCursor (null on the last page), asOf} in the shape get_session_history returns. " +
         NO_KEYS,
@@ -277,6 +290,29 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
     },
     async ({ account, cursor, limit }) =>
       answer("get_account_activity", () => client.activity(account, { cursor, limit }), (page) => historyText(page, { account, tool: "get_account_activity" })),
+  );
+
+  server.registerTool(
+    "revoke_session",
+    {
+      title: "Revoke a session (the owner signs)",
+      description:
+        "Prepare the revocation of a session the owner wants ended, and give the owner a link where their wallet signs it. Use this when the owner says " +
+        '"stop my TWAP" or "cancel that automation". It works for sessions on chain and for approved sessions whose first operation has not happened ' +
+        "(those are cancelled by invalidating the account's unused approvals: the text warns that this cancels the others too). Needs the account and the " +
+        "permission id (0x + 8 hex digits) from list_sessions. Returns the text to show (what revoking does, its warning, the link) and structuredContent " +
+        "{account, permissionId, status, method, call {to, data, value}, warning, text, asOf}. Nothing is signed or sent: only the owner's wallet can revoke. " +
+        NO_KEYS,
+      inputSchema: { account: accountArg, permissionId: permissionIdArg },
+      outputSchema: revocationSchema,
+      annotations: readOnly,
+    },
+    async ({ account, permissionId }) =>
+      answer(
+        "revoke_session",
+        () => client.prepareRevocation(account, permissionId),
+        (r) => revocationText(r, client.revocationLink(r.account, r.permissionId)),
+      ),
   );
 
   return server;

@@ -1,7 +1,7 @@
 // The API's answers as a chat model reads them: a few lines of plain words built from the API's own
 // display strings, so that a chat shows the same amounts, counts and countdowns as every other
 // client of the API. The structured answer travels next to this text unchanged.
-import type { AsOf, HistoryEntry, HistoryPage, SessionPage, SessionRequestView, SessionView } from "../api/responses.js";
+import type { AsOf, HistoryEntry, HistoryPage, RevocationView, SessionPage, SessionRequestView, SessionView } from "../api/responses.js";
 import { formatTime } from "../sdk/format.js";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -14,6 +14,7 @@ function asOfLine(asOf: AsOf): string {
 function statusPhrase(v: SessionView): string {
   const until = v.expiresAt ? ` (until ${formatTime(v.expiresAt.unix)})` : "";
   switch (v.status) {
+    case "approved":
     case "active":
     case "pending":
       // timeLeft is "23h 59m remaining" or "starts in 2 hours" here; for the other statuses it repeats the status.
@@ -55,7 +56,7 @@ export function sessionListText(page: SessionPage, account: string, status: stri
 
 export function sessionText(v: SessionView): string {
   const lines = [
-    `Session ${v.permissionId} of account ${v.account}${v.registration > 1 ? ` (approval number ${v.registration} of this permission id)` : ""}.`,
+    `Session ${v.permissionId} of account ${v.account}${v.registration !== null && v.registration > 1 ? ` (approval number ${v.registration} of this permission id)` : ""}.`,
     `Status: ${statusPhrase(v)}.`,
   ];
   if (v.sessionKey) lines.push(`Session key: ${v.sessionKey}.`);
@@ -79,7 +80,9 @@ export function sessionText(v: SessionView): string {
     const outcome = last.success === true ? "succeeded" : last.success === false ? "reverted" : "outcome not indexed yet";
     lines.push(`Used ${plural(v.executions.count, "time")}; last ${formatTime(last.timestamp.unix)} (${outcome}), transaction ${last.transactionHash}.`);
   }
-  lines.push(`Approved ${formatTime(v.approved.timestamp.unix)} in transaction ${v.approved.transactionHash}.`);
+  if (v.request?.approvedAt) lines.push(`Approved by the owner ${formatTime(v.request.approvedAt.unix)} (request ${v.request.id}).`);
+  if (v.approved) lines.push(`On chain since ${formatTime(v.approved.timestamp.unix)}, transaction ${v.approved.transactionHash}.`);
+  else if (v.status === "approved") lines.push("Not on chain yet: its first operation will put it there.");
   if (v.revoked) lines.push(`Revoked ${formatTime(v.revoked.timestamp.unix)} in transaction ${v.revoked.transactionHash}.`);
   lines.push(asOfLine(v.asOf));
   return lines.join("\n");
@@ -90,7 +93,8 @@ function historyLine(entry: HistoryEntry, namesSession: boolean): string {
   // Approval and revocation texts name their session already; an execution's does not.
   const session = namesSession && entry.type === "execution" ? `session ${entry.permissionId}: ` : "";
   const gas = entry.execution?.gasCost ? `, gas ${entry.execution.gasCost.display}` : "";
-  return `- ${formatTime(entry.timestamp.unix)}: ${session}${entry.text}${gas}; transaction ${entry.transactionHash}`;
+  const where = entry.transactionHash ? `; transaction ${entry.transactionHash}` : "";
+  return `- ${formatTime(entry.timestamp.unix)}: ${session}${entry.text}${gas}${where}`;
 }
 
 /** A session's history (`permissionId` given) or an account's activity across its sessions. */
@@ -103,20 +107,30 @@ export function historyText(page: HistoryPage, scope: { account: string; permiss
   return lines.join("\n");
 }
 
-/** The request's summary, its warnings, and what approving would take. */
 /** A new session request: what the key could do, the warnings, and how the owner approves it. */
-export function sessionRequestText(r: SessionRequestView, apiUrl: string): string {
+export function sessionRequestText(r: SessionRequestView, links: { approval: string; apiUrl: string }): string {
   const lines = [r.summary.text, ""];
   if (r.warnings.length) lines.push(`${plural(r.warnings.length, "warning")}:`, ...r.warnings.map((w) => `- ${w.message} [${w.code}]`));
   else lines.push("No warnings.");
   lines.push(
     "",
-    `Request ${r.id}: ${r.display.status}. Nothing has been signed or sent. To approve, the owner's wallet signs the EIP-712 typed data in ` +
-      `toSign.typedData (permission ${r.toSign.permissionId} for session key ${r.toSign.sessionKey} on account ${r.toSign.account}) and the ` +
-      `signature goes to POST ${apiUrl}/v1/session-requests/${r.id}/approval; to refuse, POST ${apiUrl}/v1/session-requests/${r.id}/decline. ` +
+    `Request ${r.id}: ${r.display.status}. Nothing has been signed or sent. The owner approves or declines it on this page, with their wallet: ${links.approval}`,
+    `(Or the owner's wallet signs the EIP-712 typed data in toSign.typedData — permission ${r.toSign.permissionId} for session key ${r.toSign.sessionKey} ` +
+      `on account ${r.toSign.account} — and the signature goes to POST ${links.apiUrl}/v1/session-requests/${r.id}/approval.) ` +
       `Unsigned, the request expires at ${formatTime(r.expiresAt.unix)}. Private keys never pass through this server.`,
   );
   return lines.join("\n");
+}
+
+/** A revocation prepared for the owner: what it does, its warning, and where to sign it. */
+export function revocationText(r: RevocationView, link: string): string {
+  return [
+    `${r.text}`,
+    `Warning: ${r.warning}`,
+    `The owner revokes it on this page, with their wallet (nothing has been signed or sent yet): ${link}`,
+    `(Or the owner's wallet sends this call from account ${r.account} to itself: to ${r.call.to}, data ${r.call.data}.)`,
+    asOfLine(r.asOf),
+  ].join("\n");
 }
 
 /** An account's requests, one line each. */

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from "fastify";
 import type { z } from "zod";
 import { declineSchema, documented, sessionRequestListSchema, sessionRequestSchema } from "../responses.js";
 import type { SessionRequests } from "../session-requests.js";
-import { accountParams, approvalBody, declineBody, idempotencyHeaders, requestIdParams, requestListQuery, sessionRequestBody } from "../schemas.js";
+import { accountParams, approvalBody, declineBody, failureBody, idempotencyHeaders, requestIdParams, requestListQuery, sessionRequestBody } from "../schemas.js";
 
 export interface SessionRequestRoutesOptions {
   requests: SessionRequests;
@@ -85,6 +85,24 @@ export const sessionRequestRoutes: FastifyPluginAsync<SessionRequestRoutesOption
     async (request) => {
       const { id } = request.params as z.output<typeof requestIdParams>;
       return requests.decline(id, (request.body as z.output<typeof declineBody> | undefined)?.reason);
+    },
+  );
+
+  app.post(
+    "/session-requests/:id/failure",
+    {
+      schema: {
+        tags: ["requests"],
+        summary:
+          "Record that an approved session's first operation failed (by whoever holds its key): the session stays approved, shows the reason, and can be tried again",
+        params: requestIdParams,
+        body: failureBody,
+        response: documented("The request, with the failure recorded", sessionRequestSchema),
+      },
+    },
+    async (request) => {
+      const { id } = request.params as z.output<typeof requestIdParams>;
+      return requests.reportFailure(id, (request.body as z.output<typeof failureBody>).reason);
     },
   );
 };

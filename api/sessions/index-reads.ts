@@ -65,7 +65,10 @@ export type SessionRow = Omit<Session, "status" | "calls" | "tokens"> & {
   spends: SpendRow[];
   executions: LastExecutionRow[];
 };
-export type SessionHeader = Pick<SessionRow, "permissionId" | "registration" | "status" | "validAfter" | "validUntil" | "createdBlock" | "createdLogIndex">;
+export type SessionHeader = Pick<
+  SessionRow,
+  "permissionId" | "registration" | "status" | "validAfter" | "validUntil" | "createdBlock" | "createdLogIndex" | "createdTimestamp"
+>;
 
 export type AuditRow = Pick<
   typeof auditEvent.$inferSelect,
@@ -84,6 +87,8 @@ export interface Position {
 }
 export interface Registered extends Position {
   permissionId: Hex;
+  /** The registering block's time (unix seconds). */
+  timestamp: bigint;
 }
 
 export type Cached = <T>(key: string, load: () => Promise<T>) => Promise<T>;
@@ -242,6 +247,7 @@ export class IndexReads {
             validUntil: session.validUntil,
             createdBlock: session.createdBlock,
             createdLogIndex: session.createdLogIndex,
+            createdTimestamp: session.createdTimestamp,
           })
           .from(session)
           .where(eq(session.account, lower(account)))
@@ -255,7 +261,7 @@ export class IndexReads {
     return this.cached(`registrations:${account}:${id ?? "*"}:${indexed.number}`, async () => {
       const rows = await this.run("registrations", () =>
         this.db
-          .select({ permissionId: session.permissionId, block: session.createdBlock, logIndex: session.createdLogIndex })
+          .select({ permissionId: session.permissionId, block: session.createdBlock, logIndex: session.createdLogIndex, timestamp: session.createdTimestamp })
           .from(session)
           .where(and(eq(session.account, lower(account)), id ? eq(session.permissionId, id) : undefined))
           .orderBy(asc(session.createdBlock), asc(session.createdLogIndex)),

@@ -9,30 +9,35 @@
 // Index reads are cached per indexed block, so a session's row is read at most once per block;
 // a view is built per request on a frame of what only a new block changes (cheap, and never kept:
 // kept views outlive the young generation, and with many sessions the old one's churn was the bound).
+import { KernelV3_1AccountAbi } from "@zerodev/sdk";
 import { type Address, type Hex, erc20Abi, getAddress } from "viem";
 import { type SessionConfig, sessionConfigFromJson } from "../../sdk/contracts.js";
 import type { Deployments } from "../../sdk/deployments.js";
 import { type TokenMeta, nativeMeta } from "../../sdk/describe.js";
 import { shortAddress } from "../../sdk/format.js";
-import { type DerivedSessionStatus, NATIVE_TOKEN, chainNow } from "../../sdk/rules.js";
+import { NATIVE_TOKEN, chainNow } from "../../sdk/rules.js";
 import { PromiseCache } from "../cache.js";
 import { ApiError, UpstreamError } from "../errors.js";
-import type { HistoryPage, SessionPage, SessionView } from "../responses.js";
+import type { HistoryPage, SessionPage, SessionView, SessionViewStatus } from "../responses.js";
 import type { IndexDb } from "../index-db.js";
+import type { RequestReads, RequestRow } from "../store/requests.js";
 import type { ChainClient, Head, IndexerClient } from "../upstream.js";
-import { decodeCursor, encodeCursor, historyEntries, historyPosition } from "./history.js";
-import { type AuditBounds, type AuditRow, IndexReads, type Registered, type SessionRow, kernelPermissionId, policyId } from "./index-reads.js";
+import { approvedSessionRow, approvedView, cancelled, registeredAfter, requestLink } from "./approved.js";
+import { type HistoryCursor, type RequestEntry, decodeCursor, encodeCursor, historyPage, historyPosition, requestEntries } from "./history.js";
+import { type AuditRow, IndexReads, type Registered, type SessionHeader, type SessionRow, kernelPermissionId, policyId } from "./index-reads.js";
 import { type Moment, type SessionFrame, asOf, derivedStatus, sessionFrame, sessionViewAt } from "./view.js";
 
 export { kernelPermissionId, policyId } from "./index-reads.js";
 
-export type StatusFilter = DerivedSessionStatus | "all";
+export type StatusFilter = SessionViewStatus | "all";
 
 
 export interface SessionServiceOptions {
   indexer: IndexerClient;
   /** The index's tables (api/index-db.ts). */
   index: IndexDb;
+  /** The stored session requests: approved sessions are shown from them until they are on chain. */
+  requests: RequestReads;
   chain: ChainClient;
   deployments: Deployments;
   cacheSize: number;
@@ -43,6 +48,7 @@ export interface SessionServiceOptions {
 export class SessionService {
   private readonly indexer: IndexerClient;
   private readonly index: IndexReads;
+  private readonly requests: RequestReads;
   private readonly chain: ChainClient;
   private readonly clock: () => number;
   private readonly labels = new Map<string, string>();
@@ -52,6 +58,7 @@ export class SessionService {
   constructor(opts: SessionServiceOptions) {
     this.indexer = opts.indexer;
     this.chain = opts.chain;
+    this.requests = opts.requests;
     this.clock = opts.clock ?? Date.now;
     this.cache = new PromiseCache(opts.cacheSize);
     this.index = new IndexReads(opts.index, (key, load) => this.cached(key, load));
@@ -110,25 +117,35 @@ export class SessionService {
     return meta?.symbol && meta.decimals !== null ? `${meta.symbol} token` : shortAddress(getAddress(target));
   }
 
-  private async requireAccount(account: Address, indexed: Head): Promise<void> {
+  /** 404 for an account neither the index nor the stored requests know. */
+  private async requireAccount(account: Address, indexed: Head, requests?: readonly RequestRow[]): Promise<boolean> {
     const found = await this.index.accountExists(account, indexed);
-    if (!found) {
-      throw new ApiError("account_not_found", `no session of account ${account} has been seen on chain (as of block ${indexed.number})`, [
+    if (!found && !(requests ?? (await this.requests.historyOf(account))).length) {
+      throw new ApiError("account_not_found", `no session of account ${account} has been seen on chain (as of block ${indexed.number}) or approved here`, [
         { field: "params.account", message: "unknown account" },
       ]);
     }
+    return found;
   }
 
-  /** One session: its latest registration, or `registration`. */
+  /** One session: its latest registration, or `registration`; an approval not on chain yet from its request. */
   async getSession(account: Address, permissionId: Hex, registration?: number): Promise<SessionView> {
     const moment = await this.heads();
     const { indexed } = moment;
     const id = policyId(permissionId);
-    // One cache entry per session and indexed block: the frame, built from the row read for it.
+    // One cache entry per session and indexed block: the frame, built from the row read for it and
+    // the request it came through.
     const frame = await this.cached(`frame:${account}:${id}:${registration ?? "latest"}:${indexed.number}`, async () => {
       const [row] = await this.index.loadSessionRows(account, id, registration);
-      return row ? await sessionFrame(row, this) : null;
+      if (!row) return null;
+      const request = await this.requests.approvedFor(account, permissionId);
+      const header = { permissionId: row.permissionId, createdTimestamp: row.createdTimestamp };
+      return sessionFrame(row, this, request && registeredAfter(request, header) ? requestLink(request) : null);
     });
+    if (!frame && registration === undefined) {
+      const request = await this.requests.approvedFor(account, permissionId);
+      if (request) return this.approvedSession(request, moment);
+    }
     if (!frame) {
       // Which is unknown, the account or only this session of it?
       await this.requireAccount(account, indexed);
@@ -147,68 +164,123 @@ export class SessionService {
    * The latest registration of a session as the owner approved it: the session (status at the
    * chain's latest block, session key) and the configuration SessionPolicy was installed with, which
    * the indexer keeps whole, so that the permission's install data can be rebuilt (uninstalling it
-   * needs them).
+   * needs them). An approval not on chain yet: its request (`config` null).
    */
-  async registered(account: Address, permissionId: Hex): Promise<{ session: SessionView; config: SessionConfig }> {
+  async registered(account: Address, permissionId: Hex): Promise<{ session: SessionView; config: SessionConfig | null; request: RequestRow | null }> {
     // The view answers the 404s; its registration pins the row even if a block has passed since.
     const session = await this.getSession(account, permissionId);
+    if (session.registration === null) {
+      const request = await this.requests.approvedFor(account, permissionId);
+      if (!request) throw new ApiError("session_not_found", `the approval of session ${permissionId} of ${account} is gone`);
+      return { session, config: null, request };
+    }
     const { indexed } = await this.heads();
     const [row] = await this.index.sessionRows(account, policyId(permissionId), session.registration, indexed);
     if (!row) throw new UpstreamError("indexer", `registration ${session.registration} of ${permissionId} is no longer indexed`);
-    return { session, config: sessionConfigFromJson(row.config) };
+    return { session, config: sessionConfigFromJson(row.config), request: null };
   }
 
-  /** Every session of an account, newest first, filtered by status (at the chain's latest block). */
+  /** The account's Kernel validation nonce at the chain's latest block; null while it is not deployed. */
+  private currentNonce(account: Address, chain: Head): Promise<number | null> {
+    return this.cached(`nonce:${account}:${chain.number}`, () =>
+      this.chain.call("the account's validation nonce", async () => {
+        const code = await this.chain.client.getCode({ address: account, blockNumber: chain.number });
+        if (!code || code === "0x") return null;
+        return Number(await this.chain.client.readContract({ address: account, abi: KernelV3_1AccountAbi, functionName: "currentNonce", blockNumber: chain.number }));
+      }),
+    );
+  }
+
+  /** The session of an approved request that is not on chain yet, at this moment. */
+  private async approvedSession(request: RequestRow, moment: Moment): Promise<SessionView> {
+    const isCancelled = cancelled(request, await this.currentNonce(getAddress(request.account), moment.chain));
+    const frame = await this.cached(`approved:${request.id}:${isCancelled}:${request.failureCount}`, () =>
+      sessionFrame(approvedSessionRow(request, isCancelled), this, requestLink(request)),
+    );
+    return approvedView(sessionViewAt(frame, moment), request);
+  }
+
+  /** The account's approved requests whose sessions the index does not hold yet, with their views. */
+  private async waitingApprovals(account: Address, headers: readonly SessionHeader[], moment: Moment): Promise<{ request: RequestRow; view: SessionView }[]> {
+    const approved = await this.requests.approvedOf(account);
+    const waiting = approved.filter((request) => !headers.some((h) => registeredAfter(request, h)));
+    return Promise.all(waiting.map(async (request) => ({ request, view: await this.approvedSession(request, moment) })));
+  }
+
+  /**
+   * Every session of an account, filtered by status (at the chain's latest block): approvals not on
+   * chain yet first (latest approval first), then the index's sessions, newest first.
+   */
   async listSessions(account: Address, opts: { status: StatusFilter; cursor?: string; limit: number }): Promise<SessionPage> {
-    let after: { block: bigint; logIndex: number } | undefined;
+    let after: { block: bigint; logIndex: number } | { approvedAt: number; id: string } | undefined;
     if (opts.cursor) {
-      const [block, logIndex] = decodeCursor("list", opts.cursor, /^\d{1,20}\.\d{1,9}$/).split(".");
-      after = { block: BigInt(block!), logIndex: Number(logIndex) };
+      const value = decodeCursor("list", opts.cursor, /^(\d{1,20}\.\d{1,9}|r\.\d{1,15}\.[0-9a-f-]{36})$/);
+      const [first, second, third] = value.split(".");
+      after = first === "r" ? { approvedAt: Number(second), id: third! } : { block: BigInt(first!), logIndex: Number(second) };
     }
     const moment = await this.heads();
     const { indexed } = moment;
-    await this.requireAccount(account, indexed);
-    const headers = await this.index.sessionHeaders(account, indexed);
-    const matching = headers.filter((h) => {
-      if (after) {
-        const block = h.createdBlock;
-        if (block > after.block || (block === after.block && h.createdLogIndex >= after.logIndex)) return false;
+    const known = await this.requireAccount(account, indexed);
+    const headers = known ? await this.index.sessionHeaders(account, indexed) : [];
+    const wanted = (status: SessionViewStatus) => opts.status === "all" || status === opts.status;
+    type Item = { approved: { view: SessionView; cursor: string } } | { header: SessionHeader };
+    const items: Item[] = [];
+    if (!after || "approvedAt" in after) {
+      for (const { request, view } of await this.waitingApprovals(account, headers, moment)) {
+        const at = request.approvedAt!.getTime();
+        if (after && (at > after.approvedAt || (at === after.approvedAt && request.id >= after.id))) continue;
+        if (wanted(view.status)) items.push({ approved: { view, cursor: `r.${at}.${request.id}` } });
       }
-      return opts.status === "all" || derivedStatus(h, moment.now) === opts.status;
-    });
-    const page = matching.slice(0, opts.limit);
-    const rows = await this.index.rowsOf(account, page, indexed);
-    const items = await Promise.all(rows.map((r) => this.view(r, moment)));
+    }
+    for (const h of headers) {
+      if (after && "block" in after) {
+        const block = h.createdBlock;
+        if (block > after.block || (block === after.block && h.createdLogIndex >= after.logIndex)) continue;
+      }
+      if (wanted(derivedStatus(h, moment.now))) items.push({ header: h });
+    }
+    const page = items.slice(0, opts.limit);
+    const onChain = page.flatMap((item) => ("header" in item ? [item.header] : []));
+    const rows = await this.index.rowsOf(account, onChain, indexed);
+    const views = await Promise.all(rows.map((r) => this.view(r, moment)));
     const last = page[page.length - 1];
+    const lastCursor = last && ("approved" in last ? last.approved.cursor : `${last.header.createdBlock}.${last.header.createdLogIndex}`);
     return {
-      items,
-      nextCursor: matching.length > page.length && last ? encodeCursor("list", `${last.createdBlock}.${last.createdLogIndex}`) : null,
+      items: [...page.flatMap((item) => ("approved" in item ? [item.approved.view] : [])), ...views],
+      nextCursor: items.length > page.length && lastCursor ? encodeCursor("list", lastCursor) : null,
       asOf: asOf(moment),
     };
   }
 
-  /** Permission ids of the account's active or pending sessions allowing exactly these calls. */
-  async activeWithSameCalls(account: Address, calls: readonly { target: Address; selector: Hex }[]): Promise<Hex[]> {
-    const { indexed, now } = await this.heads();
-    await this.requireAccount(account, indexed);
-    const key = (c: { target: string; selector: string }) => `${c.target.toLowerCase()}:${c.selector.toLowerCase()}`;
-    const wanted = new Set(calls.map(key));
-    const headers = await this.index.sessionHeaders(account, indexed);
+  /** The account's sessions that may act now or later: active or pending on chain, or approved and waiting for their first operation. */
+  private async liveSessions(
+    account: Address,
+  ): Promise<{ permissionId: Hex; status: SessionViewStatus; sessionKey: string | null; calls: { target: string; selector: string }[] }[]> {
+    const moment = await this.heads();
+    const { indexed, now } = moment;
+    const known = await this.index.accountExists(account, indexed);
+    const headers = known ? await this.index.sessionHeaders(account, indexed) : [];
     const live = headers.filter((h) => ["active", "pending"].includes(derivedStatus(h, now)));
     const rows = await this.index.rowsOf(account, live, indexed);
-    return rows
-      .filter((r) => r.calls.length === wanted.size && r.calls.every((c) => wanted.has(key(c))))
-      .map((r) => kernelPermissionId(r.permissionId));
+    const waiting = (await this.waitingApprovals(account, headers, moment)).filter(({ view }) => view.status === "approved");
+    return [
+      ...rows.map((r) => ({ permissionId: kernelPermissionId(r.permissionId), status: derivedStatus(r, now), sessionKey: r.sessionKey, calls: r.calls })),
+      ...waiting.map(({ view }) => ({ permissionId: view.permissionId, status: view.status, sessionKey: view.sessionKey, calls: view.permissions })),
+    ];
   }
 
-  /** Permission ids of the account's active or pending sessions whose key is `sessionKey` (none for an account never seen). */
+  /** The account's live sessions (see liveSessions) allowing exactly these calls. */
+  async liveWithSameCalls(account: Address, calls: readonly { target: Address; selector: Hex }[]): Promise<{ permissionId: Hex; status: SessionViewStatus }[]> {
+    const key = (c: { target: string; selector: string }) => `${c.target.toLowerCase()}:${c.selector.toLowerCase()}`;
+    const wanted = new Set(calls.map(key));
+    const live = await this.liveSessions(account);
+    return live.filter((r) => r.calls.length === wanted.size && r.calls.every((c) => wanted.has(key(c)))).map(({ permissionId, status }) => ({ permissionId, status }));
+  }
+
+  /** Permission ids of the account's live sessions (see liveSessions) whose key is `sessionKey`. */
   async liveWithKey(account: Address, sessionKey: Address): Promise<Hex[]> {
-    const { indexed, now } = await this.heads();
-    if (!(await this.index.accountExists(account, indexed))) return [];
-    const headers = await this.index.sessionHeaders(account, indexed);
-    const live = headers.filter((h) => ["active", "pending"].includes(derivedStatus(h, now)));
-    const rows = await this.index.rowsOf(account, live, indexed);
-    return rows.filter((r) => r.sessionKey?.toLowerCase() === sessionKey.toLowerCase()).map((r) => kernelPermissionId(r.permissionId));
+    const live = await this.liveSessions(account);
+    return live.filter((r) => r.sessionKey?.toLowerCase() === sessionKey.toLowerCase()).map((r) => r.permissionId);
   }
 
   /*//////////////////////////////////////////////////////////////
@@ -229,46 +301,69 @@ export class SessionService {
                               HISTORY
   //////////////////////////////////////////////////////////////*/
 
-  /** The audit trail of one session (approval, executions, revocation), oldest first. */
+  /**
+   * The history of one session, oldest first: its request off chain (requested, approved or
+   * declined or expired unsigned, failed first operations), then on chain (registration, executions,
+   * revocation). A request's entries belong to the registration its first operation made (the first
+   * after the request), or to the latest view while it has none.
+   */
   async history(account: Address, permissionId: Hex, opts: { cursor?: string; limit: number; registration?: number }): Promise<HistoryPage> {
-    const after = opts.cursor ? historyPosition(opts.cursor) : undefined;
+    const at = opts.cursor ? historyPosition(opts.cursor) : {};
     const moment = await this.heads();
     const { indexed } = moment;
     const id = policyId(permissionId);
-    await this.requireAccount(account, indexed);
-    const registrations = await this.index.registrationIds(account, indexed, id);
-    if (registrations.length === 0) {
+    const requests = await this.requests.historyOf(account, permissionId);
+    const known = await this.requireAccount(account, indexed, requests);
+    const registrations = known ? await this.index.registrationIds(account, indexed, id) : [];
+    if (registrations.length === 0 && requests.length === 0) {
       throw new ApiError("session_not_found", `account ${account} has no session with permission id ${permissionId}`, [
         { field: "params.permissionId", message: "unknown session" },
       ]);
     }
-    const registration = opts.registration ?? registrations.length;
-    if (registration < 1 || registration > registrations.length) {
-      throw new ApiError("session_not_found", `permission ${permissionId} of ${account} has registrations 1 to ${registrations.length}, not ${registration}`, [
-        { field: "query.registration", message: "unknown registration" },
-      ]);
+    const latest = registrations.length;
+    if (opts.registration !== undefined && (opts.registration < 1 || opts.registration > latest)) {
+      throw new ApiError(
+        "session_not_found",
+        latest ? `permission ${permissionId} of ${account} has registrations 1 to ${latest}, not ${opts.registration}` : `permission ${permissionId} of ${account} is not on chain yet`,
+        [{ field: "query.registration", message: "unknown registration" }],
+      );
     }
-    const bounds: AuditBounds = { account, permissionId: id, from: registrations[registration - 1]!, before: registrations[registration], after };
-    const page = await this.index.auditPage(bounds, opts.limit, indexed);
-    return { ...(await this.entries(account, page, registrations, indexed, opts.limit)), asOf: asOf(moment) };
+    const registration = opts.registration ?? latest;
+    const madeBy = (request: RequestRow) => {
+      const n = registrations.findIndex((r) => registeredAfter(request, { permissionId: r.permissionId, createdTimestamp: r.timestamp }));
+      return n === -1 ? latest : n + 1;
+    };
+    const offChain = requests.filter((r) => madeBy(r) === registration).flatMap((r) => requestEntries(r, moment.now));
+    const rows =
+      registration === 0
+        ? []
+        : await this.index.auditPage(
+            { account, permissionId: id, from: registrations[registration - 1]!, before: registrations[registration], after: at.chain },
+            opts.limit,
+            indexed,
+          );
+    return { ...(await this.page(account, at, rows, offChain, registrations, indexed, opts.limit)), asOf: asOf(moment) };
   }
 
-  /** The same across every session of the account. */
+  /** The same across every session of the account, with every request's entries. */
   async activity(account: Address, opts: { cursor?: string; limit: number }): Promise<HistoryPage> {
-    const after = opts.cursor ? historyPosition(opts.cursor) : undefined;
+    const at = opts.cursor ? historyPosition(opts.cursor) : {};
     const moment = await this.heads();
     const { indexed } = moment;
-    await this.requireAccount(account, indexed);
-    const [page, registrations] = await Promise.all([
-      this.index.auditPage({ account, after }, opts.limit, indexed),
-      this.index.registrationIds(account, indexed),
-    ]);
-    return { ...(await this.entries(account, page, registrations, indexed, opts.limit)), asOf: asOf(moment) };
+    const requests = await this.requests.historyOf(account);
+    const known = await this.requireAccount(account, indexed, requests);
+    const [rows, registrations] = known
+      ? await Promise.all([this.index.auditPage({ account, after: at.chain }, opts.limit, indexed), this.index.registrationIds(account, indexed)])
+      : [[], []];
+    const offChain = requests.flatMap((r) => requestEntries(r, moment.now));
+    return { ...(await this.page(account, at, rows, offChain, registrations, indexed, opts.limit)), asOf: asOf(moment) };
   }
 
-  private async entries(account: Address, rows: AuditRow[], registrations: Registered[], indexed: Head, limit: number) {
-    const nonces = [...new Set(rows.slice(0, limit).filter((r) => r.event === "SessionUsed").map((r) => String(r.args.nonce)))].map(BigInt);
-    const outcomes = await this.index.executionOutcomes(account, nonces, indexed);
-    return historyEntries(rows, outcomes, registrations, limit, this);
+  private page(account: Address, at: HistoryCursor, rows: AuditRow[], offChain: RequestEntry[], registrations: Registered[], indexed: Head, limit: number) {
+    const outcomes = (page: AuditRow[]) => {
+      const nonces = [...new Set(page.filter((r) => r.event === "SessionUsed").map((r) => String(r.args.nonce)))].map(BigInt);
+      return nonces.length ? this.index.executionOutcomes(account, nonces, indexed) : Promise.resolve([]);
+    };
+    return historyPage(at, rows, offChain, { outcomes, registrations, names: this }, limit);
   }
 }

@@ -101,12 +101,16 @@ export interface SessionFrame {
     fixed: Pick<TokenView, "token" | "symbol" | "decimals" | "limits" | "executionCount"> & { spentTotal: NonNullable<TokenView["spent"]["total"]> };
     spentLine: string;
   }[];
-  fixed: Pick<SessionView, "account" | "permissionId" | "registration" | "sessionKey" | "validAfter" | "expiresAt" | "permissions" | "gas" | "executions" | "approved" | "revoked">;
+  fixed: Pick<
+    SessionView,
+    "account" | "permissionId" | "registration" | "sessionKey" | "validAfter" | "expiresAt" | "permissions" | "gas" | "executions" | "approved" | "revoked" | "request"
+  >;
   rateLimit: string | null;
   permissionLines: string[];
 }
 
-export async function sessionFrame(row: SessionRow, names: Names): Promise<SessionFrame> {
+/** `request`: the stored request the session came through, if any. */
+export async function sessionFrame(row: SessionRow, names: Names, request: SessionView["request"] = null): Promise<SessionFrame> {
   // Only the latest registration, not revoked or replaced, is the one SessionPolicy holds now.
   const current = row.status !== "revoked" && row.status !== "replaced";
   const state = current ? sessionStateOf(row) : undefined;
@@ -193,6 +197,7 @@ export async function sessionFrame(row: SessionRow, names: Names): Promise<Sessi
       revoked: row.revokedBlock
         ? { blockNumber: row.revokedBlock.toString(), timestamp: timestamp(Number(row.revokedTimestamp))!, transactionHash: row.revokedTransactionHash! }
         : null,
+      request,
     },
     rateLimit: perWindow === null ? null : `At most ${perWindow} call${perWindow === 1 ? "" : "s"} ${perDuration(Number(row.windowLength))}`,
     permissionLines: permissions.map((p) => p.display),
@@ -276,6 +281,7 @@ export function sessionViewAt(frame: SessionFrame, moment: Moment): SessionView 
     executions: fixed.executions,
     approved: fixed.approved,
     revoked: fixed.revoked,
+    request: fixed.request,
     display: {
       status: STATUS_LABELS[status],
       timeLeft: timeDisplay,

@@ -1,7 +1,7 @@
 // The API's own tables (schema leash_api, beside the indexer's and never inside them): session
 // requests from their creation to their approval, refusal or expiry. Migrations in migrations/ are
 // generated from this file by drizzle-kit (npm run db:generate) and applied at start-up.
-import { index, jsonb, pgSchema, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 export const apiSchema = pgSchema("leash_api");
 
@@ -33,6 +33,10 @@ export const sessionRequest = apiSchema.table(
     signer: text("signer"),
     declinedAt: timestamp("declined_at", { withTimezone: true }),
     declineReason: text("decline_reason"),
+    /** Failed first operations reported by whoever holds the session key: how many, the latest's reason and time. */
+    failureCount: integer("failure_count").notNull().default(0),
+    failureReason: text("failure_reason"),
+    failedAt: timestamp("failed_at", { withTimezone: true }),
   },
   (t) => [
     uniqueIndex("session_request_idempotency_key").on(t.idempotencyKey),

@@ -267,7 +267,7 @@ describe("api: the owner's revocation and the dashboard", function () {
       await entries.nth(2).waitFor();
       expect(await entries.count()).to.equal(3);
       const texts = await details.locator(".entry-text").allTextContents();
-      expect(texts[0]).to.match(/^Session 0x[0-9a-f]{8} approved, valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+      expect(texts[0]).to.match(/^Session 0x[0-9a-f]{8} put on chain by its first operation, valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
       expect(texts.slice(1)).to.deep.equal(["Spent $41.67", "Spent $50.00"]);
       const hashes = await details.locator("code.tx").allTextContents();
       expect(hashes.slice(1)).to.deep.equal(trades);

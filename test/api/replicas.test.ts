@@ -202,7 +202,7 @@ describe("api: two replicas on one index", function () {
       expect(schema.parse(a!.body), path).to.deep.equal(a!.body);
     }
     const history = (await get(shared[1], `${sessionPath}/history`)).body;
-    expect(history.items.map((e: { type: string }) => e.type)).to.deep.equal(["approval", "execution"]);
+    expect(history.items.map((e: { type: string }) => e.type)).to.deep.equal(["registration", "execution"]);
   });
 
   it(`with one REDIS_URL, requests alternating between the replicas share one budget of ${LIMIT}: the next is 429 on either`, async function () {

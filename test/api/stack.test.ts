@@ -144,13 +144,14 @@ describe("api: against chain + indexer + API", function () {
   it("history: approval then every execution with amount, success and tx hash, paginated by cursor", async function () {
     const all = await get(`${sessionPath(twap)}/history`);
     expect(all.status).to.equal(200);
-    expect(all.body.items.map((e: { type: string }) => e.type)).to.deep.equal(["approval", "execution", "execution", "execution"]);
-    expect(all.body.items.slice(1).map((e: any) => [e.execution.amount.display, e.execution.success, e.transactionHash])).to.deep.equal([
+    // The request made for the same key and limits (explained before the SDK approved it) comes first, off chain.
+    expect(all.body.items.map((e: { type: string }) => e.type)).to.deep.equal(["requested", "registration", "execution", "execution", "execution"]);
+    expect(all.body.items.slice(2).map((e: any) => [e.execution.amount.display, e.execution.success, e.transactionHash])).to.deep.equal([
       ["$41.67", true, trades[0]],
       ["$50.00", true, trades[1]],
       ["$30.00", true, trades[2]],
     ]);
-    expect(all.body.items[1].text).to.equal("Spent $41.67");
+    expect(all.body.items[2].text).to.equal("Spent $41.67");
     expect(all.body.nextCursor).to.equal(null);
     expect(historyPageSchema.parse(all.body)).to.deep.equal(all.body);
     const pages: unknown[] = [];
@@ -271,12 +272,17 @@ describe("api: against chain + indexer + API", function () {
     const history = await get(`${sessionPath(twap)}/history`);
     expect(history.body.items.at(-1)).to.include({ type: "revocation", transactionHash: revoked.transactionHash });
     const activity = await get(`/v1/accounts/${account}/activity?limit=100`);
-    const types = activity.body.items.map((e: { type: string }) => e.type);
-    expect(types.filter((t: string) => t === "approval")).to.have.length(4);
+    const onChain = activity.body.items.filter((e: { blockNumber: string | null }) => e.blockNumber !== null);
+    const types = onChain.map((e: { type: string }) => e.type);
+    expect(types.filter((t: string) => t === "registration")).to.have.length(4);
     expect(types.filter((t: string) => t === "execution")).to.have.length(8);
     expect(types.at(-1)).to.equal("revocation");
-    const blocks = activity.body.items.map((e: { blockNumber: string }) => BigInt(e.blockNumber));
+    const blocks = onChain.map((e: { blockNumber: string }) => BigInt(e.blockNumber));
     expect(blocks).to.deep.equal([...blocks].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    // The requests made on the way sit among them in time order.
+    const times = activity.body.items.map((e: { timestamp: { unix: number } }) => e.timestamp.unix);
+    expect(times).to.deep.equal([...times].sort((a, b) => a - b));
+    expect(activity.body.items.length).to.be.greaterThan(onChain.length);
   });
 
   it("unknown account 404 account_not_found, unknown session 404 session_not_found", async function () {

@@ -105,7 +105,7 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     await stack?.stop();
   });
 
-  it("lists seven tools, each described for a model, with input and output schemas; only request_session writes", async function () {
+  it("lists eight tools, each described for a model, with input and output schemas; only request_session writes", async function () {
     const { tools } = await mcp.client.listTools();
     expect(tools.map((t) => t.name)).to.deep.equal([
       "request_session",
@@ -115,6 +115,7 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
       "get_session",
       "get_session_history",
       "get_account_activity",
+      "revoke_session",
     ]);
     for (const tool of tools) {
       expect(tool.description, tool.name).to.match(/^.{200,}never handles private keys\.$/s);
@@ -127,7 +128,7 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     expect(byName.get_session.properties.account).to.include({ type: "string", pattern: "^0x[0-9a-fA-F]{40}$" });
     expect(byName.get_session.properties.account.description).to.match(/40 hex digits/);
     expect(byName.get_session.properties.permissionId.description).to.match(/8 hex digits/);
-    expect(byName.list_sessions.properties.status.enum).to.deep.equal(["all", "active", "pending", "expired", "exhausted", "revoked", "replaced"]);
+    expect(byName.list_sessions.properties.status.enum).to.deep.equal(["all", "approved", "pending", "active", "expired", "exhausted", "revoked", "replaced"]);
     expect(byName.get_session_history.properties.limit).to.include({ type: "integer", minimum: 1, maximum: 100 });
     expect(byName.request_session.required).to.include.members(["walletAddress", "sessionKeyAddress", "duration", "permissions"]);
     expect(byName.request_session.properties.permissions.description).to.match(/maxPerTransaction/);
@@ -136,9 +137,18 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     const output = Object.fromEntries(tools.map((t) => [t.name, t.outputSchema as any]));
     expect(output.get_session.properties.status.enum).to.include.members(["active", "revoked"]);
     expect(output.list_sessions.required).to.include.members(["items", "nextCursor", "asOf"]);
-    expect(output.get_account_activity.properties.items.items.properties.type.enum).to.deep.equal(["approval", "execution", "revocation"]);
+    expect(output.get_account_activity.properties.items.items.properties.type.enum).to.deep.equal([
+      "requested",
+      "approved",
+      "declined",
+      "expired",
+      "first_operation_failed",
+      "registration",
+      "execution",
+      "revocation",
+    ]);
     expect(output.request_session.properties.toSign.required).to.include("typedData");
-    expect(output.get_session_request.properties.status.enum).to.deep.equal(["awaiting_approval", "approved", "declined", "expired", "active"]);
+    expect(output.get_session_request.properties.status.enum).to.deep.equal(["awaiting_approval", "approved", "declined", "expired", "active", "revoked"]);
     expect(mcp.client.getInstructions()).to.match(/Use request_session to ask an owner to approve a session key/);
   });
 
@@ -216,17 +226,17 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     expect(lines).to.include("Spending in USDC: $91.67 of $1,000.00 spent; $908.33 left in total; at most $50.00 per transaction.");
     expect(text).to.match(/^Calls: 8 \/ 10 calls remaining this window \(per hour\); the window resets \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$/m);
     expect(text).to.match(new RegExp(`^Used 2 times; last \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(succeeded\\), transaction ${trades[1]}\\.$`, "m"));
-    expect(text).to.match(/^Approved \d{4}-\d\d-\d\d \d\d:\d\d UTC in transaction 0x[0-9a-f]{64}\.$/m);
+    expect(text).to.match(/^On chain since \d{4}-\d\d-\d\d \d\d:\d\d UTC, transaction 0x[0-9a-f]{64}\.$/m);
     expect(text).not.to.match(/Revoked/);
   });
 
   it("get_session_history and get_account_activity: approval, then each trade with its amount and transaction, page by page", async function () {
     const firstPage = await call(mcp, "get_session_history", { account, permissionId: twap.approval.permissionId, limit: 2 });
     expect(firstPage.isError, firstPage.text).to.equal(false);
-    expect(firstPage.data.items.map((e: { type: string }) => e.type)).to.deep.equal(["approval", "execution"]);
+    expect(firstPage.data.items.map((e: { type: string }) => e.type)).to.deep.equal(["registration", "execution"]);
     const lines = firstPage.text.split("\n");
     expect(lines[0]).to.equal(`History of session ${twap.approval.permissionId} of account ${account}, oldest first:`);
-    expect(lines[1]).to.match(new RegExp(`^- \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: Session ${twap.approval.permissionId} approved, valid until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC; transaction 0x[0-9a-f]{64}$`));
+    expect(lines[1]).to.match(new RegExp(`^- \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: Session ${twap.approval.permissionId} put on chain by its first operation, valid until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC; transaction 0x[0-9a-f]{64}$`));
     expect(lines[2]).to.match(new RegExp(`^- \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC: Spent \\$41\\.67(, gas .* ETH)?; transaction ${trades[0]}$`));
     expect(lines[3]).to.equal(`More entries: call get_session_history again with cursor "${firstPage.data.nextCursor}".`);
     const rest = await call(mcp, "get_session_history", { account, permissionId: twap.approval.permissionId, limit: 2, cursor: firstPage.data.nextCursor });
@@ -237,11 +247,16 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     const activity = await call(mcp, "get_account_activity", { account });
     expect(activity.isError, activity.text).to.equal(false);
     expect(activity.data).to.deep.equal((await get(`/v1/accounts/${account}/activity`)).body);
-    expect(activity.data.items.map((e: { type: string }) => e.type)).to.deep.equal(["approval", "execution", "execution", "approval", "execution"]);
+    const onChain = activity.data.items.filter((e: { transactionHash: string | null }) => e.transactionHash !== null);
+    expect(onChain.map((e: { type: string }) => e.type)).to.deep.equal(["registration", "execution", "execution", "registration", "execution"]);
+    // The request made with request_session is there too, off chain, in time order.
+    const requested = activity.data.items.filter((e: { type: string }) => e.type === "requested");
+    expect(requested.map((e: { requestId: string }) => e.requestId)).to.have.length(1);
+    expect(activity.text).to.match(/: Session 0x[0-9a-f]{8} requested for session key 0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4}\n/);
     expect(activity.text.split("\n")[0]).to.equal(`History of account ${account} across its sessions, oldest first:`);
     // Across sessions, an execution's line names its session.
     expect(activity.text).to.include(`session ${twap.approval.permissionId}: Spent $41.67`);
-    expect(activity.text).to.include(`Session ${second.approval.permissionId} approved`);
+    expect(activity.text).to.include(`Session ${second.approval.permissionId} put on chain by its first operation`);
   });
 
   it("refuses malformed arguments naming them, and returns the API's refusals as tool errors", async function () {

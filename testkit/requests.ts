@@ -1,0 +1,28 @@
+// The chat backend's side of a stored session request: what whoever holds the session key builds
+// from the approved request the API returns (the SDK's Approval), and the owner's wallet signing the
+// typed data as eth_signTypedData_v4 would.
+import type { Hex, LocalAccount } from "viem";
+import type { SessionRequestView } from "../api/responses.js";
+import { type Approval, type LeashChain, approvalFromSignature } from "../sdk/session.js";
+
+/** The owner's signature of a request's typed data (the JSON carries the nonce as it was read). */
+export function signRequest(owner: LocalAccount, typedData: SessionRequestView["toSign"]["typedData"]): Promise<Hex> {
+  const typed = typedData as Parameters<LocalAccount["signTypedData"]>[0] & { message: { nonce: unknown } };
+  return owner.signTypedData({ ...typed, message: { ...typed.message, nonce: Number(typed.message.nonce) } });
+}
+
+/** The Approval an approved request amounts to, for the session key's holder to act with. */
+export function approvalOfRequest(leash: LeashChain, request: SessionRequestView): Approval {
+  if (!request.approval) throw new Error(`session request ${request.id} is ${request.status}, not approved`);
+  return approvalFromSignature(leash, {
+    account: request.toSign.account,
+    owner: request.approval.signer,
+    permissionId: request.toSign.permissionId,
+    sessionKey: request.toSign.sessionKey,
+    policy: request.toSign.policy,
+    signature: request.approval.signature,
+    tokens: request.session.tokens,
+    validAfter: request.session.validAfter.unix,
+    validUntil: request.session.expiresAt.unix,
+  });
+}
