@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Address, Hex, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { revocationSchema } from "../../api/responses.js";
 import { freePort } from "../../testkit/processes.js";
 import { type ApprovedSession, approveTwap, trade, twapRequest } from "../../testkit/scenario.js";
 import type { Stack } from "../../testkit/stack.js";
@@ -171,6 +172,7 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     expect(JSON.stringify(data)).not.to.match(/privateKey/i);
     expect(data.status).to.equal("awaiting_approval");
     expect(text).to.include(`signature goes to POST ${stack.apiUrl}/v1/session-requests/${data.id}/approval`);
+    expect(text).to.include(`The owner approves or declines it on this page, with their wallet: ${stack.apiUrl}/approve/${data.id}\n`);
     const read = await call(mcp, "get_session_request", { id: data.id });
     expect(read.isError, read.text).to.equal(false);
     expect(read.text).to.match(new RegExp(`^Request ${data.id} for account ${account}: Waiting for the owner's approval \\(expires in `));
@@ -257,6 +259,27 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     // Across sessions, an execution's line names its session.
     expect(activity.text).to.include(`session ${twap.approval.permissionId}: Spent $41.67`);
     expect(activity.text).to.include(`Session ${second.approval.permissionId} put on chain by its first operation`);
+  });
+
+  it("revoke_session: what revoking does, its warning and the owner's link; nothing is sent", async function () {
+    const { text, data, isError } = await call(mcp, "revoke_session", { account, permissionId: second.approval.permissionId });
+    expect(isError, text).to.equal(false);
+    expect(revocationSchema.parse(data)).to.deep.equal(data);
+    const prepared = await fetch(`${stack.apiUrl}/v1/accounts/${account}/sessions/${second.approval.permissionId}/revocation`, { method: "POST" });
+    expect({ ...data, asOf: null }).to.deep.equal({ ...((await prepared.json()) as object), asOf: null });
+    expect(data.method).to.equal("uninstall");
+    const lines = text.split("\n");
+    expect(lines[0]).to.equal(data.text);
+    expect(lines[1]).to.equal(`Warning: ${data.warning}`);
+    expect(lines[2]).to.equal(
+      `The owner revokes it on this page, with their wallet (nothing has been signed or sent yet): ${stack.apiUrl}/dashboard?account=${account}&revoke=${second.approval.permissionId}`,
+    );
+    expect(lines[3]).to.equal(`(Or the owner's wallet sends this call from account ${account} to itself: to ${data.call.to}, data ${data.call.data}.)`);
+    // Nothing was sent: the session is still active.
+    expect((await get(`/v1/accounts/${account}/sessions/${second.approval.permissionId}`)).body.status).to.equal("active");
+    const unknown = await call(mcp, "revoke_session", { account, permissionId: "0x12345678" });
+    expect(unknown.isError).to.equal(true);
+    expect(unknown.text).to.match(/session_not_found/);
   });
 
   it("refuses malformed arguments naming them, and returns the API's refusals as tool errors", async function () {
