@@ -1,6 +1,8 @@
 // `npm start`: the whole product on 127.0.0.1 — a local chain with Leash deployed, the alto bundler,
 // the indexer on its embedded database (PGlite; `npm start -- --postgres` for the local Postgres)
-// and the API with its dashboard — then the TWAP scenario played once so there is real data to see.
+// and the API with its dashboard — then the TWAP scenario played once so there is real data to see,
+// and a session request left waiting for the owner's approval on its page: once signed there, this
+// process (holding the session key, as a chat backend would) makes the session's first operation.
 // Prints the URLs and what to try next; Ctrl-C stops everything. A second `npm start` stops the
 // first one and replaces it.
 import hre from "hardhat";
@@ -9,12 +11,20 @@ import { join, resolve } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { deploymentsPath } from "../sdk/deployments.js";
 import { recreateDatabase } from "../testkit/indexer/postgres.js";
+import type { SessionRequestView } from "../api/responses.js";
+import { createSessionKey } from "../sdk/session.js";
+import { approvalOfRequest } from "../testkit/requests.js";
 import { approveTwap, fundedAccount, trade, twapRequest } from "../testkit/scenario.js";
 import { startStack, type Stack } from "../testkit/stack.js";
 import { projectRoot } from "../testkit/chain.js";
 import { freePort, portIsFree } from "../testkit/processes.js";
 
-const STEPS = 4;
+const STEPS = 5;
+/**
+ * The waiting request's owner: Hardhat's development account #1, whose key is published with
+ * Hardhat and known to every local wallet set-up (never use it on a real network).
+ */
+const DEV_OWNER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 // Logs, the embedded database and the pid file (LEASH_STATE_DIR moves them, e.g. for tests).
 const stateDir = process.env.LEASH_STATE_DIR ? resolve(process.env.LEASH_STATE_DIR) : join(projectRoot, ".leash");
 const logDir = join(stateDir, "logs");
@@ -141,6 +151,11 @@ async function main() {
   );
   log(`      session ${session.approval.permissionId}: ${shown.status}, ${shown.display.timeLeft}, ${shown.display.calls}, ${shown.display.spend.join(", ")}`);
 
+  progress("a session request left waiting for the owner's approval");
+  const pending = await waitingRequest(stack);
+  log(`      request ${pending.id}: ${pending.display.status}`);
+  log(`      approve it at ${stack.apiUrl}${pending.approvalUrl} (owner: Hardhat's development account #1, ${pending.approvalOwner})`);
+
   progress(`ready in ${elapsed()}`);
   const api = stack.apiUrl;
   console.log(`
@@ -161,12 +176,63 @@ Try:
   curl -s -X POST ${api}/v1/session-requests -H 'content-type: application/json' \\
        -d '${JSON.stringify(request(privateKeyToAccount(generatePrivateKey()).address))}' | jq .summary.text
 
+A session request waits for its owner (account ${pending.account}): open
+  ${api}${pending.approvalUrl}
+with a wallet on this chain (chain id ${leash.deployments.chainId}, RPC ${stack.chain.rpcUrl}) holding Hardhat's development
+account #1 (${pending.approvalOwner}), and sign. This process holds the session key: once the request is
+approved it makes the session's first operation, and the dashboard shows it approved, then active.
+
 MCP server for a chat client: npm run mcp${ports.api === 4000 ? "" : `, with LEASH_API_URL=${api} (the API is not on its default port 4000)`}.
 
 Deployments: ${stack.deploymentsFile}. Logs (chain, bundler, indexer, API): ${logDir}.
 Press Ctrl-C to stop.
 `);
   await new Promise(() => {});
+}
+
+/**
+ * A TWAP session request for an account of the development owner, explained and stored by the API;
+ * then, in the background, what a chat backend does: wait for the owner's answer, and once
+ * approved, make the session's first operation with the key it holds (never sent anywhere).
+ */
+async function waitingRequest(stack: Stack) {
+  const { leash, demo } = stack;
+  const owner = privateKeyToAccount(DEV_OWNER_KEY);
+  const account = await fundedAccount({ leash, demo, owner, usdc: "2000" });
+  const sessionKey = createSessionKey();
+  const response = await fetch(`${stack.apiUrl}/v1/session-requests`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(twapRequest({ account, sessionKey: sessionKey.address, demo, chainId: leash.deployments.chainId })),
+  });
+  const request = (await response.json()) as SessionRequestView;
+  if (response.status !== 201) throw new Error(`the API refused the waiting session request: ${JSON.stringify(request)}`);
+  const read = async () => (await (await fetch(`${stack.apiUrl}/v1/session-requests/${request.id}`)).json()) as SessionRequestView;
+  const follow = async () => {
+    let current = request;
+    while (current.status === "awaiting_approval") {
+      await new Promise((r) => setTimeout(r, 2_000));
+      current = await read();
+    }
+    log(`request ${request.id}: ${current.display.status}`);
+    if (current.status !== "approved") return;
+    const outcome = await trade(leash, { approval: approvalOfRequest(leash, current), sessionKey }, demo, "25", { bundlerUrl: stack.bundler!.url });
+    if (!outcome.ok) {
+      // As a backend would: the failure is recorded with the request, and the session stays approved.
+      await fetch(`${stack.apiUrl}/v1/session-requests/${request.id}/failure`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ reason: outcome.refusal.message }),
+      });
+      log(`request ${request.id}: its first operation failed: ${outcome.refusal.message}`);
+      return;
+    }
+    log(`request ${request.id}: first operation, traded 25 USDC for WETH (tx ${outcome.result.transactionHash})`);
+    while ((current = await read()).status !== "active") await new Promise((r) => setTimeout(r, 500));
+    log(`request ${request.id}: ${current.display.status}; session ${current.toSign.permissionId} is ${current.sessionStatus}`);
+  };
+  follow().catch((error: unknown) => log(`request ${request.id}: ${error instanceof Error ? error.message : String(error)}`));
+  return { ...request, account, approvalOwner: owner.address };
 }
 
 main().catch((error: unknown) => {
