@@ -60,7 +60,7 @@ export class SessionRequests {
       if (found) return { view: await this.view(this.sameBody(found, bodyHash)), created: false };
     }
     const explanation = await this.opts.explainer.explain(body);
-    await this.opts.approvals.requireKernelAccount(explanation);
+    await this.opts.approvals.requireKernelAccount(explanation, body);
     await this.requireUsable(explanation);
     const now = new Date(this.clock());
     const row = {
@@ -143,7 +143,7 @@ export class SessionRequests {
     if (row.status === "approved" && row.signature?.toLowerCase() === signature.toLowerCase()) return this.view(row);
     this.requireOpen(row);
     const explanation = row.explanation as Explanation;
-    const signer = await this.opts.approvals.verify(explanation, signature);
+    const signer = await this.opts.approvals.verify(explanation, row.request, signature);
     const now = new Date(this.clock());
     const updated = await this.query("store the approval", (db) =>
       db

@@ -3,8 +3,10 @@
 // account funded with ETH and 2,000 USDC.
 import hre from "hardhat";
 import { join } from "node:path";
-import type { Address, LocalAccount } from "viem";
+import type { Address, Hex, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { type Approval, approvalFromSignature } from "../../sdk/session.js";
+import type { SessionRequestView } from "../../api/responses.js";
 import { fundedAccount } from "../../testkit/scenario.js";
 import { type Stack, startStack } from "../../testkit/stack.js";
 
@@ -45,4 +47,27 @@ export async function startApiStack(opts: { dir: string; schema: string }): Prom
     await stack.stop();
     throw error;
   }
+}
+
+/**
+ * What the session key's holder builds from a stored request and the owner's signature (the
+ * request's own, once approved): the SDK's approval, whose root validator data deploys the account
+ * on its first operation if it has no code yet.
+ */
+export function approvalOfRequest(
+  leash: Stack["leash"],
+  request: SessionRequestView,
+  signed: { signer: Address; signature: Hex } = request.approval!,
+): Approval {
+  return approvalFromSignature(leash, {
+    account: request.toSign.account,
+    owner: signed.signer,
+    permissionId: request.toSign.permissionId,
+    sessionKey: request.toSign.sessionKey,
+    policy: request.toSign.policy,
+    signature: signed.signature,
+    tokens: request.session.tokens,
+    validAfter: request.session.validAfter.unix,
+    validUntil: request.session.expiresAt.unix,
+  });
 }
