@@ -243,17 +243,25 @@ export class ApprovalSignatures {
     const account = getAddress(explanation.toSign.account);
     const typedData = explanation.toSign.typedData as Parameters<typeof hashTypedData>[0];
     const digest = hashTypedData(typedData);
-    if (hasCode(await this.code(account, "the account's code"))) return this.verifyDeployed(account, digest, signature);
-
-    const { validator, owner } = await this.planned(account, request, refuseSignature);
+    // Kernel's Enable digest holds the account's validation nonce as it stands at the first
+    // operation; typed data of another nonce (one invalidated since, say) can never enable it.
     const nonce = BigInt((typedData.message as { nonce: number | string | bigint }).nonce);
-    if (nonce !== NEW_ACCOUNT_NONCE) {
+    const staleNonce = (current: bigint, why: string) =>
       refuseSignature(
         "body.signature",
         "typed data of another nonce",
-        `the typed data's nonce is ${nonce}, but the account's deployment leaves it at validation nonce ${NEW_ACCOUNT_NONCE}, the nonce Kernel will check: ask for a new request`,
+        `the typed data's nonce is ${nonce}, but ${why} ${current}, the nonce Kernel will check (approvals for another nonce cannot enable a session): ask for a new request`,
       );
+    if (hasCode(await this.code(account, "the account's code"))) {
+      const current = await this.chain.call("the account's validation nonce", () =>
+        this.chain.client.readContract({ address: account, abi: KernelV3_1AccountAbi, functionName: "currentNonce" }),
+      );
+      if (BigInt(current) !== nonce) staleNonce(BigInt(current), "the account's validation nonce is now");
+      return this.verifyDeployed(account, digest, signature);
     }
+
+    const { validator, owner } = await this.planned(account, request, refuseSignature);
+    if (nonce !== NEW_ACCOUNT_NONCE) staleNonce(NEW_ACCOUNT_NONCE, "the account's deployment leaves its validation nonce at");
     // OwnerValidator as the factory's deployment leaves it: ownerOf[account] = owner (onInstall's
     // one write). The node must apply the override: ownerOf, read under it, says so.
     const stateOverride: StateOverride = [{ address: validator, stateDiff: [{ slot: ownerSlot(account), value: pad(owner) }] }];

@@ -13,7 +13,9 @@ import { type LocalAccount, generatePrivateKey, privateKeyToAccount, toAccount }
 import { KernelV3FactoryAbi, KernelV3_1AccountAbi } from "@zerodev/sdk";
 import { createOwnerAccount } from "../../sdk/accounts.js";
 import { ownerValidatorAbi } from "../../sdk/contracts.js";
-import { SessionOperationError, createSessionKey, executeWithSession, kernelAddresses } from "../../sdk/session.js";
+import { sendUserOperationDirect } from "../../sdk/userops.js";
+import { type Approval, SessionOperationError, createSessionKey, executeWithSession, kernelAddresses } from "../../sdk/session.js";
+import { fundedAccount } from "../../testkit/scenario.js";
 import type { Stack } from "../../testkit/stack.js";
 import { approvalOfRequest, startApiStack } from "./fixture.js";
 
@@ -73,6 +75,17 @@ describe("api: approvals of accounts not deployed yet, and accounts the API refu
     to: stack.demo.usdc,
     data: encodeFunctionData({ abi: erc20Abi, functionName: "transfer", args: [to, parseUnits(amount, 6)] }),
   });
+
+  /** The session's first operation with `approval`: Kernel refuses the owner's approval (EnableNotApproved, from _checkEnableSig). */
+  async function expectKernelRefuses(approval: Approval, sessionPrivateKey: Hex) {
+    const calls = [transferCall(privateKeyToAccount(generatePrivateKey()).address, "1")];
+    const sent = await executeWithSession(stack.leash, { approval, sessionPrivateKey, calls, via: { direct: true } }).then(
+      () => expect.fail("the chain took an approval the API refused"),
+      (error: unknown) => error,
+    );
+    expect(sent).to.be.instanceOf(SessionOperationError);
+    expect((sent as SessionOperationError).refusal).to.deep.include({ kind: "not-approved", details: { error: "EnableNotApproved" } });
+  }
 
   /** An address's Kernel account owned by `address` (a contract, say): a signer that only has an address. */
   const addressOnly = (address: Address) =>
@@ -223,21 +236,33 @@ describe("api: approvals of accounts not deployed yet, and accounts the API refu
 
       // The chain: the session's first operation with that signature deploys nothing and enables nothing.
       await client.waitForTransactionReceipt({ hash: await client.sendTransaction({ to: address, value: parseEther("0.1") }) });
-      const approval = approvalOfRequest(stack.leash, created.body, { signer: ownerAccount.address, signature });
-      const sent = await executeWithSession(stack.leash, {
-        approval,
-        sessionPrivateKey: sessionKey.privateKey,
-        calls: [transferCall(privateKeyToAccount(generatePrivateKey()).address, "1")],
-        via: { direct: true },
-      }).then(
-        () => expect.fail("the chain took an approval OwnerValidator cannot accept"),
-        (error: unknown) => error,
-      );
-      expect(sent).to.be.instanceOf(SessionOperationError);
-      // Kernel's own refusal: EnableNotApproved, from _checkEnableSig.
-      expect((sent as SessionOperationError).refusal).to.deep.include({ kind: "not-approved", details: { error: "EnableNotApproved" } });
+      await expectKernelRefuses(approvalOfRequest(stack.leash, created.body, { signer: ownerAccount.address, signature }), sessionKey.privateKey);
       expect(await client.getCode({ address })).to.equal(undefined);
     }
+  });
+
+  it("a deployed account whose validation nonce moved on since the request: the owner's approval is refused, as Kernel refuses it", async function () {
+    const client = stack.leash.client;
+    const accountOwner = privateKeyToAccount(generatePrivateKey());
+    const address = await fundedAccount({ leash: stack.leash, demo: stack.demo, owner: accountOwner, usdc: "50" });
+    const sessionKey = createSessionKey();
+    const { body: r } = await call("POST", "/v1/session-requests", transferRequest(address, sessionKey.address));
+    expect(Number(r.toSign.typedData.message.nonce)).to.equal(1);
+    // The owner cancels every unused approval (what revoking an approval never used does).
+    const kernel = await createOwnerAccount({ client, bed: kernelAddresses(stack.leash.deployments), owner: accountOwner });
+    await sendUserOperationDirect({
+      submitter: client,
+      account: kernel,
+      calls: [{ to: address, data: encodeFunctionData({ abi: KernelV3_1AccountAbi, functionName: "invalidateNonce", args: [2] }) }],
+    });
+    const signature = await sign(accountOwner, r.toSign.typedData);
+    const refused = await call("POST", `/v1/session-requests/${r.id}/approval`, { signature });
+    expect(refused.status, JSON.stringify(refused.body)).to.equal(422);
+    expect(refused.body.error.code).to.equal("invalid_signature");
+    expect(refused.body.error.issues).to.deep.equal([{ field: "body.signature", message: "typed data of another nonce" }]);
+    expect(refused.body.error.message).to.match(/the typed data's nonce is 1, but the account's validation nonce is now 2/);
+    // The chain: Kernel's Enable digest holds nonce 2, so this signature enables nothing.
+    await expectKernelRefuses(approvalOfRequest(stack.leash, r, { signer: accountOwner.address, signature }), sessionKey.privateKey);
   });
 
   it("the approved session's first operation deploys the account and enables the session with exactly the stored signature", async function () {
