@@ -10,6 +10,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOpt
 import { z } from "zod";
 import type { Deployments } from "../sdk/deployments.js";
 import { SessionRequestError } from "../sdk/request.js";
+import { ApprovalSignatures } from "./approval-signature.js";
 import { type Settings, corsOrigins } from "./config.js";
 import { dashboardRoutes } from "./dashboard.js";
 import { ApiError, type FieldIssue } from "./errors.js";
@@ -109,7 +110,8 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
   const stored = new RequestReads(store);
   const sessions = new SessionService({ indexer, index: index.db, requests: stored, chain, deployments, cacheSize: settings.LEASH_CACHE_SIZE, clock: opts.clock });
   const explainer = new RequestExplainer(chain, deployments, sessions);
-  const requests = new SessionRequests({ stored, explainer, sessions, chain, ttlSeconds: settings.LEASH_REQUEST_TTL_SECONDS, clock: opts.clock });
+  const approvals = new ApprovalSignatures(chain, deployments);
+  const requests = new SessionRequests({ stored, explainer, sessions, chain, approvals, ttlSeconds: settings.LEASH_REQUEST_TTL_SECONDS, clock: opts.clock });
   const revocations = new Revocations(sessions, chain, deployments);
 
   // zod validates every part; its issues become one ApiError naming each bad field.

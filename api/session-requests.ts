@@ -6,11 +6,10 @@
 // Times are the API's "now": the later of the chain's latest block and the clock.
 import { createHash, randomUUID } from "node:crypto";
 import { and, desc, eq, gt, sql } from "drizzle-orm";
-import { type Address, type Hex, getAddress, hashTypedData, zeroAddress } from "viem";
-import { KernelV3_1AccountAbi } from "@zerodev/sdk";
-import { ownerValidatorAbi } from "../sdk/contracts.js";
+import { type Address, type Hex, getAddress } from "viem";
 import { formatDuration } from "../sdk/format.js";
-import { ApiError, UpstreamError, describeError } from "./errors.js";
+import type { ApprovalSignatures } from "./approval-signature.js";
+import { ApiError } from "./errors.js";
 import type { RequestExplainer } from "./explain.js";
 import type { DeclineView, Explanation, SessionRequestView } from "./responses.js";
 import { requestLink } from "./sessions/approved.js";
@@ -20,11 +19,6 @@ import { sessionRequest } from "./store/schema.js";
 import type { ChainClient } from "./upstream.js";
 
 type Row = RequestRow;
-
-/** ERC-1271's magic value (IERC7579Module.sol ERC1271_MAGIC_VALUE): the signature is valid. */
-const ERC1271_MAGIC = "0x1626ba7e";
-/** Kernel v3's accountId(): "kernel.advanced.v0.3.1". */
-const KERNEL_V3 = /^kernel\.advanced\.v0\.3\./;
 
 const STATUS_TEXT: Record<SessionRequestView["status"], string> = {
   awaiting_approval: "Waiting for the owner's approval",
@@ -41,6 +35,8 @@ export interface SessionRequestsOptions {
   explainer: RequestExplainer;
   sessions: SessionService;
   chain: ChainClient;
+  /** Checks the account of a request and verifies the owner's approval (approval-signature.ts). */
+  approvals: ApprovalSignatures;
   /** How long a request waits for the owner's signature. */
   ttlSeconds: number;
   clock?: () => number;
@@ -70,6 +66,7 @@ export class SessionRequests {
       if (found) return { view: await this.view(this.sameBody(found, bodyHash)), created: false };
     }
     const explanation = await this.opts.explainer.explain(body);
+    await this.opts.approvals.requireKernelAccount(explanation, body);
     await this.requireUsable(explanation);
     const now = new Date(await this.now());
     const row = {
@@ -96,24 +93,11 @@ export class SessionRequests {
   }
 
   /**
-   * Refuses what the chain would make unusable: an account that is not a Kernel v3 account, and a
-   * session key that already acts for a live session of the account (one key per session, so that
-   * revoking one session never leaves its key acting through another).
+   * Refuses a session key that already acts for a live session of the account (one key per
+   * session, so that revoking one session never leaves its key acting through another).
    */
   private async requireUsable(explanation: Explanation) {
     const account = getAddress(explanation.toSign.account);
-    const client = this.opts.chain.client;
-    const code = await this.opts.chain.call("the account's code", () => client.getCode({ address: account }));
-    if (code && code !== "0x") {
-      const id = await client.readContract({ address: account, abi: KernelV3_1AccountAbi, functionName: "accountId" }).catch(() => null);
-      if (!id || !KERNEL_V3.test(id)) {
-        throw new ApiError(
-          "invalid_session_request",
-          `walletAddress ${account} is not a ZeroDev Kernel v3 account (its accountId() ${id ? `is "${id}"` : "does not answer"}): session keys work with Kernel v3.1 smart accounts, not with plain addresses or other wallets`,
-          [{ field: "body.walletAddress", message: "not a Kernel v3 account" }],
-        );
-      }
-    }
     const sessionKey = getAddress(explanation.toSign.sessionKey);
     const live = await this.opts.sessions.liveWithKey(account, sessionKey);
     if (live.length) {
@@ -165,7 +149,7 @@ export class SessionRequests {
     if (row.status === "approved" && row.signature?.toLowerCase() === signature.toLowerCase()) return this.view(row);
     this.requireOpen(row, await this.now());
     const explanation = row.explanation as Explanation;
-    const signer = await this.verify(explanation, signature);
+    const signer = await this.opts.approvals.verify(explanation, row.request, signature);
     const now = new Date(await this.now());
     const updated = await this.query("store the approval", (db) =>
       db
@@ -222,60 +206,6 @@ export class SessionRequests {
   }
 
   /**
-   * Verifies the owner's signature of the Enable typed data as Kernel will when the session's first
-   * operation enables it: the account's root validator's isValidSignatureWithSender, called from the
-   * account, with the typed data's digest. Returns the owner who signed (the validator's view of it).
-   */
-  private async verify(explanation: Explanation, signature: Hex): Promise<Address> {
-    const account = getAddress(explanation.toSign.account);
-    const client = this.opts.chain.client;
-    const code = await this.opts.chain.call("the account's code", () => client.getCode({ address: account }));
-    if (!code || code === "0x") {
-      throw new ApiError("invalid_signature", `account ${account} is not deployed yet: approvals of undeployed accounts are not verified by this API yet`, [
-        { field: "body.signature", message: "account not deployed" },
-      ]);
-    }
-    const typedData = explanation.toSign.typedData as Parameters<typeof hashTypedData>[0];
-    const digest = hashTypedData(typedData);
-    const rootValidator = await this.opts.chain.call("the account's root validator", () =>
-      client.readContract({ address: account, abi: KernelV3_1AccountAbi, functionName: "rootValidator" }),
-    );
-    const validator = getAddress(`0x${rootValidator.slice(4, 44)}`);
-    if (validator === zeroAddress) throw new ApiError("invalid_signature", `account ${account} has no root validator`, [{ field: "body.signature", message: "no root validator" }]);
-    let result: Hex;
-    try {
-      result = await client.readContract({
-        address: validator,
-        abi: ownerValidatorAbi,
-        functionName: "isValidSignatureWithSender",
-        args: [account, digest, signature],
-        account,
-      });
-    } catch (error) {
-      if (error instanceof UpstreamError) throw error;
-      throw new ApiError("invalid_signature", `the account's validator refused the signature: ${describeError(error)}`, [{ field: "body.signature", message: "refused" }]);
-    }
-    if (result.toLowerCase() !== ERC1271_MAGIC) {
-      throw new ApiError(
-        "invalid_signature",
-        `the signature is not the account owner's for this request: its root validator ${validator} does not accept it (sign toSign.typedData with the owner's wallet, unchanged)`,
-        [{ field: "body.signature", message: "not signed by the account's owner" }],
-      );
-    }
-    const owner = await this.opts.chain.call("the account's owner", () =>
-      client
-        .readContract({
-          address: validator,
-          abi: ownerValidatorAbi,
-          functionName: "ownerOf",
-          args: [account],
-        })
-        .catch(() => zeroAddress),
-    );
-    return owner === zeroAddress ? validator : owner;
-  }
-
-  /**
    * A failed first operation of an approved session, reported by whoever holds its key: kept with
    * the request (the latest reason, and how many), shown with the session, which stays approved and
    * can be tried again. Once the session is on chain, its operations are the index's to tell.
@@ -305,6 +235,7 @@ export class SessionRequests {
   }
 
   /** The stored request as the API shows it; once approved, with its session's status. */
+  /** The stored request as the API shows it, its status read with the index. */
   private async view(row: Row): Promise<SessionRequestView> {
     const explanation = row.explanation as Explanation;
     const now = await this.now();

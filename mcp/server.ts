@@ -69,6 +69,8 @@ const sessionRequestArguments = sessionRequestSchema.extend({
   signatureSenders: request.signatureSenders.describe(
     "Contracts that may ask the account to verify this key's signatures (ERC-1271), such as an order book. Leave out: the key then signs nothing. Never Permit2.",
   ),
+  factory: request.factory.describe("Only for a smart account not deployed yet: the factory that deploys it (from the wallet's getFactoryArgs()). Leave out otherwise."),
+  factoryData: request.factoryData.describe("Only for a smart account not deployed yet: the factory's call data that deploys it (0x hex, from getFactoryArgs()). Leave out otherwise."),
 });
 
 /** The project's version, which the server reports to chat clients. */

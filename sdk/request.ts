@@ -132,6 +132,18 @@ export const sessionRequestSchema = z.object({
    * order book. None by default: the key signs nothing. Never Permit2 or a capped token.
    */
   signatureSenders: z.array(address).max(MAX_SIGNATURE_SENDERS, `at most ${MAX_SIGNATURE_SENDERS} signature senders`).optional(),
+  /**
+   * For an account not deployed yet: the factory that deploys it and the factory's call data, the
+   * ERC-4337 v0.7 split of its initCode (viem's `account.getFactoryArgs()`). The API checks with
+   * them which account walletAddress will be; a deployed account needs neither.
+   */
+  factory: address.optional(),
+  factoryData: z
+    .string({ error: "must be 0x-prefixed hex bytes" })
+    .regex(/^0x(?:[0-9a-fA-F]{2})+$/, "must be 0x-prefixed hex bytes")
+    .max(20_000, "is too long")
+    .transform((v) => v as Hex)
+    .optional(),
 });
 
 export type SessionRequestInput = z.input<typeof sessionRequestSchema>;

@@ -1,7 +1,7 @@
 // The chat backend's side of a stored session request: what whoever holds the session key builds
 // from the approved request the API returns (the SDK's Approval), and the owner's wallet signing the
 // typed data as eth_signTypedData_v4 would.
-import type { Hex, LocalAccount } from "viem";
+import type { Address, Hex, LocalAccount } from "viem";
 import type { SessionRequestView } from "../api/responses.js";
 import { type Approval, type LeashChain, approvalFromSignature } from "../sdk/session.js";
 
@@ -11,16 +11,24 @@ export function signRequest(owner: LocalAccount, typedData: SessionRequestView["
   return owner.signTypedData({ ...typed, message: { ...typed.message, nonce: Number(typed.message.nonce) } });
 }
 
-/** The Approval an approved request amounts to, for the session key's holder to act with. */
-export function approvalOfRequest(leash: LeashChain, request: SessionRequestView): Approval {
-  if (!request.approval) throw new Error(`session request ${request.id} is ${request.status}, not approved`);
+/**
+ * What the session key's holder builds from a stored request and the owner's signature (the
+ * request's own, once approved): the SDK's approval, whose root validator data deploys the account
+ * on its first operation if it has no code yet.
+ */
+export function approvalOfRequest(
+  leash: LeashChain,
+  request: SessionRequestView,
+  signed: { signer: Address; signature: Hex } | null = request.approval,
+): Approval {
+  if (!signed) throw new Error(`session request ${request.id} is ${request.status}, not approved`);
   return approvalFromSignature(leash, {
     account: request.toSign.account,
-    owner: request.approval.signer,
+    owner: signed.signer,
     permissionId: request.toSign.permissionId,
     sessionKey: request.toSign.sessionKey,
     policy: request.toSign.policy,
-    signature: request.approval.signature,
+    signature: signed.signature,
     tokens: request.session.tokens,
     validAfter: request.session.validAfter.unix,
     validUntil: request.session.expiresAt.unix,
