@@ -13,18 +13,14 @@ import { deploymentsPath } from "../sdk/deployments.js";
 import { recreateDatabase } from "../testkit/indexer/postgres.js";
 import type { SessionRequestView } from "../api/responses.js";
 import { createSessionKey } from "../sdk/session.js";
-import { approvalOfRequest } from "../testkit/requests.js";
+import { DEV_OWNER_KEY, approvalOfRequest } from "../testkit/requests.js";
 import { approveTwap, fundedAccount, trade, twapRequest } from "../testkit/scenario.js";
 import { startStack, type Stack } from "../testkit/stack.js";
 import { projectRoot } from "../testkit/chain.js";
 import { freePort, portIsFree } from "../testkit/processes.js";
 
 const STEPS = 5;
-/**
- * The waiting request's owner: Hardhat's development account #1, whose key is published with
- * Hardhat and known to every local wallet set-up (never use it on a real network).
- */
-const DEV_OWNER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
 // Logs, the embedded database and the pid file (LEASH_STATE_DIR moves them, e.g. for tests).
 const stateDir = process.env.LEASH_STATE_DIR ? resolve(process.env.LEASH_STATE_DIR) : join(projectRoot, ".leash");
 const logDir = join(stateDir, "logs");

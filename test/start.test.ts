@@ -1,12 +1,16 @@
 // `npm start`, the README's first command, as a person runs it: everything comes up, the scenario's
-// session is shown by the API with a refused trade, a second start replaces the first, and Ctrl-C
-// leaves nothing listening.
+// session is shown by the API with a refused trade, a session request waits for its owner, who
+// approves it (as the approval page does: the development owner's signature, posted) and sees it
+// approved then active; a second start replaces the first, and Ctrl-C leaves nothing listening.
 import { expect } from "chai";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { privateKeyToAccount } from "viem/accounts";
+import type { SessionRequestView, SessionView } from "../api/responses.js";
 import { projectRoot } from "../testkit/chain.js";
+import { DEV_OWNER_KEY, signRequest } from "../testkit/requests.js";
 import { freePort, portIsFree } from "../testkit/processes.js";
 
 interface Run {
@@ -71,12 +75,12 @@ describe("npm start", function () {
 
   it("starts everything, plays the scenario with one refused trade, and the API shows the session", async function () {
     const run = start();
-    for (let step = 1; step <= 4; step++) await until(run, new RegExp(`\\[${step}/4\\]`));
+    for (let step = 1; step <= 5; step++) await until(run, new RegExp(`\\[${step}/5\\]`));
     await until(run, /Press Ctrl-C to stop/);
     const out = run.output();
     // Said before the silent compile, not after it.
     const compiling = out.indexOf("[leash] compiling the contracts if they changed");
-    expect(compiling).to.be.within(0, out.indexOf("[1/4]"));
+    expect(compiling).to.be.within(0, out.indexOf("[1/5]"));
     expect(out).to.match(/the chat asks: "To run this automation I need your approval for a session key\./);
     expect(out.match(/traded [\d.]+ USDC for WETH/g)).to.have.length(3);
     expect(out).to.include("refused as it should be: this operation spends 60 USDC; the session allows at most 50 USDC per transaction");
@@ -90,6 +94,25 @@ describe("npm start", function () {
     expect(session.display.spend).to.deep.equal(["$121.67 of $1,000.00 spent"]);
     expect(session.display.calls).to.equal("7 / 10 calls remaining this window (per hour)");
     expect((await fetch(`${api}/ready`)).status).to.equal(200);
+
+    // The request left waiting: its page, then the owner's approval, then the first operation.
+    const [, requestId] = out.match(new RegExp(`approve it at ${api}/approve/([0-9a-f-]{36}) \\(owner: Hardhat's development account #1, (0x[0-9a-fA-F]{40})\\)`))!;
+    expect(out).to.include(`${api}/approve/${requestId}\nwith a wallet on this chain`);
+    const page = await fetch(`${api}/approve/${requestId}`);
+    expect(page.status).to.equal(200);
+    const request = (await (await fetch(`${api}/v1/session-requests/${requestId}`)).json()) as SessionRequestView;
+    expect(request.status).to.equal("awaiting_approval");
+    const signature = await signRequest(privateKeyToAccount(DEV_OWNER_KEY), request.toSign.typedData);
+    const approved = await fetch(`${api}/v1/session-requests/${requestId}/approval`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ signature }),
+    });
+    expect(approved.status).to.equal(200);
+    await until(run, new RegExp(`request ${requestId}: first operation, traded 25 USDC for WETH \\(tx 0x[0-9a-f]{64}\\)`));
+    await until(run, new RegExp(`request ${requestId}: Approved and active on chain; session ${request.toSign.permissionId} is active`));
+    const waited = (await (await fetch(`${api}/v1/accounts/${request.toSign.account}/sessions/${request.toSign.permissionId}`)).json()) as SessionView;
+    expect([waited.status, waited.request?.id, waited.display.spend]).to.deep.equal(["active", requestId, ["$25.00 of $1,000.00 spent"]]);
   });
 
   it("a second npm start stops the first and replaces it; Ctrl-C then stops everything", async function () {

@@ -5,6 +5,12 @@ import type { Address, Hex, LocalAccount } from "viem";
 import type { SessionRequestView } from "../api/responses.js";
 import { type Approval, type LeashChain, approvalFromSignature } from "../sdk/session.js";
 
+/**
+ * An owner a person can sign with on a local chain: Hardhat's development account #1, whose key is
+ * published with Hardhat and known to local wallet set-ups (never use it on a real network).
+ */
+export const DEV_OWNER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
 /** The owner's signature of a request's typed data (the JSON carries the nonce as it was read). */
 export function signRequest(owner: LocalAccount, typedData: SessionRequestView["toSign"]["typedData"]): Promise<Hex> {
   const typed = typedData as Parameters<LocalAccount["signTypedData"]>[0] & { message: { nonce: unknown } };
