@@ -12,6 +12,7 @@ const DIR = new URL("./dashboard/", import.meta.url);
 const FILES = {
   "/dashboard": { file: "index.html", type: "text/html; charset=utf-8" },
   "/dashboard/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/dashboard/dom.js": { file: "dom.js", type: "text/javascript; charset=utf-8" },
   "/dashboard/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
   "/dashboard/icon.svg": { file: "icon.svg", type: "image/svg+xml" },
 } as const;

@@ -1,66 +1,17 @@
 // The Leash dashboard: the sessions of one account, read from the API on this origin. Labels and
 // amounts are the API's display strings; durations and times come from the SDK's formatters
 // (sdk/format.ts, served as ./format.js).
-// Every element is built with the DOM API and every value from the API goes in as text (textContent,
-// text nodes, attribute values): nothing the API returns is ever parsed as HTML.
+// Every element is built with the DOM API (dom.js) and every value from the API goes in as text
+// (textContent, text nodes, attribute values): nothing the API returns is ever parsed as HTML.
 
-import { formatDuration, formatTime } from "./format.js";
+import { api, h, nextId, timeElement } from "./dom.js";
+import { formatDuration } from "./format.js";
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const PAGE_SIZE = 50;
 const HISTORY_PAGE = 50;
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
-
-/*//////////////////////////////////////////////////////////////
-                             HELPERS
-//////////////////////////////////////////////////////////////*/
-
-/**
- * An element: `props` are attributes (strings), `class`, `text` (textContent), `on…` listeners;
- * children are elements or strings (appended as text nodes), in arrays nested to any depth.
- */
-function h(tag, props = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") el.className = value;
-    else if (key === "text") el.textContent = String(value);
-    else if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child !== null && child !== undefined && child !== false) el.append(child);
-  }
-  return el;
-}
-
-class ApiFailure extends Error {
-  constructor(message, code, status) {
-    super(message);
-    this.code = code;
-    this.status = status;
-  }
-}
-
-/** A JSON route of the API; its error answers become ApiFailure with the API's message. */
-async function api(path, init = {}) {
-  let response;
-  try {
-    response = await fetch(path, { ...init, headers: { accept: "application/json" } });
-  } catch {
-    throw new ApiFailure("the API cannot be reached", "network", 0);
-  }
-  const body = await response.json().catch(() => null);
-  if (!response.ok) {
-    throw new ApiFailure(body?.error?.message ?? `the API answered ${response.status}`, body?.error?.code ?? "http", response.status);
-  }
-  return body;
-}
-
-function timeElement(ts) {
-  return h("time", { datetime: ts.iso, text: formatTime(ts.unix) });
-}
 
 /** Spent as a percentage of a limit, from the raw base units (exact), to two decimals. */
 function percent(spentRaw, limitRaw) {
@@ -69,9 +20,6 @@ function percent(spentRaw, limitRaw) {
   const basisPoints = (BigInt(spentRaw) * 10_000n) / limit;
   return Math.min(100, Number(basisPoints) / 100);
 }
-
-let uid = 0;
-const nextId = (prefix) => `${prefix}-${++uid}`;
 
 /*//////////////////////////////////////////////////////////////
                              COUNTDOWNS
