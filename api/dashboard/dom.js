@@ -28,21 +28,31 @@ export class ApiFailure extends Error {
     this.code = code;
     this.status = status;
   }
+
+  /** The API could not be reached, or could not answer for now: the same request may work later. */
+  get transient() {
+    return this.status === 0 || this.status >= 500;
+  }
 }
 
-/** A JSON route of the API; its error answers become ApiFailure with the API's message. */
-export async function api(path, init = {}) {
+/**
+ * A JSON route of the API; `body` is sent as JSON. Error answers become ApiFailure with the API's
+ * message and code; no answer at all is the code "network".
+ */
+export async function api(path, { method = "GET", body } = {}) {
+  const headers = { accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = "application/json";
   let response;
   try {
-    response = await fetch(path, { ...init, headers: { accept: "application/json" } });
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
     throw new ApiFailure("the API cannot be reached", "network", 0);
   }
-  const body = await response.json().catch(() => null);
+  const answer = await response.json().catch(() => null);
   if (!response.ok) {
-    throw new ApiFailure(body?.error?.message ?? `the API answered ${response.status}`, body?.error?.code ?? "http", response.status);
+    throw new ApiFailure(answer?.error?.message ?? `the API answered ${response.status}`, answer?.error?.code ?? "http", response.status);
   }
-  return body;
+  return answer;
 }
 
 export function timeElement(ts) {
@@ -51,3 +61,13 @@ export function timeElement(ts) {
 
 let uid = 0;
 export const nextId = (prefix) => `${prefix}-${++uid}`;
+
+/** A failure in words, with the buttons that try again ({label, run}): an alert, read out at once. */
+export function failure(message, ...actions) {
+  return h(
+    "div",
+    { class: "error failure", role: "alert" },
+    h("p", { text: message }),
+    actions.length ? h("div", { class: "actions" }, actions.map(({ label, run, kind = "secondary" }) => h("button", { type: "button", class: kind, text: label, onclick: run }))) : null,
+  );
+}

@@ -5,15 +5,15 @@ import { expect } from "chai";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Hex, LocalAccount } from "viem";
+import type { LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { readSettings } from "../../api/config.js";
 import { declineSchema, sessionRequestSchema } from "../../api/responses.js";
 import { type LeashApi, buildServer } from "../../api/server.js";
-import { approvalFromSignature, approveSession, createSessionKey, prepareSession } from "../../sdk/session.js";
+import { approveSession, createSessionKey, prepareSession } from "../../sdk/session.js";
 import { trade, twapRequest } from "../../testkit/scenario.js";
 import type { Stack } from "../../testkit/stack.js";
-import { startApiStack } from "./fixture.js";
+import { approvalOf, startApiStack } from "./fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "leash-requests-"));
 
@@ -194,17 +194,7 @@ describe("api: session requests stored, approved, declined, expired", function (
     const signature = await sign(owner, r.toSign.typedData);
     const { body: approved } = await call("POST", `/v1/session-requests/${r.id}/approval`, { signature });
     // What the session key's holder builds from the stored request: the SDK's own approval.
-    const approval = approvalFromSignature(stack.leash, {
-      account: approved.toSign.account,
-      owner: approved.approval.signer,
-      permissionId: approved.toSign.permissionId,
-      sessionKey: approved.toSign.sessionKey,
-      policy: approved.toSign.policy,
-      signature: approved.approval.signature as Hex,
-      tokens: approved.session.tokens,
-      validAfter: approved.session.validAfter.unix,
-      validUntil: approved.session.expiresAt.unix,
-    });
+    const approval = approvalOf(stack, approved);
     const sdk = await approveSession(stack.leash, { prepared: await prepareSession(stack.leash, request(sessionKey.address)), owner });
     expect(approval.rootValidator).to.deep.equal(sdk.rootValidator);
     const traded = await trade(stack.leash, { approval, sessionKey }, stack.demo, "25", { direct: true });
