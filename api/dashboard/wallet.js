@@ -72,3 +72,6 @@ export async function switchChain(chainId) {
     throw error;
   }
 }
+
+/** Whether `accounts` (the wallet's) include `address`, case aside. */
+export const holds = (accounts, address) => accounts.some((a) => String(a).toLowerCase() === address.toLowerCase());

@@ -1,20 +1,25 @@
-// The approval page (/approve/:id) in Chromium (playwright-core), against the real stack. The wallet
-// is an EIP-1193 provider injected into the page whose requests are answered in Node: the account's
-// owner is one of the node's unlocked development accounts, so eth_signTypedData_v4 is the node's
-// real signature. The wallet can be told to refuse (4001) or to be on another chain.
+// The approval page (/approve/:id) and the dashboard's revocation sent through the owner's wallet,
+// in Chromium (playwright-core), against the real stack. The wallet is an EIP-1193 provider injected
+// into the page whose requests are answered in Node: the account's owner is one of the node's
+// unlocked development accounts, so eth_signTypedData_v4 is the node's real signature, and
+// eth_sendTransaction from the smart account is what a smart-account wallet does, the owner's
+// UserOperation of the Kernel account carrying the call. The wallet can be told to refuse (4001) or
+// to be on another chain.
 import { expect } from "chai";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { type Address, type LocalAccount, getAddress } from "viem";
+import { type Address, type Hex, type LocalAccount, getAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { readSettings } from "../../api/config.js";
 import { type LeashApi, buildServer } from "../../api/server.js";
+import { createOwnerAccount } from "../../sdk/accounts.js";
 import { formatTime } from "../../sdk/format.js";
-import { createSessionKey } from "../../sdk/session.js";
-import { trade, twapRequest } from "../../testkit/scenario.js";
+import { createSessionKey, kernelAddresses } from "../../sdk/session.js";
+import { sendUserOperationDirect } from "../../sdk/userops.js";
+import { approveTwap, trade, twapRequest } from "../../testkit/scenario.js";
 import type { Stack } from "../../testkit/stack.js";
 import { devKey } from "../../testkit/testbed/client.js";
 import { approvalOf, launchChromium, startApiStack } from "./fixture.js";
@@ -51,7 +56,7 @@ interface WalletAnswer {
   error?: { code: number; message: string };
 }
 
-describe("api: the approval page, in Chromium", function () {
+describe("api: the approval page and the revocation sent with the owner's wallet, in Chromium", function () {
   this.timeout(240_000);
   let stack: Stack;
   let owner: LocalAccount;
@@ -98,6 +103,13 @@ describe("api: the approval page, in Chromium", function () {
         case "eth_signTypedData_v4":
           // The node's own signature, by its unlocked account.
           return { result: await stack.leash.client.request({ method, params } as never) };
+        case "eth_sendTransaction": {
+          const tx = params[0] as { from: Address; to: Address; data: Hex; value: Hex };
+          const kernel = await createOwnerAccount({ client: stack.leash.client, bed: kernelAddresses(stack.leash.deployments), owner });
+          if (getAddress(tx.from) !== kernel.address) return { error: { code: 4100, message: `${tx.from} is not an account of this wallet` } };
+          const sent = await sendUserOperationDirect({ submitter: stack.leash.client, account: kernel, calls: [{ to: tx.to, data: tx.data, value: BigInt(tx.value) }] });
+          return { result: sent.transactionHash };
+        }
         default:
           return { error: { code: 4200, message: `${method} is not supported` } };
       }
@@ -464,6 +476,70 @@ describe("api: the approval page, in Chromium", function () {
     } finally {
       await page.setViewportSize({ width: 1280, height: 900 });
     }
+  });
+
+  /*//////////////////////////////////////////////////////////////
+                  THE DASHBOARD'S REVOCATION, SENT
+  //////////////////////////////////////////////////////////////*/
+
+  describe("the dashboard's revocation, sent with the wallet", function () {
+    const card = (permissionId: string) => page.locator(`article.card[data-permission-id="${permissionId}"]`);
+
+    async function prepare(permissionId: string) {
+      await page.goto(`${stack.apiUrl}/dashboard?account=${account}`);
+      await card(permissionId).waitFor();
+      await card(permissionId).locator("button.revoke").click();
+      await page.locator("#revoke-confirm").click();
+      await card(permissionId).locator(".call-to").waitFor();
+    }
+
+    async function activeSession() {
+      const session = await approveTwap(stack.leash, { owner, request: (sessionKey) => twapRequest({ account, sessionKey, demo: stack.demo, chainId }) });
+      const traded = await trade(stack.leash, session, stack.demo, "5", { direct: true });
+      if (!traded.ok) expect.fail(traded.refusal.message);
+      await synced();
+      return session.approval.permissionId;
+    }
+
+    it("'Send with my wallet': eth_sendTransaction from the account, the hash shown, then the session revoked", async function () {
+      const permissionId = await activeSession();
+      wallet.reset([account]);
+      await prepare(permissionId);
+      // The prepared call stays for wallets that cannot send it.
+      expect(await card(permissionId).locator(".call-data").inputValue()).to.match(/^0x[0-9a-fA-F]{8,}$/);
+      await card(permissionId).getByRole("button", { name: "Send with my wallet" }).click();
+      const done = card(permissionId).locator(".revocation .done");
+      await done.waitFor({ timeout: 30_000 });
+      const session = (await call("GET", `/v1/accounts/${account}/sessions/${permissionId}`)).body;
+      expect(session.status).to.equal("revoked");
+      expect(await done.textContent()).to.equal(`Revoked in transaction ${session.revoked.transactionHash}.`);
+      expect(await card(permissionId).getAttribute("data-status")).to.equal("revoked");
+      expect(await card(permissionId).locator(".badge").textContent()).to.equal("Revoked");
+      expect(await card(permissionId).locator("button.revoke").count()).to.equal(0);
+      expect(wallet.asked).to.deep.equal(["eth_requestAccounts", "eth_sendTransaction"]);
+    });
+
+    it("the wallet refuses (4001): 'You declined; nothing was revoked'; a wallet that is not the account is told so", async function () {
+      const permissionId = await activeSession();
+      wallet.reset([account]);
+      wallet.refuse.add("eth_sendTransaction");
+      await prepare(permissionId);
+      await card(permissionId).getByRole("button", { name: "Send with my wallet" }).click();
+      const failure = card(permissionId).locator(".send-box .failure");
+      await failure.waitFor();
+      expect(await failure.locator("p").textContent()).to.equal("You declined; nothing was revoked.");
+      expect((await call("GET", `/v1/accounts/${account}/sessions/${permissionId}`)).body.status).to.equal("active");
+
+      // An owner's plain wallet (its address, not the account's): nothing is sent.
+      wallet.reset([owner.address]);
+      await failure.getByRole("button", { name: "Try again" }).click();
+      await card(permissionId).locator(".send-box .failure p", { hasText: "not as the account" }).waitFor();
+      expect(await card(permissionId).locator(".send-box .failure p").textContent()).to.equal(
+        `Your wallet is connected as ${owner.address}, not as the account ${account}. The revocation is a call of the account to itself: send it from a wallet that operates the smart account, or have the owner's key sign the call below.`,
+      );
+      expect(wallet.count("eth_sendTransaction")).to.equal(0);
+      expect((await call("GET", `/v1/accounts/${account}/sessions/${permissionId}`)).body.status).to.equal("active");
+    });
   });
 
   describe("at the end", function () {
