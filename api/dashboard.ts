@@ -1,5 +1,5 @@
-// The owner's dashboard: static files (api/dashboard/) served by the API itself, so that the page
-// calls the JSON routes on its own origin and needs no CORS. No build step: the files are sent as
+// The owner's dashboard and the approval page: static files (api/dashboard/) served by the API
+// itself, so that the pages call the JSON routes on their own origin and need no CORS. No build step: the files are sent as
 // they are, read once when the server starts; and the SDK's formatters (sdk/format.ts) with their
 // types stripped, so that the page formats durations and times as everything else does.
 import { transform } from "esbuild";
@@ -8,12 +8,25 @@ import { readFile } from "node:fs/promises";
 
 const DIR = new URL("./dashboard/", import.meta.url);
 
-/** The files, by the path they are served at, with their content types. */
+const HTML = "text/html; charset=utf-8";
+const JS = "text/javascript; charset=utf-8";
+const SVG = "image/svg+xml";
+
+/**
+ * The files, by the path they are served at, with their content types. The approval page is one
+ * file for every request id: the page reads the id from its URL (and says so when it is not one).
+ */
 const FILES = {
-  "/dashboard": { file: "index.html", type: "text/html; charset=utf-8" },
-  "/dashboard/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/dashboard": { file: "index.html", type: HTML },
+  "/approve": { file: "approve.html", type: HTML },
+  "/approve/:requestId": { file: "approve.html", type: HTML },
+  "/dashboard/app.js": { file: "app.js", type: JS },
+  "/dashboard/approve.js": { file: "approve.js", type: JS },
+  "/dashboard/dom.js": { file: "dom.js", type: JS },
+  "/dashboard/wallet.js": { file: "wallet.js", type: JS },
   "/dashboard/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
-  "/dashboard/icon.svg": { file: "icon.svg", type: "image/svg+xml" },
+  "/dashboard/icon.svg": { file: "icon.svg", type: SVG },
+  "/dashboard/shield.svg": { file: "shield.svg", type: SVG },
 } as const;
 
 /**
@@ -45,7 +58,7 @@ export const dashboardRoutes: FastifyPluginAsync = async (app) => {
   );
   const format = await readFile(new URL("../sdk/format.ts", import.meta.url), "utf8");
   const { code } = await transform(format, { loader: "ts", format: "esm", target: "es2022" });
-  routes.push({ path: "/dashboard/format.js", type: "text/javascript; charset=utf-8", body: code });
+  routes.push({ path: "/dashboard/format.js", type: JS, body: code });
   for (const { path, type, body } of routes) {
     app.get(path, { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => reply.headers(HEADERS).type(type).send(body));
   }

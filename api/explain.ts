@@ -61,6 +61,11 @@ export class RequestExplainer {
           defaultCap: prepared.feeCap.source === "default",
         },
         signatureSenders: config.signatureSenders,
+        calls: {
+          max: config.maxCalls || null,
+          rate: config.callsPerWindow ? { count: config.callsPerWindow, seconds: config.window } : null,
+          atMost: lifetimeCalls(config) ?? null,
+        },
       },
     };
   }
@@ -264,13 +269,19 @@ function lifetimeFeeBound(config: PreparedSession["config"]): bigint | undefined
   if (config.maxFeeTotal) return config.maxFeeTotal;
   if (!config.maxFeePerOperation) return undefined;
   // Every operation makes at least one call.
-  let operations: bigint | undefined = config.maxCalls ? BigInt(config.maxCalls) : undefined;
+  const operations = lifetimeCalls(config);
+  return operations === undefined ? undefined : BigInt(operations) * config.maxFeePerOperation;
+}
+
+/** The most calls the key can make over the session's life (its call limit, or its rate limit over its windows), when anything bounds them. */
+function lifetimeCalls(config: PreparedSession["config"]): number | undefined {
+  let calls = config.maxCalls || undefined;
   if (config.window && config.validUntil) {
-    const windows = BigInt(Math.ceil((config.validUntil - config.validAfter + 1) / config.window));
-    const byRate = windows * BigInt(config.callsPerWindow);
-    if (operations === undefined || byRate < operations) operations = byRate;
+    const windows = Math.ceil((config.validUntil - config.validAfter + 1) / config.window);
+    const byRate = windows * config.callsPerWindow;
+    if (calls === undefined || byRate < calls) calls = byRate;
   }
-  return operations === undefined ? undefined : operations * config.maxFeePerOperation;
+  return calls;
 }
 
 function joinWords(items: string[], separator = ", ", last = " and "): string {

@@ -201,6 +201,13 @@ export const explanationSchema = z
         defaultCap: z.boolean().meta({ description: "The cap per operation was set from the chain's current fees" }),
       }),
       signatureSenders: z.array(address),
+      calls: z
+        .object({
+          max: z.number().int().nullable().meta({ description: "The lifetime call limit; null without one" }),
+          rate: z.object({ count: z.number().int(), seconds: z.number().int() }).nullable().meta({ description: "The rate limit: count calls per window of seconds; null without one" }),
+          atMost: z.number().int().nullable().meta({ description: "The most calls the key can make over the session's life, by either limit; null when nothing limits them" }),
+        })
+        .meta({ description: "How often the key may act: every operation makes at least one call" }),
     }),
   })
   .meta({ title: "SessionRequestExplanation" });

@@ -131,3 +131,21 @@ export function timeLeftText(secondsLeft: number | null): string {
 export function shortAddress(address: string): string {
   return `${address.slice(0, 6)}…${address.slice(-4)}`;
 }
+
+/** Chains people know by name: the ones Leash deploys to, and the mainnets a wallet is often left on. */
+const CHAIN_NAMES: Record<number, string> = {
+  1: "Ethereum",
+  10: "OP Mainnet",
+  137: "Polygon",
+  8453: "Base",
+  42161: "Arbitrum One",
+  84532: "Base Sepolia",
+  11155111: "Sepolia",
+  31337: "the local development chain",
+};
+
+/** "Sepolia (chain 11155111)", "chain 1234". */
+export function chainName(chainId: number): string {
+  const name = CHAIN_NAMES[chainId];
+  return name ? `${name} (chain ${chainId})` : `chain ${chainId}`;
+}

@@ -1,66 +1,22 @@
 // The Leash dashboard: the sessions of one account, read from the API on this origin. Labels and
 // amounts are the API's display strings; durations and times come from the SDK's formatters
 // (sdk/format.ts, served as ./format.js).
-// Every element is built with the DOM API and every value from the API goes in as text (textContent,
-// text nodes, attribute values): nothing the API returns is ever parsed as HTML.
+// Every element is built with the DOM API (dom.js) and every value from the API goes in as text
+// (textContent, text nodes, attribute values): nothing the API returns is ever parsed as HTML.
 
-import { formatDuration, formatTime } from "./format.js";
+import { ApiFailure, api, failure, h, nextId, timeElement } from "./dom.js";
+import { formatDuration } from "./format.js";
+import { WalletFailure, connectWallet, holds, walletRequest } from "./wallet.js";
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const PAGE_SIZE = 50;
 const HISTORY_PAGE = 50;
+/** While a sent revocation is awaited: how often the session is read, and for how long. */
+const REVOKE_POLL_MS = 2000;
+const REVOKE_WAIT_MS = 120_000;
+const REVOKE_REFUSED = "You declined; nothing was revoked.";
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
-
-/*//////////////////////////////////////////////////////////////
-                             HELPERS
-//////////////////////////////////////////////////////////////*/
-
-/**
- * An element: `props` are attributes (strings), `class`, `text` (textContent), `on…` listeners;
- * children are elements or strings (appended as text nodes), in arrays nested to any depth.
- */
-function h(tag, props = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") el.className = value;
-    else if (key === "text") el.textContent = String(value);
-    else if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child !== null && child !== undefined && child !== false) el.append(child);
-  }
-  return el;
-}
-
-class ApiFailure extends Error {
-  constructor(message, code, status) {
-    super(message);
-    this.code = code;
-    this.status = status;
-  }
-}
-
-/** A JSON route of the API; its error answers become ApiFailure with the API's message. */
-async function api(path, init = {}) {
-  let response;
-  try {
-    response = await fetch(path, { ...init, headers: { accept: "application/json" } });
-  } catch {
-    throw new ApiFailure("the API cannot be reached", "network", 0);
-  }
-  const body = await response.json().catch(() => null);
-  if (!response.ok) {
-    throw new ApiFailure(body?.error?.message ?? `the API answered ${response.status}`, body?.error?.code ?? "http", response.status);
-  }
-  return body;
-}
-
-function timeElement(ts) {
-  return h("time", { datetime: ts.iso, text: formatTime(ts.unix) });
-}
 
 /** Spent as a percentage of a limit, from the raw base units (exact), to two decimals. */
 function percent(spentRaw, limitRaw) {
@@ -69,9 +25,6 @@ function percent(spentRaw, limitRaw) {
   const basisPoints = (BigInt(spentRaw) * 10_000n) / limit;
   return Math.min(100, Number(basisPoints) / 100);
 }
-
-let uid = 0;
-const nextId = (prefix) => `${prefix}-${++uid}`;
 
 /*//////////////////////////////////////////////////////////////
                              COUNTDOWNS
@@ -203,11 +156,12 @@ function facts(session) {
   return h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", { text: term }), h("dd", {}, value)]));
 }
 
-function sessionCard(session) {
+/** A session's card; `note`, when given, is shown where a revocation's progress goes. */
+function sessionCard(session, note = null) {
   const titleId = nextId("session");
   const reg = session.registration > 1 ? ` (registration ${session.registration})` : "";
   const revocable = session.status !== "revoked" && session.status !== "replaced";
-  const result = h("section", { class: "revocation", "aria-live": "polite", hidden: true });
+  const result = h("section", { class: "revocation", "aria-live": "polite", hidden: !note }, note);
   return h(
     "article",
     {
@@ -326,14 +280,93 @@ async function confirmRevocation() {
   result.replaceChildren(h("p", { class: "hint", text: "Preparing the revocation…" }));
   try {
     const prepared = await api(`/v1/accounts/${session.account}/sessions/${session.permissionId}/revocation`, { method: "POST" });
-    result.replaceChildren(...preparedCall(prepared));
+    result.replaceChildren(...preparedCall(prepared, session, result));
   } catch (error) {
     result.replaceChildren(h("p", { class: "error", role: "alert", text: `The revocation could not be prepared: ${error.message}` }));
   }
   opener.focus();
 }
 
-function preparedCall(prepared) {
+/**
+ * Sends the prepared call with the owner's wallet: the call is the account's call to itself, so the
+ * wallet must be one that sends from the smart account (eth_sendTransaction from its address). Then
+ * the session is read until it is revoked, and its card drawn again.
+ */
+function walletSend(prepared, session, result) {
+  const progress = h("div", { class: "send-progress" });
+  const button = h("button", { type: "button", class: "danger send", text: "Send with my wallet" });
+  const say = (...children) => progress.replaceChildren(h("p", { class: "hint", role: "status" }, children));
+  let sending = false;
+
+  async function send() {
+    if (sending) return;
+    sending = true;
+    button.disabled = true;
+    try {
+      say("Waiting for your wallet…");
+      const accounts = await connectWallet(REVOKE_REFUSED);
+      if (!holds(accounts, session.account)) {
+        progress.replaceChildren(
+          failure(
+            `Your wallet is connected as ${accounts[0]}, not as the account ${session.account}. The revocation is a call of the account to itself: send it from a wallet that operates the smart account, or have the owner's key sign the call below.`,
+            { label: "Try again", run: send },
+          ),
+        );
+        return;
+      }
+      say("Confirm the transaction in your wallet…");
+      const hash = await walletRequest("eth_sendTransaction", [{ from: session.account, to: prepared.call.to, data: prepared.call.data, value: "0x0" }], REVOKE_REFUSED);
+      await awaitRevocation(String(hash));
+    } catch (error) {
+      if (!(error instanceof WalletFailure)) throw error;
+      progress.replaceChildren(failure(error.message, { label: "Try again", run: send }));
+    } finally {
+      sending = false;
+      button.disabled = false;
+    }
+  }
+
+  /** Reads the session until the index has its revocation, then draws its card again. */
+  async function awaitRevocation(hash) {
+    const tx = () => h("code", { class: "send-hash", text: hash });
+    const deadline = performance.now() + REVOKE_WAIT_MS;
+    progress.replaceChildren(h("p", { class: "waiting", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Sent in transaction ", tx(), "; waiting for the revocation on chain…"));
+    const path = `/v1/accounts/${session.account}/sessions/${session.permissionId}?registration=${session.registration}`;
+    let last = "";
+    while (performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, REVOKE_POLL_MS));
+      try {
+        const view = await api(path);
+        if (view.status === "revoked") {
+          const note = h("p", { class: "done", role: "status", tabindex: "-1" }, "Revoked in transaction ", tx(), ".");
+          result.closest("article")?.replaceWith(sessionCard(view, note));
+          note.focus();
+          return;
+        }
+        last = "";
+      } catch (error) {
+        if (!(error instanceof ApiFailure)) throw error;
+        last = ` (the last read failed: ${error.message})`;
+      }
+    }
+    progress.replaceChildren(
+      failure(`The session is not revoked yet${last}. Transaction ${hash} may still be pending, or it failed: check it in your wallet.`, {
+        label: "Check again",
+        run: () => awaitRevocation(hash),
+      }),
+    );
+  }
+
+  button.addEventListener("click", send);
+  return h(
+    "div",
+    { class: "send-box" },
+    h("div", { class: "actions" }, button, h("span", { class: "hint", text: `Your wallet sends it from ${session.account}.` })),
+    progress,
+  );
+}
+
+function preparedCall(prepared, session, result) {
   const headingId = nextId("revocation");
   const data = h("textarea", { class: "call-data", readonly: true, rows: "4", "aria-label": "Call data", spellcheck: "false" });
   data.value = prepared.call.data;
@@ -354,9 +387,11 @@ function preparedCall(prepared) {
     },
   });
   return [
-    h("h3", { id: headingId, text: "Sign this call with the owner's wallet" }),
+    h("h3", { id: headingId, text: "Revoke with the owner's wallet" }),
     h("p", { class: "warning", text: prepared.warning }),
     h("p", { class: "call-text", text: prepared.text }),
+    walletSend(prepared, session, result),
+    h("p", { class: "hint", text: "Or, when your wallet cannot send it, have it sign and send this call from the account:" }),
     h(
       "dl",
       { class: "call", "aria-labelledby": headingId },
@@ -396,7 +431,7 @@ async function loadSessions(account, { append = false } = {}) {
     const page = await api(`/v1/accounts/${account}/sessions?${query}`);
     if (ticket !== state.loading) return;
     if (!append) cards.replaceChildren();
-    cards.append(...page.items.map(sessionCard));
+    cards.append(...page.items.map((session) => sessionCard(session)));
     // Counters move with time alone: reload when the next window ends, a period refills or a
     // pending session starts.
     const wait = secondsToNextChange(page);

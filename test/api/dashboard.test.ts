@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, type Page, chromium } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { Address, Hex, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { DASHBOARD_CSP } from "../../api/dashboard.js";
@@ -17,12 +17,10 @@ import type { Stack } from "../../testkit/stack.js";
 import { createOwnerAccount } from "../../sdk/accounts.js";
 import { kernelAddresses, prepareRevocation } from "../../sdk/session.js";
 import { sendUserOperationDirect } from "../../sdk/userops.js";
-import { startApiStack } from "./fixture.js";
+import { launchChromium, startApiStack } from "./fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "leash-dashboard-"));
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 describe("api: the owner's revocation and the dashboard", function () {
   this.timeout(180_000);
@@ -122,17 +120,23 @@ describe("api: the owner's revocation and the dashboard", function () {
     expect([answer.status, answer.body.error.code]).to.deep.equal([404, "route_not_found"]);
   });
 
-  it("lists the revocation route in /openapi.json; serves the dashboard with its types and a strict CSP", async function () {
+  it("lists the revocation route in /openapi.json; serves the dashboard and the approval page with their types and a strict CSP", async function () {
     const spec = (await call("GET", "/openapi.json")).body;
     const route = spec.paths["/v1/accounts/{account}/sessions/{permissionId}/revocation"];
     expect(route?.post.parameters.map((p: { name: string }) => p.name)).to.include.members(["account", "permissionId"]);
     expect(Object.keys(spec.paths).filter((p) => p.startsWith("/dashboard") || p === "/")).to.deep.equal([]);
 
+    const scripts = ["app.js", "approve.js", "dom.js", "wallet.js", "format.js"];
     const types: [string, string][] = [
       ["/dashboard", "text/html; charset=utf-8"],
-      ["/dashboard/app.js", "text/javascript; charset=utf-8"],
+      // One page for any request id: the page itself says when the id is not one.
+      ["/approve/4b0c6a52-0c43-4c9b-9d0e-0f5b1f1c2a3d", "text/html; charset=utf-8"],
+      ["/approve/not-an-id", "text/html; charset=utf-8"],
+      ["/approve", "text/html; charset=utf-8"],
+      ...scripts.map((file): [string, string] => [`/dashboard/${file}`, "text/javascript; charset=utf-8"]),
       ["/dashboard/style.css", "text/css; charset=utf-8"],
       ["/dashboard/icon.svg", "image/svg+xml"],
+      ["/dashboard/shield.svg", "image/svg+xml"],
     ];
     for (const [path, type] of types) {
       const response = await fetch(`${stack.apiUrl}${path}`);
@@ -142,12 +146,18 @@ describe("api: the owner's revocation and the dashboard", function () {
       expect(response.headers.get("x-content-type-options"), path).to.equal("nosniff");
     }
     expect(DASHBOARD_CSP).to.include("script-src 'self'").and.not.include("unsafe");
-    const html = await (await fetch(`${stack.apiUrl}/dashboard`)).text();
-    // No inline script or style: every <script> has a src, no on… attributes, no style attributes.
-    expect(html.match(/<script\b[^>]*>/g)?.every((tag) => /\bsrc="\/dashboard\//.test(tag))).to.equal(true);
-    expect(html).not.to.match(/\son[a-z]+=|\sstyle=|<style/i);
-    const js = await (await fetch(`${stack.apiUrl}/dashboard/app.js`)).text();
-    expect(js).not.to.match(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
+    for (const page of ["/dashboard", "/approve/x"]) {
+      const html = await (await fetch(`${stack.apiUrl}${page}`)).text();
+      // No inline script or style: every <script> has a src, no on… attributes, no style attributes.
+      expect(html.match(/<script\b[^>]*>/g)?.every((tag) => /\bsrc="\/dashboard\//.test(tag)), page).to.equal(true);
+      expect(html, page).not.to.match(/\son[a-z]+=|\sstyle=|<style/i);
+    }
+    for (const file of scripts) {
+      const js = await (await fetch(`${stack.apiUrl}/dashboard/${file}`)).text();
+      expect(js, file).not.to.match(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
+    }
+    // The shield is an image: no style or script of its own.
+    expect(await (await fetch(`${stack.apiUrl}/dashboard/shield.svg`)).text()).not.to.match(/style|script/i);
 
     const redirect = await fetch(`${stack.apiUrl}/?account=${account}`, { redirect: "manual" });
     expect(redirect.status).to.equal(302);
@@ -165,13 +175,8 @@ describe("api: the owner's revocation and the dashboard", function () {
     const card = (session: ApprovedSession) => page.locator(`article.card[data-permission-id="${session.approval.permissionId}"]`);
 
     before(async function () {
-      try {
-        browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-      } catch (error) {
-        console.warn(`\n  !!! DASHBOARD BROWSER TESTS SKIPPED: Chromium cannot be launched from ${CHROMIUM}: ${(error as Error).message.split("\n")[0]}\n`);
-        this.skip();
-      }
-      page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+      browser = await launchChromium(this, "DASHBOARD");
+      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       page.on("console", (message) => {
         if (message.type() === "error") problems.push(`console ${message.type()}: ${message.text()}`);
       });

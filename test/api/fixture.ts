@@ -1,8 +1,9 @@
 // The real stack as the API's tests run it: `hardhat node` with Leash and the scenario's mocks, the
 // indexer on PGlite, the API over HTTP with no rate limit and fast polling, and an owner's Kernel
-// account funded with ETH and 2,000 USDC.
+// account funded with ETH and 2,000 USDC; and Chromium for the pages.
 import hre from "hardhat";
 import { join } from "node:path";
+import { type Browser, chromium } from "playwright-core";
 import type { Address, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { fundedAccount } from "../../testkit/scenario.js";
@@ -16,8 +17,8 @@ export interface ApiStack {
   synced(): Promise<void>;
 }
 
-/** Starts the stack in `dir` with the indexer's tables in `schema`. */
-export async function startApiStack(opts: { dir: string; schema: string }): Promise<ApiStack> {
+/** Starts the stack in `dir` with the indexer's tables in `schema`; the account's owner is `owner`, or a new key. */
+export async function startApiStack(opts: { dir: string; schema: string; owner?: LocalAccount }): Promise<ApiStack> {
   const stack = await startStack({
     network: hre.network,
     artifacts: hre.artifacts,
@@ -28,7 +29,7 @@ export async function startApiStack(opts: { dir: string; schema: string }): Prom
     apiEnv: { LEASH_RATE_LIMIT: "0", LEASH_POLL_MS: "50", LEASH_LOG_LEVEL: "warn" },
   });
   try {
-    const owner = privateKeyToAccount(generatePrivateKey());
+    const owner = opts.owner ?? privateKeyToAccount(generatePrivateKey());
     const account = await fundedAccount({ leash: stack.leash, demo: stack.demo, owner, usdc: "2000" });
     const synced = async () => {
       await stack.synced();
@@ -44,5 +45,19 @@ export async function startApiStack(opts: { dir: string; schema: string }): Prom
   } catch (error) {
     await stack.stop();
     throw error;
+  }
+}
+
+/** Debian's Chromium (apt-get install chromium), as the browser tests drive it. */
+export const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+/** Chromium for the tests of `suite`; when it cannot start, the suite is skipped, loudly, naming `what`. */
+export async function launchChromium(suite: Mocha.Context, what: string): Promise<Browser> {
+  try {
+    return await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  } catch (error) {
+    console.warn(`\n  !!! ${what} BROWSER TESTS SKIPPED: Chromium cannot be launched from ${CHROMIUM}: ${(error as Error).message.split("\n")[0]}\n`);
+    suite.skip();
   }
 }

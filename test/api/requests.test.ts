@@ -75,6 +75,8 @@ describe("api: session requests stored, approved, declined, expired", function (
     expect(r.createdAt.unix * 1000).to.be.within(before - 1000, await now());
     expect(r.approvalUrl).to.equal(`/approve/${r.id}`);
     expect(r.summary.can.join(" ")).to.match(/call exactInputSingle on MockSwapRouter/);
+    // 10 calls an hour for 24 hours: 25 windows begin within the session (its last second opens one).
+    expect(r.session.calls).to.deep.equal({ max: null, rate: { count: 10, seconds: 3600 }, atMost: 250 });
     expect(r.toSign.typedData.primaryType).to.equal("Enable");
     expect(r.approval).to.equal(null);
     const found = await call("GET", `/v1/session-requests/${r.id}`);

@@ -1,11 +1,11 @@
 // Values as people read them (sdk/format.ts): dollars for stablecoins, four significant digits of a
 // small fraction (gas fees), everything else as the token's units, the raw value always exact; and
-// durations in their three styles.
+// durations in their three styles; chains by name.
 import { expect } from "chai";
 import fc from "fast-check";
 import { formatUnits, parseEther, parseUnits } from "viem";
 import { amount, nativeMeta } from "../../sdk/describe.js";
-import { formatAmount, formatDuration, formatTime, perDuration, timeLeftText, unitsText } from "../../sdk/format.js";
+import { chainName, formatAmount, formatDuration, formatTime, perDuration, timeLeftText, unitsText } from "../../sdk/format.js";
 
 describe("sdk: amounts in words", function () {
   const eth = nativeMeta();
@@ -78,5 +78,11 @@ describe("sdk: exact amounts and durations in words", function () {
 
   it("times in UTC to the minute", function () {
     expect(formatTime(1_795_456_800)).to.equal("2026-11-23 18:00 UTC");
+  });
+
+  it("chains by name where people know one, always with the id", function () {
+    expect(chainName(11155111)).to.equal("Sepolia (chain 11155111)");
+    expect(chainName(31337)).to.equal("the local development chain (chain 31337)");
+    expect(chainName(4242)).to.equal("chain 4242");
   });
 });
