@@ -2,7 +2,7 @@
 // cannot do, what to worry about, and the one thing the owner signs. Nothing secret passes here: the
 // request names the session key by its address; its private key stays with whoever made it.
 import { getActionSelector, getKernelV3Nonce, getPluginsEnableTypedData } from "@zerodev/sdk";
-import { type Address, type Hex, erc20Abi, zeroAddress } from "viem";
+import { type Address, type Hex, erc20Abi, getTypesForEIP712Domain, zeroAddress } from "viem";
 import { ENTRY_POINT, KERNEL_VERSION } from "../sdk/constants.js";
 import { NATIVE_TOKEN } from "../sdk/rules.js";
 import type { Deployments } from "../sdk/deployments.js";
@@ -70,13 +70,17 @@ export class RequestExplainer {
     };
   }
 
-  /** Kernel's Enable typed data for this permission, with the account's current validation nonce. */
+  /**
+   * Kernel's Enable typed data for this permission, with the account's current validation nonce, as
+   * a wallet's eth_signTypedData_v4 takes it: with the EIP712Domain type listed (wallets built on
+   * eth-sig-util hash the domain by the types given, and an unlisted domain as empty).
+   */
   private async typedData(prepared: PreparedSession) {
     const client = this.chain.client;
     const validatorNonce = await this.chain.call("the account's validation nonce", () =>
       getKernelV3Nonce(client as Parameters<typeof getKernelV3Nonce>[0], prepared.account),
     );
-    return getPluginsEnableTypedData({
+    const typed = await getPluginsEnableTypedData({
       accountAddress: prepared.account,
       chainId: this.deployments.chainId,
       kernelVersion: KERNEL_VERSION,
@@ -88,6 +92,7 @@ export class RequestExplainer {
       } as unknown as Parameters<typeof getPluginsEnableTypedData>[0]["validator"],
       validatorNonce,
     });
+    return { ...typed, types: { EIP712Domain: getTypesForEIP712Domain({ domain: typed.domain }), ...typed.types } };
   }
 
   private meta(token: TokenInfo): TokenMeta {

@@ -136,7 +136,8 @@ function permissions(session) {
 }
 
 function timeLine(session) {
-  if (session.status === "active" && session.secondsLeft !== null) return countdown(session.secondsLeft);
+  const running = session.status === "active" || session.status === "approved";
+  if (running && session.secondsLeft !== null) return countdown(session.secondsLeft);
   if (session.status === "revoked" && session.revoked) {
     return h("p", { class: "time" }, "Revoked ", timeElement(session.revoked.timestamp));
   }
@@ -147,19 +148,26 @@ function timeLine(session) {
 }
 
 function facts(session) {
+  const request = session.request;
   const rows = [
     ["Session key", h("code", { text: session.sessionKey ?? "unknown" })],
-    ["Approved", timeElement(session.approved.timestamp)],
+    request?.approvedAt ? ["Approved", timeElement(request.approvedAt)] : null,
+    // A session is on chain from its first operation; until then it exists as the owner's approval.
+    ["On chain", session.approved ? timeElement(session.approved.timestamp) : "not yet: waiting for its first operation"],
+    request ? ["Request", h("a", { href: request.approvalUrl, text: request.id })] : null,
+    request?.failure
+      ? ["First operation", `failed ${request.failure.count === 1 ? "once" : `${request.failure.count} times`}: ${request.failure.reason}`]
+      : null,
     ["Executions", String(session.executions.count)],
     ["Gas", session.gas.display],
-  ];
+  ].filter((row) => row !== null);
   return h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", { text: term }), h("dd", {}, value)]));
 }
 
 /** A session's card; `note`, when given, is shown where a revocation's progress goes. */
 function sessionCard(session, note = null) {
   const titleId = nextId("session");
-  const reg = session.registration > 1 ? ` (registration ${session.registration})` : "";
+  const reg = session.registration !== null && session.registration > 1 ? ` (registration ${session.registration})` : "";
   const revocable = session.status !== "revoked" && session.status !== "replaced";
   const result = h("section", { class: "revocation", "aria-live": "polite", hidden: !note }, note);
   return h(
@@ -209,7 +217,8 @@ function historyEntry(entry) {
     "li",
     { class: `entry entry-${entry.type}${ok ? "" : " entry-failed"}` },
     h("div", { class: "entry-line" }, timeElement(entry.timestamp), h("span", { class: "entry-text", text: entry.text })),
-    h("code", { class: "tx", title: "Transaction hash", text: entry.transactionHash }),
+    // Entries of the session's request happened off chain: no transaction.
+    entry.transactionHash ? h("code", { class: "tx", title: "Transaction hash", text: entry.transactionHash }) : null,
   );
 }
 
@@ -233,7 +242,8 @@ function historySection(session) {
     status.textContent = "Loading…";
     more.hidden = true;
     try {
-      const query = new URLSearchParams({ limit: String(HISTORY_PAGE), registration: String(session.registration) });
+      const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
+      if (session.registration !== null) query.set("registration", String(session.registration));
       if (cursor) query.set("cursor", cursor);
       const page = await api(`${path}?${query}`);
       list.append(...page.items.map(historyEntry));
@@ -331,7 +341,8 @@ function walletSend(prepared, session, result) {
     const tx = () => h("code", { class: "send-hash", text: hash });
     const deadline = performance.now() + REVOKE_WAIT_MS;
     progress.replaceChildren(h("p", { class: "waiting", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Sent in transaction ", tx(), "; waiting for the revocation on chain…"));
-    const path = `/v1/accounts/${session.account}/sessions/${session.permissionId}?registration=${session.registration}`;
+    const pinned = session.registration === null ? "" : `?registration=${session.registration}`;
+    const path = `/v1/accounts/${session.account}/sessions/${session.permissionId}${pinned}`;
     let last = "";
     while (performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, REVOKE_POLL_MS));
@@ -412,7 +423,8 @@ function preparedCall(prepared, session, result) {
                                PAGE
 //////////////////////////////////////////////////////////////*/
 
-const state = { account: null, cursor: null, loading: 0 };
+/** `revoke`: a session to offer revoking once the page has loaded (?revoke=<permission id>, the chat's revocation link). */
+const state = { account: null, cursor: null, loading: 0, revoke: null };
 
 function showError(message) {
   const el = $("error");
@@ -438,6 +450,7 @@ async function loadSessions(account, { append = false } = {}) {
     if (wait !== null) scheduleReload(Math.min(wait + 1, 3600) * 1000);
     state.cursor = page.nextCursor;
     $("more").hidden = !page.nextCursor;
+    if (state.revoke) offerRevocation(state.revoke);
     const count = cards.childElementCount;
     $("summary").textContent =
       `${count} session${count === 1 ? "" : "s"} of ${account}${page.nextCursor ? " so far" : ""} · chain block ${page.asOf.chainBlock}` +
@@ -447,6 +460,19 @@ async function loadSessions(account, { append = false } = {}) {
     if (!append) cards.replaceChildren();
     $("summary").textContent = "";
     showError(error.code === "account_not_found" ? `No session of ${account} has been seen on chain yet.` : error.message);
+  }
+}
+
+/** Opens the revocation dialog of the session the link named, once; says so when it cannot be revoked. */
+function offerRevocation(permissionId) {
+  state.revoke = null;
+  const card = [...$("sessions").querySelectorAll("article.card")].find((el) => el.getAttribute("data-permission-id") === permissionId.toLowerCase());
+  const button = card?.querySelector("button.revoke");
+  if (!card) showError(`Session ${permissionId} is not among this account's sessions.`);
+  else if (!button) showError(`Session ${permissionId} is ${card.getAttribute("data-status")}: there is nothing to revoke.`);
+  else {
+    card.scrollIntoView({ block: "center" });
+    button.click();
   }
 }
 
@@ -503,7 +529,9 @@ function start() {
     pendingRevocation = null;
   });
   window.addEventListener("popstate", () => selectAccount(new URLSearchParams(location.search).get("account") ?? "", { push: false }));
-  selectAccount(new URLSearchParams(location.search).get("account") ?? "", { push: false });
+  const query = new URLSearchParams(location.search);
+  state.revoke = query.get("revoke");
+  selectAccount(query.get("account") ?? "", { push: false });
 }
 
 start();

@@ -232,29 +232,11 @@ function approve() {
         return;
       }
       say("Sign the request in your wallet…");
-      signature = await walletRequest("eth_signTypedData_v4", [state.account, JSON.stringify(forWallet(typedData))], REFUSED);
+      signature = await walletRequest("eth_signTypedData_v4", [state.account, JSON.stringify(typedData)], REFUSED);
       kept.set(signature);
     }
     await deliver(signature);
   }, approve);
-}
-
-/**
- * The typed data as wallets hash it: wallets built on eth-sig-util hash the domain with the
- * EIP712Domain type listed in `types`, and read it as empty when it is missing; the API's typed data
- * leaves it out, as viem derives it from the domain's fields. Listed here, in viem's order.
- */
-function forWallet(typedData) {
-  if (typedData.types.EIP712Domain) return typedData;
-  const fields = [
-    ["name", "string"],
-    ["version", "string"],
-    ["chainId", "uint256"],
-    ["verifyingContract", "address"],
-    ["salt", "bytes32"],
-  ];
-  const domain = fields.filter(([name]) => typedData.domain[name] !== undefined).map(([name, type]) => ({ name, type }));
-  return { ...typedData, types: { EIP712Domain: domain, ...typedData.types } };
 }
 
 async function switchThenApprove(chainId) {

@@ -11,19 +11,18 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { type Address, type Hex, type LocalAccount, getAddress } from "viem";
+import { type Address, type LocalAccount, getAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { readSettings } from "../../api/config.js";
 import { type LeashApi, buildServer } from "../../api/server.js";
-import { createOwnerAccount } from "../../sdk/accounts.js";
 import { formatTime } from "../../sdk/format.js";
-import { createSessionKey, kernelAddresses } from "../../sdk/session.js";
-import { sendUserOperationDirect } from "../../sdk/userops.js";
+import { createSessionKey } from "../../sdk/session.js";
 import { approveTwap, trade, twapRequest } from "../../testkit/scenario.js";
 import type { Stack } from "../../testkit/stack.js";
 import { devKey } from "../../testkit/testbed/client.js";
 import { approvalOfRequest } from "../../testkit/requests.js";
-import { launchChromium, startApiStack } from "./fixture.js";
+import { TestWallet } from "../../testkit/wallet.js";
+import { launchChromium, pageProblems, startApiStack } from "./fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "leash-approve-page-"));
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -31,30 +30,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const OWNER = privateKeyToAccount(devKey(5));
 const STRANGER = privateKeyToAccount(devKey(6));
 
-/** The injected EIP-1193 provider: every request answered by the test's wallet (leashWallet), errors with their codes. */
-const PROVIDER = `
-window.ethereum = {
-  async request({ method, params }) {
-    const reply = await window.leashWallet(method, params ?? []);
-    if (reply.error) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
-    return reply.result;
-  },
-  on() {},
-  removeListener() {},
-};
-`;
-
 async function until(condition: () => boolean, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error("timed out waiting");
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-interface WalletAnswer {
-  result?: unknown;
-  error?: { code: number; message: string };
 }
 
 describe("api: the approval page and the revocation sent with the owner's wallet, in Chromium", function () {
@@ -67,57 +48,11 @@ describe("api: the approval page and the revocation sent with the owner's wallet
   let browser: Browser | undefined;
   let context: BrowserContext;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
   const extra: LeashApi[] = [];
 
-  /** The wallet the page talks to: what it holds, where it is, what it refuses, what it was asked. */
-  const wallet = {
-    accounts: [] as Address[],
-    /** null: the node's chain. */
-    chainId: null as number | null,
-    refuse: new Set<string>(),
-    asked: [] as string[],
-    reset(accounts: Address[]) {
-      this.accounts = accounts;
-      this.chainId = null;
-      this.refuse.clear();
-      this.asked = [];
-    },
-    count(method: string) {
-      return this.asked.filter((m) => m === method).length;
-    },
-  };
-
-  async function answer(method: string, params: unknown[]): Promise<WalletAnswer> {
-    wallet.asked.push(method);
-    if (wallet.refuse.has(method)) return { error: { code: 4001, message: "User rejected the request." } };
-    try {
-      switch (method) {
-        case "eth_requestAccounts":
-        case "eth_accounts":
-          return { result: wallet.accounts };
-        case "eth_chainId":
-          return { result: `0x${(wallet.chainId ?? chainId).toString(16)}` };
-        case "wallet_switchEthereumChain":
-          wallet.chainId = Number((params[0] as { chainId: string }).chainId);
-          return { result: null };
-        case "eth_signTypedData_v4":
-          // The node's own signature, by its unlocked account.
-          return { result: await stack.leash.client.request({ method, params } as never) };
-        case "eth_sendTransaction": {
-          const tx = params[0] as { from: Address; to: Address; data: Hex; value: Hex };
-          const kernel = await createOwnerAccount({ client: stack.leash.client, bed: kernelAddresses(stack.leash.deployments), owner });
-          if (getAddress(tx.from) !== kernel.address) return { error: { code: 4100, message: `${tx.from} is not an account of this wallet` } };
-          const sent = await sendUserOperationDirect({ submitter: stack.leash.client, account: kernel, calls: [{ to: tx.to, data: tx.data, value: BigInt(tx.value) }] });
-          return { result: sent.transactionHash };
-        }
-        default:
-          return { error: { code: 4200, message: `${method} is not supported` } };
-      }
-    } catch (error) {
-      return { error: { code: -32603, message: (error as Error).message } };
-    }
-  }
+  /** The wallet the page talks to (testkit/wallet.ts). */
+  let wallet: TestWallet;
 
   async function call(method: "GET" | "POST", path: string, body?: unknown) {
     const response = await fetch(`${stack.apiUrl}${path}`, {
@@ -161,16 +96,10 @@ describe("api: the approval page and the revocation sent with the owner's wallet
     expect(unlocked.map((a) => getAddress(a))).to.include.members([OWNER.address, STRANGER.address]);
     browser = await launchChromium(this, "APPROVAL PAGE");
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.exposeBinding("leashWallet", (_source, method: string, params: unknown[]) => answer(method, params));
-    // As a string: the test's own code is transpiled, and a function's source would carry its helpers.
-    await context.addInitScript({ content: PROVIDER });
+    wallet = new TestWallet({ leash: stack.leash, owner });
+    await wallet.install(context);
     page = await context.newPage();
-    page.on("console", (message) => {
-      // The browser logs every failed request (an error answer, or one this test aborts): the page
-      // shows those in words. Anything else is a problem.
-      if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(`console: ${message.text()}`);
-    });
-    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    problems = pageProblems(page);
   });
 
   beforeEach(function () {

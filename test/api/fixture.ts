@@ -3,7 +3,7 @@
 // account funded with ETH and 2,000 USDC; and Chromium for the pages.
 import hre from "hardhat";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, type Page, chromium } from "playwright-core";
 import type { Address, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { fundedAccount } from "../../testkit/scenario.js";
@@ -60,4 +60,18 @@ export async function launchChromium(suite: Mocha.Context, what: string): Promis
     console.warn(`\n  !!! ${what} BROWSER TESTS SKIPPED: Chromium cannot be launched from ${CHROMIUM}: ${(error as Error).message.split("\n")[0]}\n`);
     suite.skip();
   }
+}
+
+/**
+ * What goes wrong in `page`, collected for a test to expect none: script errors and console errors
+ * (CSP violations among them). Failed requests are not counted: the browser logs every error answer,
+ * which the pages show in words.
+ */
+export function pageProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(`console: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  return problems;
 }

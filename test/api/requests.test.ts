@@ -78,6 +78,13 @@ describe("api: session requests stored, approved, declined, expired", function (
     // 10 calls an hour for 24 hours: 25 windows begin within the session (its last second opens one).
     expect(r.session.calls).to.deep.equal({ max: null, rate: { count: 10, seconds: 3600 }, atMost: 250 });
     expect(r.toSign.typedData.primaryType).to.equal("Enable");
+    // As a wallet's eth_signTypedData_v4 hashes it: the domain's type listed with the domain's fields.
+    expect(r.toSign.typedData.types.EIP712Domain).to.deep.equal([
+      { name: "name", type: "string" },
+      { name: "version", type: "string" },
+      { name: "chainId", type: "uint256" },
+      { name: "verifyingContract", type: "address" },
+    ]);
     expect(r.approval).to.equal(null);
     const found = await call("GET", `/v1/session-requests/${r.id}`);
     expect(found.status).to.equal(200);

@@ -2,15 +2,12 @@
 // the real stack (chain, indexer, API). The TWAP scenario's account, an active session with two
 // trades and a second one with one; every tool called, its words and its structured content checked
 // against the API's own answers; the errors a model must be able to act on.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport, getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Address, Hex, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -19,44 +16,9 @@ import { freePort } from "../../testkit/processes.js";
 import { type ApprovedSession, approveTwap, trade, twapRequest } from "../../testkit/scenario.js";
 import type { Stack } from "../../testkit/stack.js";
 import { startApiStack } from "../api/fixture.js";
+import { type Mcp, call, entry, root, startMcp, tsx } from "./fixture.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const tsx = join(root, "node_modules", ".bin", "tsx");
-const entry = join(root, "mcp", "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "leash-mcp-"));
-
-interface Mcp {
-  client: Client;
-  /** Everything the server wrote to stderr so far. */
-  stderr(): string;
-  /** Protocol errors seen by the client, e.g. a line on stdout that is not JSON-RPC. */
-  errors: Error[];
-}
-
-/** The MCP server started as a chat client starts it, with LEASH_API_URL pointing at `apiUrl`. */
-async function startMcp(apiUrl: string): Promise<Mcp> {
-  const transport = new StdioClientTransport({
-    command: tsx,
-    args: [entry],
-    cwd: root,
-    env: { ...getDefaultEnvironment(), LEASH_API_URL: apiUrl },
-    stderr: "pipe",
-  });
-  let stderr = "";
-  transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const client = new Client({ name: "leash-mcp-test", version: "1.0.0" });
-  const errors: Error[] = [];
-  client.onerror = (error) => errors.push(error);
-  await client.connect(transport);
-  return { client, stderr: () => stderr, errors };
-}
-
-/** One tool call: its text (all text parts), structured content, and whether it is an error. */
-async function call(mcp: Mcp, name: string, args: Record<string, unknown>) {
-  const result = (await mcp.client.callTool({ name, arguments: args })) as CallToolResult;
-  const text = result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
-  return { text, data: result.structuredContent as any, isError: result.isError === true };
-}
 
 describe("mcp: the API's tools over stdio, against chain + indexer + API", function () {
   this.timeout(120_000);
