@@ -11,9 +11,7 @@ import { join, resolve } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { deploymentsPath } from "../sdk/deployments.js";
 import { recreateDatabase } from "../testkit/indexer/postgres.js";
-import type { SessionRequestView } from "../api/responses.js";
-import { createSessionKey } from "../sdk/session.js";
-import { DEV_OWNER_KEY, approvalOfRequest } from "../testkit/requests.js";
+import { leaveRequestWaiting } from "../testkit/requests.js";
 import { approveTwap, fundedAccount, trade, twapRequest } from "../testkit/scenario.js";
 import { startStack, type Stack } from "../testkit/stack.js";
 import { projectRoot } from "../testkit/chain.js";
@@ -148,7 +146,7 @@ async function main() {
   log(`      session ${session.approval.permissionId}: ${shown.status}, ${shown.display.timeLeft}, ${shown.display.calls}, ${shown.display.spend.join(", ")}`);
 
   progress("a session request left waiting for the owner's approval");
-  const pending = await waitingRequest(stack);
+  const pending = await leaveRequestWaiting(stack, log);
   log(`      request ${pending.id}: ${pending.display.status}`);
   log(`      approve it at ${stack.apiUrl}${pending.approvalUrl} (owner: Hardhat's development account #1, ${pending.approvalOwner})`);
 
@@ -184,51 +182,6 @@ Deployments: ${stack.deploymentsFile}. Logs (chain, bundler, indexer, API): ${lo
 Press Ctrl-C to stop.
 `);
   await new Promise(() => {});
-}
-
-/**
- * A TWAP session request for an account of the development owner, explained and stored by the API;
- * then, in the background, what a chat backend does: wait for the owner's answer, and once
- * approved, make the session's first operation with the key it holds (never sent anywhere).
- */
-async function waitingRequest(stack: Stack) {
-  const { leash, demo } = stack;
-  const owner = privateKeyToAccount(DEV_OWNER_KEY);
-  const account = await fundedAccount({ leash, demo, owner, usdc: "2000" });
-  const sessionKey = createSessionKey();
-  const response = await fetch(`${stack.apiUrl}/v1/session-requests`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(twapRequest({ account, sessionKey: sessionKey.address, demo, chainId: leash.deployments.chainId })),
-  });
-  const request = (await response.json()) as SessionRequestView;
-  if (response.status !== 201) throw new Error(`the API refused the waiting session request: ${JSON.stringify(request)}`);
-  const read = async () => (await (await fetch(`${stack.apiUrl}/v1/session-requests/${request.id}`)).json()) as SessionRequestView;
-  const follow = async () => {
-    let current = request;
-    while (current.status === "awaiting_approval") {
-      await new Promise((r) => setTimeout(r, 2_000));
-      current = await read();
-    }
-    log(`request ${request.id}: ${current.display.status}`);
-    if (current.status !== "approved") return;
-    const outcome = await trade(leash, { approval: approvalOfRequest(leash, current), sessionKey }, demo, "25", { bundlerUrl: stack.bundler!.url });
-    if (!outcome.ok) {
-      // As a backend would: the failure is recorded with the request, and the session stays approved.
-      await fetch(`${stack.apiUrl}/v1/session-requests/${request.id}/failure`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ reason: outcome.refusal.message }),
-      });
-      log(`request ${request.id}: its first operation failed: ${outcome.refusal.message}`);
-      return;
-    }
-    log(`request ${request.id}: first operation, traded 25 USDC for WETH (tx ${outcome.result.transactionHash})`);
-    while ((current = await read()).status !== "active") await new Promise((r) => setTimeout(r, 500));
-    log(`request ${request.id}: ${current.display.status}; session ${current.toSign.permissionId} is ${current.sessionStatus}`);
-  };
-  follow().catch((error: unknown) => log(`request ${request.id}: ${error instanceof Error ? error.message : String(error)}`));
-  return { ...request, account, approvalOwner: owner.address };
 }
 
 main().catch((error: unknown) => {

@@ -1,9 +1,12 @@
 // The chat backend's side of a stored session request: what whoever holds the session key builds
-// from the approved request the API returns (the SDK's Approval), and the owner's wallet signing the
-// typed data as eth_signTypedData_v4 would.
+// from the approved request the API returns (the SDK's Approval), the owner's wallet signing the
+// typed data as eth_signTypedData_v4 would, and a request left waiting for its owner (npm start).
 import type { Address, Hex, LocalAccount } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import type { SessionRequestView } from "../api/responses.js";
-import { type Approval, type LeashChain, approvalFromSignature } from "../sdk/session.js";
+import { type Approval, type LeashChain, approvalFromSignature, createSessionKey } from "../sdk/session.js";
+import { fundedAccount, trade, twapRequest } from "./scenario.js";
+import type { Stack } from "./stack.js";
 
 /**
  * An owner a person can sign with on a local chain: Hardhat's development account #1, whose key is
@@ -39,4 +42,49 @@ export function approvalOfRequest(
     validAfter: request.session.validAfter.unix,
     validUntil: request.session.expiresAt.unix,
   });
+}
+
+/**
+ * A TWAP session request for an account of the development owner, explained and stored by the API;
+ * then, in the background, what a chat backend does: wait for the owner's answer, and once
+ * approved, make the session's first operation with the key it holds (never sent anywhere).
+ */
+export async function leaveRequestWaiting(stack: Stack, log: (line: string) => void) {
+  const { leash, demo } = stack;
+  const owner = privateKeyToAccount(DEV_OWNER_KEY);
+  const account = await fundedAccount({ leash, demo, owner, usdc: "2000" });
+  const sessionKey = createSessionKey();
+  const response = await fetch(`${stack.apiUrl}/v1/session-requests`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(twapRequest({ account, sessionKey: sessionKey.address, demo, chainId: leash.deployments.chainId })),
+  });
+  const request = (await response.json()) as SessionRequestView;
+  if (response.status !== 201) throw new Error(`the API refused the waiting session request: ${JSON.stringify(request)}`);
+  const read = async () => (await (await fetch(`${stack.apiUrl}/v1/session-requests/${request.id}`)).json()) as SessionRequestView;
+  const follow = async () => {
+    let current = request;
+    while (current.status === "awaiting_approval") {
+      await new Promise((r) => setTimeout(r, 2_000));
+      current = await read();
+    }
+    log(`request ${request.id}: ${current.display.status}`);
+    if (current.status !== "approved") return;
+    const outcome = await trade(leash, { approval: approvalOfRequest(leash, current), sessionKey }, demo, "25", { bundlerUrl: stack.bundler!.url });
+    if (!outcome.ok) {
+      // As a backend would: the failure is recorded with the request, and the session stays approved.
+      await fetch(`${stack.apiUrl}/v1/session-requests/${request.id}/failure`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ reason: outcome.refusal.message }),
+      });
+      log(`request ${request.id}: its first operation failed: ${outcome.refusal.message}`);
+      return;
+    }
+    log(`request ${request.id}: first operation, traded 25 USDC for WETH (tx ${outcome.result.transactionHash})`);
+    while ((current = await read()).status !== "active") await new Promise((r) => setTimeout(r, 500));
+    log(`request ${request.id}: ${current.display.status}; session ${current.toSign.permissionId} is ${current.sessionStatus}`);
+  };
+  follow().catch((error: unknown) => log(`request ${request.id}: ${error instanceof Error ? error.message : String(error)}`));
+  return { ...request, account, approvalOwner: owner.address };
 }
