@@ -6,13 +6,14 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { SessionRequestView } from "../api/responses.js";
 import { type Approval, type LeashChain, approvalFromSignature, createSessionKey } from "../sdk/session.js";
 import { fundedAccount, trade, twapRequest } from "./scenario.js";
+import { devKey } from "./testbed/client.js";
 import type { Stack } from "./stack.js";
 
 /**
  * An owner a person can sign with on a local chain: Hardhat's development account #1, whose key is
  * published with Hardhat and known to local wallet set-ups (never use it on a real network).
  */
-export const DEV_OWNER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+export const DEV_OWNER_KEY = devKey(1);
 
 /** The owner's signature of a request's typed data (the JSON carries the nonce as it was read). */
 export function signRequest(owner: LocalAccount, typedData: SessionRequestView["toSign"]["typedData"]): Promise<Hex> {

@@ -31,6 +31,9 @@ export { kernelPermissionId, policyId } from "./index-reads.js";
 
 export type StatusFilter = SessionViewStatus | "all";
 
+/** Registrations whose request links are kept (a few hundred bytes each). */
+const LINK_CACHE_SIZE = 20_000;
+
 
 export interface SessionServiceOptions {
   indexer: IndexerClient;
@@ -52,6 +55,8 @@ export class SessionService {
   private readonly chain: ChainClient;
   private readonly clock: () => number;
   private readonly labels = new Map<string, string>();
+  /** linkOf's answers: what each registration's request is never changes. */
+  private readonly links = new PromiseCache<SessionView["request"]>(LINK_CACHE_SIZE);
   private readonly tokens = new Map<string, Promise<TokenMeta>>();
   readonly cache: PromiseCache<unknown>;
 
@@ -137,10 +142,7 @@ export class SessionService {
     // the request it came through.
     const frame = await this.cached(`frame:${account}:${id}:${registration ?? "latest"}:${indexed.number}`, async () => {
       const [row] = await this.index.loadSessionRows(account, id, registration);
-      if (!row) return null;
-      const request = await this.requests.approvedFor(account, permissionId);
-      const header = { permissionId: row.permissionId, createdTimestamp: row.createdTimestamp };
-      return sessionFrame(row, this, request && registeredAfter(request, header) ? requestLink(request) : null);
+      return row ? sessionFrame(row, this, await this.linkOf(row)) : null;
     });
     if (!frame && registration === undefined) {
       const request = await this.requests.approvedFor(account, permissionId);
@@ -178,6 +180,20 @@ export class SessionService {
     const [row] = await this.index.sessionRows(account, policyId(permissionId), session.registration, indexed);
     if (!row) throw new UpstreamError("indexer", `registration ${session.registration} of ${permissionId} is no longer indexed`);
     return { session, config: sessionConfigFromJson(row.config), request: null };
+  }
+
+  /**
+   * The request a registration came through: the latest approved request of its permission id made
+   * before it. Fixed once the registration exists (its request was approved before it; a later
+   * request is not its own, and failures are recorded only before it), so kept apart from the
+   * block-keyed cache, in a bounded map of its own.
+   */
+  private linkOf(row: Pick<SessionRow, "account" | "permissionId" | "registration" | "createdTimestamp">): Promise<SessionView["request"]> {
+    const account = getAddress(row.account);
+    return this.links.get(`${account}:${row.permissionId}:${row.registration}`, async () => {
+      const request = await this.requests.approvedFor(account, kernelPermissionId(row.permissionId));
+      return request && registeredAfter(request, row) ? requestLink(request) : null;
+    });
   }
 
   /** The account's Kernel validation nonce at the chain's latest block; null while it is not deployed. */
@@ -293,7 +309,7 @@ export class SessionService {
    */
   private async view(row: SessionRow, moment: Moment): Promise<SessionView> {
     const id = `${row.account}:${row.permissionId}:${row.registration}:${moment.indexed.number}`;
-    const frame = await this.cached<SessionFrame>(`frame:${id}`, () => sessionFrame(row, this));
+    const frame = await this.cached<SessionFrame>(`frame:${id}`, async () => sessionFrame(row, this, await this.linkOf(row)));
     return sessionViewAt(frame, moment);
   }
 
