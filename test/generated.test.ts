@@ -48,21 +48,30 @@ describe("generated contract surface", function () {
   });
 });
 
-describe("the API's migrations", function () {
+/** The migrations in `folder` are what drizzle-kit generates from `schema` (nothing new to generate). */
+function expectMigrationsCurrent(schema: string, folder: string) {
+  // Generated into a copy: a schema change with no migration shows up as a new file there.
+  // drizzle-kit takes the folder relative to the project (it is under .leash/, which git ignores).
+  mkdirSync(join(projectRoot, ".leash"), { recursive: true });
+  const copy = mkdtempSync(join(projectRoot, ".leash", "migrations-"));
+  cpSync(join(projectRoot, folder), copy, { recursive: true });
+  const before = readdirSync(copy).sort();
+  const drizzleKit = join(projectRoot, "node_modules", "drizzle-kit", "bin.cjs");
+  const args = [drizzleKit, "generate", "--dialect", "postgresql", "--schema", schema, "--out", relative(projectRoot, copy)];
+  const run = spawnSync(process.execPath, args, { cwd: projectRoot, encoding: "utf8" });
+  const output = `${run.stdout}${run.stderr}`;
+  expect(readdirSync(copy).sort(), output).to.deep.equal(before);
+  rmSync(copy, { recursive: true, force: true });
+  expect(output).to.match(/No schema changes/);
+}
+
+describe("the API's and the executor's migrations", function () {
   this.timeout(60_000);
   it("api/store/migrations are what drizzle-kit generates from api/store/schema.ts (npm run db:generate)", function () {
-    // Generated into a copy: a schema change with no migration shows up as a new file there.
-    // drizzle-kit takes the folder relative to the project (it is under .leash/, which git ignores).
-    mkdirSync(join(projectRoot, ".leash"), { recursive: true });
-    const copy = mkdtempSync(join(projectRoot, ".leash", "migrations-"));
-    cpSync(join(projectRoot, "api", "store", "migrations"), copy, { recursive: true });
-    const before = readdirSync(copy).sort();
-    const drizzleKit = join(projectRoot, "node_modules", "drizzle-kit", "bin.cjs");
-    const args = [drizzleKit, "generate", "--dialect", "postgresql", "--schema", "api/store/schema.ts", "--out", relative(projectRoot, copy)];
-    const run = spawnSync(process.execPath, args, { cwd: projectRoot, encoding: "utf8" });
-    const output = `${run.stdout}${run.stderr}`;
-    expect(readdirSync(copy).sort(), output).to.deep.equal(before);
-    rmSync(copy, { recursive: true, force: true });
-    expect(output).to.match(/No schema changes/);
+    expectMigrationsCurrent("api/store/schema.ts", "api/store/migrations");
+  });
+
+  it("executor/store/migrations are what drizzle-kit generates from executor/store/schema.ts (npm run db:generate:executor)", function () {
+    expectMigrationsCurrent("executor/store/schema.ts", "executor/store/migrations");
   });
 });

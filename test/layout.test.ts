@@ -12,16 +12,21 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   indexer: ["sdk", "ponder.config.js"],
   api: ["sdk"],
   mcp: ["sdk", "api"],
+  executor: ["sdk"],
   scripts: ["sdk", "testkit", "ignition"],
   testkit: ["sdk", "api", "indexer", "scripts"],
   bench: ["sdk", "testkit"],
   ignition: [],
-  test: ["sdk", "api", "mcp", "indexer", "scripts", "testkit", "bench"],
+  test: ["sdk", "api", "mcp", "executor", "indexer", "scripts", "testkit", "bench"],
 };
 
-/** Single files a folder may import beyond its rule: the API's queries are typed by the indexer's tables. */
+/**
+ * Single files a folder may import beyond its rule: the API's queries are typed by the indexer's
+ * tables; the executor opens its database as the API does and reads settings with its helpers.
+ */
 const MAY_IMPORT_FILES: Record<string, readonly string[]> = {
   api: ["indexer/ponder.schema.js"],
+  executor: ["api/store/db.js", "api/config.js"],
 };
 
 describe("layout: what each folder may import", function () {

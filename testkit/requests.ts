@@ -1,10 +1,11 @@
-// The chat backend's side of a stored session request: what whoever holds the session key builds
-// from the approved request the API returns (the SDK's Approval), the owner's wallet signing the
-// typed data as eth_signTypedData_v4 would, and a request left waiting for its owner (npm start).
-import type { Address, Hex, LocalAccount } from "viem";
+// The chat backend's side of a stored session request: the SDK's Approval from the approved request
+// the API returns (sdk/approved-request.ts), the owner's wallet signing the typed data as
+// eth_signTypedData_v4 would, and a request left waiting for its owner (npm start).
+import type { Hex, LocalAccount } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { SessionRequestView } from "../api/responses.js";
-import { type Approval, type LeashChain, approvalFromSignature, createSessionKey } from "../sdk/session.js";
+import { approvalOfRequest } from "../sdk/approved-request.js";
+import { createSessionKey } from "../sdk/session.js";
 import { fundedAccount, trade, twapRequest } from "./scenario.js";
 import { devKey } from "./testbed/client.js";
 import type { Stack } from "./stack.js";
@@ -21,29 +22,7 @@ export function signRequest(owner: LocalAccount, typedData: SessionRequestView["
   return owner.signTypedData({ ...typed, message: { ...typed.message, nonce: Number(typed.message.nonce) } });
 }
 
-/**
- * What the session key's holder builds from a stored request and the owner's signature (the
- * request's own, once approved): the SDK's approval, whose root validator data deploys the account
- * on its first operation if it has no code yet.
- */
-export function approvalOfRequest(
-  leash: LeashChain,
-  request: SessionRequestView,
-  signed: { signer: Address; signature: Hex } | null = request.approval,
-): Approval {
-  if (!signed) throw new Error(`session request ${request.id} is ${request.status}, not approved`);
-  return approvalFromSignature(leash, {
-    account: request.toSign.account,
-    owner: signed.signer,
-    permissionId: request.toSign.permissionId,
-    sessionKey: request.toSign.sessionKey,
-    policy: request.toSign.policy,
-    signature: signed.signature,
-    tokens: request.session.tokens,
-    validAfter: request.session.validAfter.unix,
-    validUntil: request.session.expiresAt.unix,
-  });
-}
+export { approvalOfRequest } from "../sdk/approved-request.js";
 
 /**
  * A TWAP session request for an account of the development owner, explained and stored by the API;

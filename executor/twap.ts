@@ -1,0 +1,102 @@
+// A TWAP: a total of token A spent on token B in N equal slices, one every interval, each swap
+// refused by the router below the router's quote less a slippage bound. The router has the mock's
+// (and Uniswap v3's) exactInputSingle, and quotes with quoteExactInputSingle(tokenIn, tokenOut, amountIn).
+import { type Address, encodeFunctionData, formatUnits, parseAbiItem, parseUnits } from "viem";
+import { z } from "zod";
+import { addressSchema, type ReadClient, type TokenInfo } from "../sdk/request.js";
+import type { Call } from "../sdk/userops.js";
+
+export const EXACT_INPUT_SINGLE =
+  "exactInputSingle((address tokenIn, address tokenOut, uint24 fee, address recipient, uint256 amountIn, uint256 amountOutMinimum) params) payable returns (uint256)";
+const exactInputSingle = parseAbiItem(`function ${EXACT_INPUT_SINGLE}`);
+const quoteAbi = [parseAbiItem("function quoteExactInputSingle(address tokenIn, address tokenOut, uint256 amountIn) view returns (uint256)")];
+
+/** What a caller asks for (the executor's POST /v1/automations). */
+export const twapSpecSchema = z.object({
+  kind: z.literal("twap"),
+  account: addressSchema,
+  router: addressSchema,
+  tokenIn: addressSchema,
+  tokenOut: addressSchema,
+  /** The total of tokenIn, in its own units ("100" or "0.5"). */
+  totalAmount: z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as "100"'),
+  slices: z.number().int().min(1).max(1_000),
+  intervalSeconds: z.number().int().min(1).max(30 * 86_400),
+  /** Below the quote a swap may fill, in basis points (50 = 0.5%). */
+  slippageBps: z.number().int().min(0).max(5_000).default(50),
+  /** The pool fee passed to the router. */
+  fee: z.number().int().min(0).max(1_000_000).default(3000),
+  /** The session's overall cap of tokenIn, if lower than the total (the owner's budget). */
+  maxTotal: z.string().regex(/^\d+(\.\d+)?$/).optional(),
+  /** The session's life in seconds; default: the plan's span and an hour. */
+  duration: z.number().int().min(60).optional(),
+  /** Gas budget of the session over its life, in the native coin. */
+  maxFeeTotal: z.string().regex(/^\d+(\.\d+)?$/).optional(),
+});
+export type TwapSpec = z.output<typeof twapSpecSchema>;
+
+/** The plan as stored: the spec and each slice's amount in base units. */
+export interface TwapPlan extends TwapSpec {
+  tokenInInfo: TokenInfo;
+  amounts: string[];
+}
+
+export class PlanError extends Error {
+  override name = "PlanError";
+}
+
+/** N equal slices of the total (the remainder of the division in the last), in base units. */
+export function planTwap(spec: TwapSpec, tokenIn: TokenInfo): TwapPlan {
+  const fraction = spec.totalAmount.split(".")[1] ?? "";
+  if (fraction.length > tokenIn.decimals) throw new PlanError(`totalAmount ${spec.totalAmount} has more decimals than ${tokenIn.symbol}'s ${tokenIn.decimals}`);
+  const total = parseUnits(spec.totalAmount, tokenIn.decimals);
+  const slice = total / BigInt(spec.slices);
+  if (slice === 0n) throw new PlanError(`totalAmount ${spec.totalAmount} ${tokenIn.symbol} cannot be split into ${spec.slices} slices`);
+  const amounts = Array.from({ length: spec.slices }, (_, i) => (i === spec.slices - 1 ? total - slice * BigInt(spec.slices - 1) : slice).toString());
+  return { ...spec, tokenInInfo: tokenIn, amounts };
+}
+
+/** When slot `index` is due: the first at once, then one every interval. */
+export function slotDueAt(start: Date, plan: Pick<TwapPlan, "intervalSeconds">, index: number): Date {
+  return new Date(start.getTime() + index * plan.intervalSeconds * 1000);
+}
+
+/** The session request (sdk/request.ts) that lets `sessionKey` run the plan and nothing else. */
+export function twapSessionRequest(plan: TwapPlan, sessionKey: Address, chainId: number) {
+  const largest = plan.amounts.reduce((a, b) => (BigInt(b) > BigInt(a) ? b : a));
+  const total = plan.amounts.reduce((a, b) => a + BigInt(b), 0n);
+  const units = (v: bigint | string) => formatUnits(BigInt(v), plan.tokenInInfo.decimals);
+  return {
+    walletAddress: plan.account,
+    sessionKeyAddress: sessionKey,
+    duration: plan.duration ?? (plan.slices - 1) * plan.intervalSeconds + 3_600,
+    ...(plan.maxFeeTotal ? { maxFeeTotal: plan.maxFeeTotal } : {}),
+    permissions: {
+      chainId,
+      contractAddress: plan.router,
+      token: plan.tokenIn,
+      allowedFunctions: [EXACT_INPUT_SINGLE],
+      maxPerTransaction: units(largest),
+      maxTotal: plan.maxTotal ?? units(total),
+      maxCalls: plan.slices,
+    },
+  };
+}
+
+/** The least tokenOut a swap of `amountIn` may give: the router's quote now, less the slippage bound. */
+export async function minimumOutput(client: Pick<ReadClient, "readContract">, plan: TwapPlan, amountIn: bigint): Promise<bigint> {
+  const quote = await client.readContract({ address: plan.router, abi: quoteAbi, functionName: "quoteExactInputSingle", args: [plan.tokenIn, plan.tokenOut, amountIn] });
+  return (quote * (10_000n - BigInt(plan.slippageBps))) / 10_000n;
+}
+
+/** One slice's swap, its output to the account itself. */
+export function twapSwap(plan: TwapPlan, amountIn: bigint, amountOutMinimum: bigint): Call {
+  return {
+    to: plan.router,
+    data: encodeFunctionData({
+      abi: [exactInputSingle],
+      functionName: "exactInputSingle",
+      args: [{ tokenIn: plan.tokenIn, tokenOut: plan.tokenOut, fee: plan.fee, recipient: plan.account, amountIn, amountOutMinimum }],
+    }),
+  };
+}
