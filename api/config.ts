@@ -35,6 +35,8 @@ const settingsSchema = z.object({
   PORT: port("PORT").default(4000),
   /** The indexer's HTTP server (SQL over HTTP at /sql, /status, /ready). */
   LEASH_INDEXER_URL: url("LEASH_INDEXER_URL").default("http://127.0.0.1:42069"),
+  /** The executor whose automations the API shows and cancels (npm run executor). */
+  LEASH_EXECUTOR_URL: url("LEASH_EXECUTOR_URL").default("http://127.0.0.1:4100"),
   /**
    * The Postgres database the indexer writes (as its DATABASE_URL): when set, the API reads the
    * indexer's views schema there directly instead of over the indexer's /sql route.

@@ -15,10 +15,12 @@ export const ERROR_CODES = {
   account_not_found: 404,
   session_not_found: 404,
   request_not_found: 404,
+  automation_not_found: 404,
   route_not_found: 404,
   method_not_allowed: 405,
   session_already_revoked: 409,
   request_already_decided: 409,
+  automation_already_final: 409,
   request_expired: 410,
   body_too_large: 413,
   unsupported_media_type: 415,
@@ -27,6 +29,7 @@ export const ERROR_CODES = {
   chain_unavailable: 503,
   not_ready: 503,
   store_unavailable: 503,
+  executor_unavailable: 503,
   internal_error: 500,
 } as const;
 

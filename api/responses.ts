@@ -3,6 +3,7 @@
 // that neither the documentation nor the code can drift from what the routes send.
 import { z } from "zod";
 import { amountSchema } from "../sdk/describe.js";
+import { automationSummarySchema } from "../sdk/automations.js";
 import { DERIVED_SESSION_STATUSES } from "../sdk/rules.js";
 
 export { amountSchema };
@@ -259,6 +260,16 @@ export const revocationSchema = z
   })
   .meta({ title: "Revocation" });
 
+export { automationListSchema, automationSummarySchema } from "../sdk/automations.js";
+
+export const automationCancelSchema = z
+  .object({
+    automation: automationSummarySchema,
+    revocation: revocationSchema.nullable().meta({ description: "The owner's revocation of its session, prepared; null when the session can no longer act" }),
+    text: z.string(),
+  })
+  .meta({ title: "CancelledAutomation" });
+
 export const healthSchema = z.object({ status: z.literal("ok") }).meta({ title: "Health" });
 export const redisStatusSchema = z
   .object({
@@ -302,6 +313,7 @@ export type HistoryPage = z.infer<typeof historyPageSchema>;
 export type Explanation = z.infer<typeof explanationSchema>;
 export type Warning = Explanation["warnings"][number];
 export type RevocationView = z.infer<typeof revocationSchema>;
+export type AutomationCancelView = z.infer<typeof automationCancelSchema>;
 
 /** A route's responses for the OpenAPI document: the answer's schema, and the error shape. */
 export function documented(description: string, schema: z.ZodType) {

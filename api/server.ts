@@ -19,6 +19,8 @@ import { SharedRedis } from "./redis.js";
 import { Revocations } from "./revocation.js";
 import { serviceRoutes } from "./routes/service.js";
 import { sessionRequestRoutes } from "./routes/session-requests.js";
+import { automationRoutes } from "./routes/automations.js";
+import { Automations } from "./automations.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { connectIndex } from "./index-db.js";
 import { SessionRequests } from "./session-requests.js";
@@ -113,6 +115,7 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
   const approvals = new ApprovalSignatures(chain, deployments);
   const requests = new SessionRequests({ stored, explainer, sessions, chain, approvals, ttlSeconds: settings.LEASH_REQUEST_TTL_SECONDS, clock: opts.clock });
   const revocations = new Revocations(sessions, chain, deployments);
+  const automations = new Automations(settings.LEASH_EXECUTOR_URL, settings.LEASH_UPSTREAM_TIMEOUT_MS, revocations);
 
   // zod validates every part; its issues become one ApiError naming each bad field.
   app.setValidatorCompiler(({ schema, httpPart }) => {
@@ -179,6 +182,7 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
       tags: [
         { name: "sessions", description: "Sessions of an account" },
         { name: "requests", description: "Explaining a session request before approval" },
+        { name: "automations", description: "Automations the executor runs with session keys: progress, cancellation" },
         { name: "service", description: "Health and readiness" },
       ],
     },
@@ -201,6 +205,7 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
   await app.register(serviceRoutes, { settings, chain, indexer, redis });
   await app.register(sessionRoutes, { prefix: "/v1", sessions, revocations });
   await app.register(sessionRequestRoutes, { prefix: "/v1", requests });
+  await app.register(automationRoutes, { prefix: "/v1", automations });
   await app.register(dashboardRoutes);
 
   return { app, store, sessions, indexer, chain, redis };

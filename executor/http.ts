@@ -2,6 +2,7 @@
 // Bodies are validated (zod); errors are {"error": {"code", "message", "issues"}} with stable codes.
 import Fastify, { type FastifyInstance } from "fastify";
 import { z } from "zod";
+import { addressSchema } from "../sdk/request.js";
 import { PlanError, twapSpecSchema } from "./twap.js";
 import { type AutomationService, RequestRefused } from "./service.js";
 
@@ -30,6 +31,13 @@ export function buildHttp(service: AutomationService): FastifyInstance {
   });
 
   app.get("/v1/automations", async () => ({ items: await service.list() }));
+
+  // An account's automations in short: what the API's GET /v1/accounts/:account/automations serves.
+  app.get("/v1/accounts/:account/automations", async (req, reply) => {
+    const params = z.object({ account: addressSchema }).safeParse(req.params);
+    if (!params.success) return reply.code(400).send(fail("invalid_address", "account must be a 0x-prefixed 20-byte hex address", [{ field: "params.account", message: params.error.issues[0]!.message }]));
+    return { items: await service.summaries(params.data.account) };
+  });
 
   app.get("/v1/automations/:id", async (req, reply) => {
     const params = idSchema.safeParse(req.params);

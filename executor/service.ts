@@ -2,7 +2,9 @@
 // session request stored by the API (the automation's id as its Idempotency-Key, so a retry finds
 // it), the owner's answer followed, the plan's slots written once approved; and cancellation.
 import { randomUUID } from "node:crypto";
-import { asc, desc, eq, inArray } from "drizzle-orm";
+import { asc, desc, eq, inArray, sql } from "drizzle-orm";
+import type { Address } from "viem";
+import type { AutomationSummary } from "../sdk/automations.js";
 import { type ApprovedRequest, approvalOfRequest } from "../sdk/approved-request.js";
 import { readTokenInfo, type ReadClient } from "../sdk/request.js";
 import { createSessionKey, type LeashChain } from "../sdk/session.js";
@@ -10,6 +12,7 @@ import type { Vault } from "./keys.js";
 import type { Log } from "./log.js";
 import type { Runner } from "./runner.js";
 import type { ExecutorDb } from "./store/db.js";
+import { summarize } from "./summary.js";
 import { attempt, automation, slot } from "./store/schema.js";
 import { planTwap, slotDueAt, type TwapPlan, type TwapSpec, twapSessionRequest } from "./twap.js";
 
@@ -138,6 +141,19 @@ export class AutomationService {
     const slots = await db.select().from(slot).where(eq(slot.automationId, id)).orderBy(asc(slot.index));
     const attempts = await db.select().from(attempt).where(eq(attempt.automationId, id)).orderBy(asc(attempt.id));
     return view(a, slots, attempts, this.o.apiUrl);
+  }
+
+  /** An account's automations in short (sdk/automations.ts), newest first. */
+  async summaries(account: Address): Promise<AutomationSummary[]> {
+    const { db } = this.o;
+    const rows = await db.select().from(automation).where(sql`lower(${automation.account}) = ${account.toLowerCase()}`).orderBy(desc(automation.createdAt)).limit(100);
+    return Promise.all(
+      rows.map(async (a) => {
+        const slots = await db.select().from(slot).where(eq(slot.automationId, a.id)).orderBy(asc(slot.index));
+        const attempts = await db.select().from(attempt).where(eq(attempt.automationId, a.id)).orderBy(asc(attempt.id));
+        return summarize(a, slots, attempts, this.o.apiUrl);
+      }),
+    );
   }
 
   async list() {

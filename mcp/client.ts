@@ -3,7 +3,8 @@
 // reached is named by its URL, so that whoever reads the error knows what to start or to fix.
 import { SettingsError } from "../api/config.js";
 import { type FieldIssue, describeError } from "../api/errors.js";
-import type { HistoryPage, RevocationView, SessionPage, SessionRequestView, SessionView } from "../api/responses.js";
+import type { AutomationCancelView, HistoryPage, RevocationView, SessionPage, SessionRequestView, SessionView } from "../api/responses.js";
+import type { AutomationSummary } from "../sdk/automations.js";
 import type { StatusFilter } from "../api/sessions/service.js";
 
 export const DEFAULT_API_URL = "http://127.0.0.1:4000";
@@ -96,6 +97,16 @@ export class LeashClient {
   /** POST /v1/accounts/:account/sessions/:permissionId/revocation: the owner's call, prepared (nothing is sent). */
   prepareRevocation(account: string, permissionId: string): Promise<RevocationView> {
     return this.request("POST", `/v1/accounts/${segment(account)}/sessions/${segment(permissionId)}/revocation`, {});
+  }
+
+  /** GET /v1/accounts/:account/automations */
+  automations(account: string): Promise<{ items: AutomationSummary[] }> {
+    return this.request("GET", `/v1/accounts/${segment(account)}/automations`, {});
+  }
+
+  /** POST /v1/accounts/:account/automations/:id/cancel */
+  cancelAutomation(account: string, id: string): Promise<AutomationCancelView> {
+    return this.request("POST", `/v1/accounts/${segment(account)}/automations/${segment(id)}/cancel`, {});
   }
 
   /** The dashboard page where the owner revokes a session with their wallet. */

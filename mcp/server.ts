@@ -11,8 +11,19 @@ import { z } from "zod";
 import { sessionRequestSchema } from "../sdk/request.js";
 import { type LeashClient, LeashApiError, LeashUnreachableError } from "./client.js";
 import { describeError } from "../api/errors.js";
-import { historyText, requestListText, requestStatusText, revocationText, sessionListText, sessionRequestText, sessionText } from "./text.js";
 import {
+  automationListText,
+  historyText,
+  requestListText,
+  requestStatusText,
+  revocationText,
+  sessionListText,
+  sessionRequestText,
+  sessionText,
+} from "./text.js";
+import {
+  automationCancelSchema,
+  automationListSchema,
   historyPageSchema,
   revocationSchema,
   sessionPageSchema,
@@ -131,8 +142,8 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
         "list_session_requests for an account's requests; " +
         "list_sessions to find an account's sessions and their permission ids; get_session for one session's limits, spend and time left; " +
         "get_session_history or get_account_activity for what sessions did; revoke_session when the owner wants a session ended (it gives the " +
-        "owner a link to revoke it with their wallet). Only request_session writes (a request awaiting approval); " +
-        "no tool signs or sends anything. " +
+        "owner a link to revoke it with their wallet); list_automations and cancel_automation for the automations the executor runs. " +
+        "Only request_session (a request awaiting approval) and cancel_automation (stops an automation) write; no tool signs or sends anything. " +
         NO_KEYS,
     },
   );
@@ -314,6 +325,46 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
         "revoke_session",
         () => client.prepareRevocation(account, permissionId),
         (r) => revocationText(r, client.revocationLink(r.account, r.permissionId)),
+      ),
+  );
+
+  server.registerTool(
+    "list_automations",
+    {
+      title: "Show an account's automations",
+      description:
+        'List the automations (TWAP, stop-loss) the executor runs for a smart account, newest first. Use this when the owner asks "show my automations" ' +
+        'or "how is my TWAP doing?": each with its status, progress ("3 of 24 trades, $125.01 of $1,000.00"), next run, latest result and session. ' +
+        "The argument is the account (0x + 40 hex digits). Returns one line per automation and structuredContent {items}. " +
+        NO_KEYS,
+      inputSchema: { account: accountArg },
+      outputSchema: automationListSchema,
+      annotations: readOnly,
+    },
+    async ({ account }) => answer("list_automations", () => client.automations(account), (page) => automationListText(account, page.items)),
+  );
+
+  server.registerTool(
+    "cancel_automation",
+    {
+      title: "Cancel an automation",
+      description:
+        'Cancel an automation when the owner says "cancel my TWAP" or "stop the stop-loss": the executor stops at once and deletes its session key, ' +
+        "and the owner's revocation of its session is prepared (only the owner's wallet can end the session on chain: give the owner the link). " +
+        "Needs the account and the automation's id from list_automations. Returns the text to show and structuredContent {automation, revocation, text}. " +
+        NO_KEYS,
+      inputSchema: { account: accountArg, id: z.string().uuid().describe("The automation's id (a UUID), from list_automations") },
+      outputSchema: automationCancelSchema,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    },
+    async ({ account, id }) =>
+      answer(
+        "cancel_automation",
+        () => client.cancelAutomation(account, id),
+        (r) =>
+          r.revocation && r.automation.permissionId
+            ? `${r.text}\nThe owner revokes it on this page, with their wallet: ${client.revocationLink(r.automation.account, r.automation.permissionId)}`
+            : r.text,
       ),
   );
 

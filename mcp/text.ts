@@ -2,6 +2,7 @@
 // display strings, so that a chat shows the same amounts, counts and countdowns as every other
 // client of the API. The structured answer travels next to this text unchanged.
 import type { AsOf, HistoryEntry, HistoryPage, RevocationView, SessionPage, SessionRequestView, SessionView } from "../api/responses.js";
+import type { AutomationSummary } from "../sdk/automations.js";
 import { formatTime } from "../sdk/format.js";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -130,6 +131,22 @@ export function revocationText(r: RevocationView, link: string): string {
     `The owner revokes it on this page, with their wallet (nothing has been signed or sent yet): ${link}`,
     `(Or the owner's wallet sends this call from account ${r.account} to itself: to ${r.call.to}, data ${r.call.data}.)`,
     asOfLine(r.asOf),
+  ].join("\n");
+}
+
+/** An account's automations, one line each: what, where it stands, progress, next run, latest result. */
+export function automationListText(account: string, items: AutomationSummary[]): string {
+  if (items.length === 0) return `Account ${account} has no automations.`;
+  return [
+    `${plural(items.length, "automation")} of ${account}, newest first:`,
+    ...items.map((a) => {
+      const parts = [`${a.kind === "twap" ? "TWAP" : "stop-loss"} ${a.id}: ${a.display.status}`, a.display.progress];
+      if (a.nextRunAt) parts.push(`next run ${formatTime(a.nextRunAt.unix)}`);
+      if (a.display.lastResult) parts.push(`last: ${a.display.lastResult}`);
+      if (a.status === "awaiting_approval" && a.approvalUrl) parts.push(`the owner approves it at ${a.approvalUrl}`);
+      if (a.permissionId) parts.push(`session ${a.permissionId}`);
+      return `- ${parts.join("; ")}`;
+    }),
   ].join("\n");
 }
 

@@ -164,6 +164,32 @@ function facts(session) {
   return h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", { text: term }), h("dd", {}, value)]));
 }
 
+/** The automations the executor runs with this session (from /v1/accounts/:account/automations). */
+function automationsOf(session) {
+  const mine = state.automations.filter((a) => a.permissionId === session.permissionId);
+  if (mine.length === 0) return null;
+  const id = nextId("auto");
+  return h(
+    "section",
+    { class: "automations", "aria-labelledby": id },
+    h("h3", { id, text: "Automation" }),
+    h(
+      "ul",
+      {},
+      mine.map((a) =>
+        h(
+          "li",
+          { class: `automation automation-${a.status}` },
+          h("p", { class: "automation-head" }, h("strong", { text: a.kind === "twap" ? "TWAP" : "Stop-loss" }), ` · ${a.display.status}`),
+          h("p", { class: "automation-progress", text: a.display.progress }),
+          a.nextRunAt ? h("p", { class: "hint" }, "Next run ", timeElement(a.nextRunAt)) : null,
+          a.display.lastResult ? h("p", { class: "hint", text: `Last: ${a.display.lastResult}` }) : null,
+        ),
+      ),
+    ),
+  );
+}
+
 /** A session's card; `note`, when given, is shown where a revocation's progress goes. */
 function sessionCard(session, note = null) {
   const titleId = nextId("session");
@@ -187,6 +213,7 @@ function sessionCard(session, note = null) {
     timeLine(session),
     h("p", { class: "calls", text: session.display.calls ?? "No limit on the number of calls" }),
     spending(session),
+    automationsOf(session),
     permissions(session),
     facts(session),
     historySection(session),
@@ -424,7 +451,7 @@ function preparedCall(prepared, session, result) {
 //////////////////////////////////////////////////////////////*/
 
 /** `revoke`: a session to offer revoking once the page has loaded (?revoke=<permission id>, the chat's revocation link). */
-const state = { account: null, cursor: null, loading: 0, revoke: null };
+const state = { account: null, cursor: null, loading: 0, revoke: null, automations: [] };
 
 function showError(message) {
   const el = $("error");
@@ -440,8 +467,9 @@ async function loadSessions(account, { append = false } = {}) {
   try {
     const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (append && state.cursor) query.set("cursor", state.cursor);
-    const page = await api(`/v1/accounts/${account}/sessions?${query}`);
+    const [page, automations] = await Promise.all([api(`/v1/accounts/${account}/sessions?${query}`), loadAutomations(account)]);
     if (ticket !== state.loading) return;
+    state.automations = automations;
     if (!append) cards.replaceChildren();
     cards.append(...page.items.map((session) => sessionCard(session)));
     // Counters move with time alone: reload when the next window ends, a period refills or a
@@ -460,6 +488,19 @@ async function loadSessions(account, { append = false } = {}) {
     if (!append) cards.replaceChildren();
     $("summary").textContent = "";
     showError(error.code === "account_not_found" ? `No session of ${account} has been seen on chain yet.` : error.message);
+  }
+}
+
+/** The account's automations; none when the executor cannot be asked (said under the summary). */
+async function loadAutomations(account) {
+  try {
+    $("automations-note").hidden = true;
+    return (await api(`/v1/accounts/${account}/automations`)).items;
+  } catch (error) {
+    const note = $("automations-note");
+    note.textContent = `Automations cannot be shown: ${error.message}`;
+    note.hidden = false;
+    return [];
   }
 }
 

@@ -11,21 +11,29 @@ contract MockPriceFeed {
         uint256 updatedAt;
     }
 
-    uint8 public immutable decimals;
+    uint8 internal immutable DECIMALS;
+    uint256 internal constant VERSION = 4;
     string public description;
-    uint256 public constant version = 4;
     uint80 public latestRound;
     mapping(uint80 roundId => Round) internal rounds;
 
-    event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
+    event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 indexed updatedAt);
 
     /// @dev No round with this id was ever opened.
     error NoDataPresent();
 
     constructor(uint8 decimals_, string memory description_, int256 initialAnswer) {
-        decimals = decimals_;
+        DECIMALS = decimals_;
         description = description_;
         setAnswer(initialAnswer);
+    }
+
+    function decimals() external view returns (uint8) {
+        return DECIMALS;
+    }
+
+    function version() external pure returns (uint256) {
+        return VERSION;
     }
 
     /// @notice Opens a new round with `answer`, updated now; anyone may call it.

@@ -17,7 +17,8 @@ import type { Stack } from "../../testkit/stack.js";
 import { createOwnerAccount } from "../../sdk/accounts.js";
 import { kernelAddresses, prepareRevocation } from "../../sdk/session.js";
 import { sendUserOperationDirect } from "../../sdk/userops.js";
-import { launchChromium, startApiStack } from "./fixture.js";
+import { freePort } from "../../testkit/processes.js";
+import { launchChromium, pageProblems, startApiStack } from "./fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "leash-dashboard-"));
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -28,6 +29,7 @@ describe("api: the owner's revocation and the dashboard", function () {
   let owner: LocalAccount;
   let account: Address;
   let synced: () => Promise<void>;
+  let noExecutor: string;
   const direct = { direct: true } as const;
   /** twap: active, per-hour rate limit; capped: active, lifetime call limit; short: expired; gone: revoked by the owner. */
   const s = {} as Record<"twap" | "capped" | "short" | "gone", ApprovedSession>;
@@ -46,7 +48,9 @@ describe("api: the owner's revocation and the dashboard", function () {
   }
 
   before(async function () {
-    ({ stack, owner, account, synced } = await startApiStack({ dir, schema: "leash_dashboard_test" }));
+    // No executor listens where the API looks for one.
+    noExecutor = `http://127.0.0.1:${await freePort()}`;
+    ({ stack, owner, account, synced } = await startApiStack({ dir, schema: "leash_dashboard_test", apiEnv: { LEASH_EXECUTOR_URL: noExecutor } }));
     const request = (extra: Partial<Parameters<typeof twapRequest>[0]>) => (sessionKey: Address) =>
       twapRequest({ account, sessionKey, demo: stack.demo, chainId: stack.leash.deployments.chainId, ...extra });
     // Sessions are listed newest first: the two that stay active come last, to lead the page.
@@ -171,22 +175,26 @@ describe("api: the owner's revocation and the dashboard", function () {
   describe("the dashboard in Chromium", function () {
     let browser: Browser | undefined;
     let page: Page;
-    const problems: string[] = [];
+    let problems: string[] = [];
     const card = (session: ApprovedSession) => page.locator(`article.card[data-permission-id="${session.approval.permissionId}"]`);
 
     before(async function () {
       browser = await launchChromium(this, "DASHBOARD");
       page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      page.on("console", (message) => {
-        if (message.type() === "error") problems.push(`console ${message.type()}: ${message.text()}`);
-      });
-      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+      problems = pageProblems(page);
       await page.goto(`${stack.apiUrl}/dashboard?account=${account}`);
       await page.locator("article.card").nth(3).waitFor();
     });
 
     after(async function () {
       await browser?.close();
+    });
+
+    it("no executor runs here: the page says automations cannot be shown, and shows the sessions", async function () {
+      const note = page.locator("#automations-note");
+      await note.waitFor();
+      expect(await note.textContent()).to.include(`Automations cannot be shown: the executor at ${noExecutor} is unavailable`);
+      expect(await page.locator(".automations").count()).to.equal(0);
     });
 
     it("one card per session, with a badge of its status", async function () {

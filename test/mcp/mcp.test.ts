@@ -68,7 +68,7 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     await stack?.stop();
   });
 
-  it("lists eight tools, each described for a model, with input and output schemas; only request_session writes", async function () {
+  it("lists ten tools, each described for a model, with input and output schemas; only request_session and cancel_automation write", async function () {
     const { tools } = await mcp.client.listTools();
     expect(tools.map((t) => t.name)).to.deep.equal([
       "request_session",
@@ -79,11 +79,13 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
       "get_session_history",
       "get_account_activity",
       "revoke_session",
+      "list_automations",
+      "cancel_automation",
     ]);
     for (const tool of tools) {
       expect(tool.description, tool.name).to.match(/^.{200,}never handles private keys\.$/s);
       expect(tool.inputSchema.type, tool.name).to.equal("object");
-      expect(tool.annotations?.readOnlyHint, tool.name).to.equal(tool.name !== "request_session");
+      expect(tool.annotations?.readOnlyHint, tool.name).to.equal(!["request_session", "cancel_automation"].includes(tool.name));
       expect(tool.outputSchema?.type, tool.name).to.equal("object");
     }
     const byName = Object.fromEntries(tools.map((t) => [t.name, t.inputSchema as any]));
