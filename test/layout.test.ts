@@ -15,7 +15,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   executor: ["sdk"],
   scripts: ["sdk", "testkit", "ignition"],
   testkit: ["sdk", "api", "indexer", "scripts"],
-  bench: ["sdk", "testkit"],
+  bench: ["sdk", "testkit", "executor"],
   ignition: [],
   test: ["sdk", "api", "mcp", "executor", "indexer", "scripts", "testkit", "bench"],
 };
