@@ -11,12 +11,16 @@ contract MockPriceFeed {
         uint256 updatedAt;
     }
 
+    // Chainlink's names: AggregatorV3Interface reads decimals(), version() and the event below as they are.
+    // solhint-disable-next-line immutable-vars-naming
     uint8 public immutable decimals;
     string public description;
+    // solhint-disable-next-line const-name-snakecase
     uint256 public constant version = 4;
     uint80 public latestRound;
     mapping(uint80 roundId => Round) internal rounds;
 
+    // solhint-disable-next-line gas-indexed-events
     event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
 
     /// @dev No round with this id was ever opened.
