@@ -1,10 +1,10 @@
-// The executor's HTTP surface (for the chat backend and tests): create a TWAP, list, read, cancel.
+// The executor's HTTP surface (for the chat backend and tests): create a TWAP or a stop-loss, list, read, cancel.
 // Bodies are validated (zod); errors are {"error": {"code", "message", "issues"}} with stable codes.
 import Fastify, { type FastifyInstance } from "fastify";
 import { z } from "zod";
 import { addressSchema } from "../sdk/request.js";
-import { PlanError, twapSpecSchema } from "./twap.js";
-import { type AutomationService, RequestRefused } from "./service.js";
+import { PlanError } from "./twap.js";
+import { type AutomationService, automationSpecSchema, RequestRefused } from "./service.js";
 
 const idSchema = z.object({ id: z.string().uuid("must be an automation id (a UUID)") });
 
@@ -16,7 +16,7 @@ export function buildHttp(service: AutomationService): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 65_536 });
 
   app.post("/v1/automations", async (req, reply) => {
-    const parsed = twapSpecSchema.safeParse(req.body);
+    const parsed = automationSpecSchema.safeParse(req.body);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({ field: ["body", ...i.path.map(String)].join("."), message: i.message }));
       return reply.code(422).send(fail("invalid_automation", `invalid automation: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, issues));

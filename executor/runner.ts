@@ -2,17 +2,21 @@
 // UPDATE: one runner wins), records each attempt's user-operation hash before the operation leaves,
 // and marks the slot done only from the EntryPoint's UserOperationEvent. Every operation of a slot is
 // signed with the account's next nonce, so at most one of them can execute; a slot left "sending" by
-// a crash is resolved from the chain first (its hashes' events), never blindly sent again.
+// a crash is resolved from the chain first (its hashes' events), never blindly sent again. A
+// stop-loss's one slot (the sale) is claimed like any other at each check: while its price feed reads
+// at or above the threshold, or unusable, the slot goes back to pending, due at the next check.
 import { and, asc, eq, inArray, isNull, lt, lte, notExists, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Hex } from "viem";
+import type { ReadClient } from "../sdk/request.js";
 import { approvalSchema, type LeashChain } from "../sdk/session.js";
 import type { Log } from "./log.js";
 import type { Vault } from "./keys.js";
 import { classify, findInclusion, type Inclusion, signOperation, submitOperation } from "./send.js";
 import type { ExecutorDb } from "./store/db.js";
 import { attempt, automation, slot } from "./store/schema.js";
-import { minimumOutput, type TwapPlan, twapSwap } from "./twap.js";
+import { checkStopLoss, type PriceCheck, type StopLossPlan } from "./stop-loss.js";
+import { minimumOutput, swapCall, type TwapPlan } from "./twap.js";
 
 export interface RunnerOptions {
   db: ExecutorDb["db"];
@@ -83,13 +87,19 @@ export class Runner {
     const { db, chain, log } = this.o;
     const where = and(eq(slot.automationId, s.automationId), eq(slot.index, s.index));
     const approval = approvalSchema.parse(a.approval);
-    const plan = a.plan as TwapPlan;
+    const plan = a.plan as TwapPlan | StopLossPlan;
     const amountIn = BigInt(s.amountIn);
     const ids = { automation: a.id, slot: s.index };
     if (!a.sealedKey) return this.stop(a.id, "key-missing", "the session key is gone");
-    const previous = await db.select().from(attempt).where(and(eq(attempt.automationId, a.id), eq(attempt.slotIndex, s.index)));
+    // A stop-loss's skipped checks are not tries at sending.
+    const previous = (await db.select().from(attempt).where(and(eq(attempt.automationId, a.id), eq(attempt.slotIndex, s.index)))).filter((p) => p.result !== "skipped");
     const hashes = previous.flatMap((p) => (p.userOpHash ? [p.userOpHash as Hex] : []));
     if (previous.length > 0) log("slot.resume", { ...ids, attempts: previous.length, userOpHashes: hashes });
+    // Once an operation of the sale is signed, the sale was decided: it is resolved, never re-judged.
+    if (plan.kind === "stop_loss" && hashes.length === 0) {
+      if (Date.now() / 1000 >= approval.validUntil) return this.stop(a.id, "expired", "the session expired before the price fell below the threshold");
+      if (!(await this.priceBelow(a, plan, s))) return;
+    }
     for (let n = previous.length + 1; ; n++) {
       await db.update(slot).set({ leaseUntil: this.lease() }).where(where);
       const included = await findInclusion(chain, hashes, BigInt(s.fromBlock ?? "0")).catch(() => undefined);
@@ -105,7 +115,7 @@ export class Runner {
       let minimumOut: bigint | undefined;
       try {
         minimumOut = await minimumOutput(chain.client, plan, amountIn);
-        const signed = await signOperation(chain, approval, this.o.vault.open(a.id, a.sealedKey), twapSwap(plan, amountIn, minimumOut));
+        const signed = await signOperation(chain, approval, this.o.vault.open(a.id, a.sealedKey), swapCall(plan, amountIn, minimumOut));
         hashes.push(signed.hash);
         // Recorded before it leaves: a crash from here on is resolved by this hash's event.
         const [row] = await db
@@ -137,6 +147,31 @@ export class Runner {
         await sleep(Math.min(this.o.retryMs * 2 ** (n - 1), 30_000));
       }
     }
+  }
+
+  /**
+   * A stop-loss's check: the feed read at the chain's time, the reading kept as the automation's
+   * lastCheck and logged. Below the threshold: true, the sale goes ahead. Otherwise the slot is
+   * released, due at the next check; an unusable feed is also recorded as a skipped attempt each time
+   * it turns unusable (or for another reason), not at every check.
+   */
+  private async priceBelow(a: AutomationRow, plan: StopLossPlan, s: SlotRow): Promise<boolean> {
+    const { db, chain, log } = this.o;
+    const last = a.lastCheck as PriceCheck | null;
+    const check = await checkStopLoss(chain.client as ReadClient, plan, (last?.checks ?? 0) + 1);
+    await db.update(automation).set({ lastCheck: check }).where(eq(automation.id, a.id));
+    const { at: _at, ...fields } = check;
+    log("price.checked", { automation: a.id, feed: plan.feed, threshold: plan.threshold, ...fields }, check.outcome === "skipped" ? "warn" : "info");
+    if (check.outcome === "below") return true;
+    if (check.outcome === "skipped" && (last?.outcome !== "skipped" || last.reason !== check.reason)) {
+      const now = new Date();
+      await db.insert(attempt).values({ automationId: a.id, slotIndex: s.index, at: now, amountIn: s.amountIn, result: "skipped", refusalKind: check.reason, message: check.message, finishedAt: now });
+    }
+    await db
+      .update(slot)
+      .set({ status: "pending", leaseUntil: null, fromBlock: null, dueAt: new Date(Date.now() + plan.checkIntervalSeconds * 1000) })
+      .where(and(eq(slot.automationId, s.automationId), eq(slot.index, s.index)));
+    return false;
   }
 
   /** The slot executed (its call succeeded or reverted): recorded from the EntryPoint's event. */

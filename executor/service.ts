@@ -14,7 +14,14 @@ import type { Runner } from "./runner.js";
 import type { ExecutorDb } from "./store/db.js";
 import { summarize } from "./summary.js";
 import { attempt, automation, slot } from "./store/schema.js";
-import { planTwap, slotDueAt, type TwapPlan, type TwapSpec, twapSessionRequest } from "./twap.js";
+import { z } from "zod";
+import { planStopLoss, type StopLossPlan, stopLossSessionRequest, stopLossSpecSchema } from "./stop-loss.js";
+import { planTwap, slotDueAt, type TwapPlan, twapSessionRequest, twapSpecSchema } from "./twap.js";
+
+/** What POST /v1/automations takes: a TWAP or a stop-loss, told apart by `kind`. */
+export const automationSpecSchema = z.discriminatedUnion("kind", [twapSpecSchema, stopLossSpecSchema]);
+export type AutomationSpec = z.output<typeof automationSpecSchema>;
+type Plan = TwapPlan | StopLossPlan;
 
 export interface ServiceOptions {
   db: ExecutorDb["db"];
@@ -40,16 +47,19 @@ export class AutomationService {
   constructor(private readonly o: ServiceOptions) {}
 
   /** A new automation: its key sealed, its request stored by the API (or retried by follow()). */
-  async create(spec: TwapSpec) {
+  async create(spec: AutomationSpec) {
     const { db, chain, vault } = this.o;
-    const plan = planTwap(spec, await readTokenInfo(chain.client as ReadClient, spec.tokenIn));
+    const client = chain.client as ReadClient;
+    const tokenIn = await readTokenInfo(client, spec.tokenIn);
+    const plan = spec.kind === "twap" ? planTwap(spec, tokenIn) : await planStopLoss(client, spec, tokenIn);
     const id = randomUUID();
     const key = createSessionKey();
-    const request = twapSessionRequest(plan, key.address, chain.deployments.chainId);
+    const chainId = chain.deployments.chainId;
+    const request = plan.kind === "twap" ? twapSessionRequest(plan, key.address, chainId) : stopLossSessionRequest(plan, key.address, chainId);
     const now = new Date();
     await db.insert(automation).values({
       id,
-      kind: "twap",
+      kind: spec.kind,
       status: "requesting",
       account: spec.account,
       plan,
@@ -59,7 +69,11 @@ export class AutomationService {
       createdAt: now,
       updatedAt: now,
     });
-    this.o.log("automation.created", { automation: id, account: spec.account, sessionKey: key.address, slices: plan.slices, intervalSeconds: plan.intervalSeconds, amounts: plan.amounts });
+    const shape =
+      plan.kind === "twap"
+        ? { slices: plan.slices, intervalSeconds: plan.intervalSeconds }
+        : { feed: plan.feed, threshold: plan.threshold, maxAgeSeconds: plan.maxAgeSeconds, checkIntervalSeconds: plan.checkIntervalSeconds };
+    this.o.log("automation.created", { automation: id, kind: plan.kind, account: spec.account, sessionKey: key.address, ...shape, amounts: plan.amounts });
     try {
       await this.sendRequest(id, request);
     } catch (error) {
@@ -119,10 +133,12 @@ export class AutomationService {
       return;
     }
     const approval = approvalOfRequest(this.o.chain, request);
-    const plan = a.plan as TwapPlan;
+    const plan = a.plan as Plan;
     const start = new Date();
+    // A stop-loss's one slot is due at once: its first check.
+    const dueAt = (index: number) => (plan.kind === "twap" ? slotDueAt(start, plan, index) : start);
     await this.o.db.transaction(async (tx) => {
-      await tx.insert(slot).values(plan.amounts.map((amountIn, index) => ({ automationId: a.id, index, dueAt: slotDueAt(start, plan, index), amountIn, status: "pending" as const })));
+      await tx.insert(slot).values(plan.amounts.map((amountIn, index) => ({ automationId: a.id, index, dueAt: dueAt(index), amountIn, status: "pending" as const })));
       await tx.update(automation).set({ status: "running", approval, updatedAt: start }).where(eq(automation.id, a.id));
     });
     this.o.log("automation.running", { automation: a.id, request: a.requestId, permissionId: approval.permissionId, validUntil: approval.validUntil });
@@ -163,13 +179,18 @@ export class AutomationService {
 }
 
 function view(a: typeof automation.$inferSelect, slots: (typeof slot.$inferSelect)[], attempts: (typeof attempt.$inferSelect)[], apiUrl: string) {
-  const { sealedKey, approval, request, ...rest } = a;
+  const { sealedKey, approval, request, lastCheck, ...rest } = a;
+  const plan = a.plan as Plan;
   return {
     ...rest,
     keyHeld: sealedKey !== null,
     permissionId: (approval as { permissionId?: string } | null)?.permissionId ?? null,
     approvalUrl: a.requestId ? `${apiUrl}/approve/${a.requestId}` : null,
-    progress: { executed: slots.filter((s) => s.status === "done" || s.status === "reverted").length, of: (a.plan as TwapPlan).slices },
+    progress: { executed: slots.filter((s) => s.status === "done" || s.status === "reverted").length, of: plan.amounts.length },
+    // A stop-loss: what it watches, and its last reading of the feed.
+    ...(plan.kind === "stop_loss"
+      ? { watch: { feed: plan.feed, threshold: plan.threshold, maxAgeSeconds: plan.maxAgeSeconds, checkIntervalSeconds: plan.checkIntervalSeconds, lastCheck } }
+      : {}),
     slots: slots.map(({ leaseUntil: _lease, ...s }) => s),
     attempts,
   };

@@ -63,8 +63,8 @@ export async function deployDemoContracts(opts: { client: DeployClient; artifact
 const mintAbi = [parseAbiItem("function mint(address to, uint256 amount)")];
 
 /**
- * The owner's Kernel account (index `index`), funded with ETH for gas and `usdc` USDC, which lets
- * the router pull USDC (the owner's own operation; sessions then only swap).
+ * The owner's Kernel account (index `index`), funded with ETH for gas and `usdc` USDC (and `weth`
+ * WETH if given), which lets the router pull them (the owner's own operation; sessions then only swap).
  */
 export async function fundedAccount(opts: {
   leash: LeashChain;
@@ -72,6 +72,7 @@ export async function fundedAccount(opts: {
   owner: LocalAccount;
   index?: bigint;
   usdc?: string;
+  weth?: string;
   eth?: string;
 }): Promise<Address> {
   const { leash, demo, owner } = opts;
@@ -82,10 +83,16 @@ export async function fundedAccount(opts: {
   await client.waitForTransactionReceipt({
     hash: await client.writeContract({ address: demo.usdc, abi: mintAbi, functionName: "mint", args: [account, parseUnits(opts.usdc ?? "10000", 6)] }),
   });
+  if (opts.weth) {
+    await client.waitForTransactionReceipt({
+      hash: await client.writeContract({ address: demo.weth, abi: mintAbi, functionName: "mint", args: [account, parseUnits(opts.weth, 18)] }),
+    });
+  }
+  const approve = encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [demo.router, maxUint256] });
   await sendUserOperationDirect({
     submitter: client,
     account: ownerAccount,
-    calls: [{ to: demo.usdc, data: encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [demo.router, maxUint256] }) }],
+    calls: [{ to: demo.usdc, data: approve }, ...(opts.weth ? [{ to: demo.weth, data: approve }] : [])],
   });
   return account;
 }

@@ -11,29 +11,25 @@ contract MockPriceFeed {
         uint256 updatedAt;
     }
 
-    uint8 internal immutable DECIMALS;
-    uint256 internal constant VERSION = 4;
+    // Chainlink's names: AggregatorV3Interface reads decimals(), version() and the event below as they are.
+    // solhint-disable-next-line immutable-vars-naming
+    uint8 public immutable decimals;
     string public description;
+    // solhint-disable-next-line const-name-snakecase
+    uint256 public constant version = 4;
     uint80 public latestRound;
     mapping(uint80 roundId => Round) internal rounds;
 
-    event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 indexed updatedAt);
+    // solhint-disable-next-line gas-indexed-events
+    event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
 
     /// @dev No round with this id was ever opened.
     error NoDataPresent();
 
     constructor(uint8 decimals_, string memory description_, int256 initialAnswer) {
-        DECIMALS = decimals_;
+        decimals = decimals_;
         description = description_;
         setAnswer(initialAnswer);
-    }
-
-    function decimals() external view returns (uint8) {
-        return DECIMALS;
-    }
-
-    function version() external pure returns (uint256) {
-        return VERSION;
     }
 
     /// @notice Opens a new round with `answer`, updated now; anyone may call it.

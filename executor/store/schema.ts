@@ -19,7 +19,7 @@ export const automation = executorSchema.table("automation", {
   kind: text("kind").notNull(),
   status: automationStatus("status").notNull(),
   account: text("account").notNull(),
-  /** The plan as created (twap.ts TwapPlan, amounts in base units as strings). */
+  /** The plan as created (twap.ts TwapPlan or stop-loss.ts StopLossPlan, amounts in base units as strings). */
   plan: jsonb("plan").notNull(),
   /** The session request sent to the API (sdk/request.ts shape). */
   request: jsonb("request").notNull(),
@@ -29,6 +29,8 @@ export const automation = executorSchema.table("automation", {
   requestId: text("request_id"),
   /** The SDK's Approval, once the owner approved (no secret in it). */
   approval: jsonb("approval"),
+  /** A stop-loss's last reading of its price feed (stop-loss.ts PriceCheck); null for a TWAP. */
+  lastCheck: jsonb("last_check"),
   stopKind: text("stop_kind"),
   stopReason: text("stop_reason"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
@@ -64,8 +66,11 @@ export const slot = executorSchema.table(
   (t) => [primaryKey({ columns: [t.automationId, t.index] }), index("slot_due").on(t.status, t.dueAt)],
 );
 
-/** sending (recorded before the operation leaves) → included | reverted | refused | transient. */
-export const ATTEMPT_RESULTS = ["sending", "included", "reverted", "refused", "transient"] as const;
+/**
+ * sending (recorded before the operation leaves) → included | reverted | refused | transient; or
+ * skipped: a stop-loss's price feed was unusable (refusal_kind: stale, …), nothing was sent.
+ */
+export const ATTEMPT_RESULTS = ["sending", "included", "reverted", "refused", "transient", "skipped"] as const;
 export const attemptResult = executorSchema.enum("attempt_result", ATTEMPT_RESULTS);
 
 export const attempt = executorSchema.table(
@@ -83,7 +88,7 @@ export const attempt = executorSchema.table(
     transactionHash: text("transaction_hash"),
     gasUsed: text("gas_used"),
     gasCost: text("gas_cost"),
-    /** The SDK's refusal kind (sdk/errors.ts), or null. */
+    /** The SDK's refusal kind (sdk/errors.ts); for skipped, the price feed's (sdk/price-feed.ts); or null. */
     refusalKind: text("refusal_kind"),
     message: text("message"),
     finishedAt: timestamp("finished_at", { withTimezone: true }),

@@ -45,16 +45,32 @@ export function twapSpec(stack: Stack, account: Address, extra: Record<string, u
   return { kind: "twap", account, router: stack.demo.router, tokenIn: stack.demo.usdc, tokenOut: stack.demo.weth, totalAmount: "30", slices: 3, intervalSeconds: 2, ...extra };
 }
 
-/** Creates the automation on the executor at `url` and approves its request as `owner`. */
-export async function createApproved(stack: Stack, url: string, owner: LocalAccount, spec: unknown) {
+/** Creates the automation on the executor at `url`: its session request awaits the owner. */
+export async function createAutomation(url: string, spec: unknown): Promise<{ id: string; requestId: string }> {
   const created = await json(`${url}/v1/automations`, "POST", spec);
   expect(created.status, JSON.stringify(created.body)).to.equal(201);
   expect(created.body.status).to.equal("awaiting_approval");
-  const request = await json(`${stack.apiUrl}/v1/session-requests/${created.body.requestId}`);
-  const signature = await signRequest(owner, request.body.toSign.typedData);
-  const approved = await json(`${stack.apiUrl}/v1/session-requests/${created.body.requestId}/approval`, "POST", { signature });
+  return { id: created.body.id, requestId: created.body.requestId };
+}
+
+/** The owner signs the session request `requestId` (as the approval page has them do). */
+export async function signApproval(stack: Stack, owner: LocalAccount, requestId: string): Promise<string> {
+  const request = await json(`${stack.apiUrl}/v1/session-requests/${requestId}`);
+  return signRequest(owner, request.body.toSign.typedData);
+}
+
+/** Sends the owner's signature of `requestId` to the API; the approved request. */
+export async function sendApproval(stack: Stack, requestId: string, signature: string) {
+  const approved = await json(`${stack.apiUrl}/v1/session-requests/${requestId}/approval`, "POST", { signature });
   expect(approved.status, JSON.stringify(approved.body)).to.equal(200);
-  return { id: created.body.id as string, request: approved.body };
+  return approved.body;
+}
+
+/** Creates the automation on the executor at `url` and approves its request as `owner`. */
+export async function createApproved(stack: Stack, url: string, owner: LocalAccount, spec: unknown) {
+  const { id, requestId } = await createAutomation(url, spec);
+  const request = await sendApproval(stack, requestId, await signApproval(stack, owner, requestId));
+  return { id, request };
 }
 
 /** Polls the automation until `done` holds of it. */
