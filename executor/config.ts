@@ -25,10 +25,13 @@ const settingsSchema = z.object({
   /** "1" on the local stack: without LEASH_EXECUTOR_KEY, one is made and kept in .leash/executor.key. */
   LEASH_EXECUTOR_LOCAL: z.enum(["0", "1"], { error: "LEASH_EXECUTOR_LOCAL must be 0 or 1" }).default("0"),
   LEASH_EXECUTOR_STATE_DIR: z.string().min(1).default(".leash"),
-  /** The account that submits operations to the EntryPoint directly (it pays their gas up front and is refunded). */
+  /** An ERC-4337 bundler: operations are sent to it (eth_sendUserOperation) rather than to the EntryPoint. */
+  LEASH_BUNDLER_URL: url("LEASH_BUNDLER_URL").optional(),
+  /** Without a bundler: the account that submits operations to the EntryPoint (it pays their gas up front and is refunded). */
   LEASH_EXECUTOR_SUBMITTER_KEY: z
-    .string({ error: "LEASH_EXECUTOR_SUBMITTER_KEY must be set: operations are sent to the EntryPoint from it" })
-    .regex(/^0x[0-9a-fA-F]{64}$/, "LEASH_EXECUTOR_SUBMITTER_KEY must be a 0x-prefixed 32-byte hex private key"),
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "LEASH_EXECUTOR_SUBMITTER_KEY must be a 0x-prefixed 32-byte hex private key")
+    .optional(),
   /** Postgres shared with the API (schema leash_executor); else PGlite in LEASH_EXECUTOR_PGLITE_DIR. */
   DATABASE_URL: z
     .string()
@@ -43,6 +46,10 @@ const settingsSchema = z.object({
   LEASH_EXECUTOR_MAX_ATTEMPTS: int("LEASH_EXECUTOR_MAX_ATTEMPTS", 1).default(8),
   /** How long a claimed slot is held by the process sending it before another may resolve it. */
   LEASH_EXECUTOR_LEASE_SECONDS: int("LEASH_EXECUTOR_LEASE_SECONDS", 5).default(120),
+}).superRefine((s, ctx) => {
+  if (!s.LEASH_BUNDLER_URL && !s.LEASH_EXECUTOR_SUBMITTER_KEY) {
+    ctx.addIssue({ code: "custom", path: ["LEASH_EXECUTOR_SUBMITTER_KEY"], message: "LEASH_EXECUTOR_SUBMITTER_KEY must be set when LEASH_BUNDLER_URL is not: operations are sent to the EntryPoint from it" });
+  }
 });
 
 export type ExecutorSettings = z.output<typeof settingsSchema>;

@@ -2,7 +2,7 @@
 // the runner and the service, their polling loop and the HTTP surface.
 import { join } from "node:path";
 import { createWalletClient, defineChain, http, publicActions } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { Deployments } from "../sdk/deployments.js";
 import type { LeashChain } from "../sdk/session.js";
 import type { ExecutorSettings } from "./config.js";
@@ -21,9 +21,12 @@ export async function startExecutor(settings: ExecutorSettings, deployments: Dep
   const pgliteDir = settings.LEASH_EXECUTOR_PGLITE_DIR ?? join(state, "executor-db");
   const store = await openExecutorDb({ databaseUrl: settings.DATABASE_URL, pgliteDir, poolSize: 4, timeoutMs: 5_000 });
   const chain = defineChain({ id: settings.LEASH_CHAIN_ID, name: `chain-${settings.LEASH_CHAIN_ID}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [settings.LEASH_RPC_URL] } } });
-  const client = createWalletClient({ chain, transport: http(settings.LEASH_RPC_URL, { retryCount: 0 }), account: privateKeyToAccount(settings.LEASH_EXECUTOR_SUBMITTER_KEY as `0x${string}`), pollingInterval: 100 }).extend(publicActions);
+  // Through a bundler the client's account sends nothing: a throwaway key stands in for the submitter.
+  const submitter = privateKeyToAccount((settings.LEASH_EXECUTOR_SUBMITTER_KEY ?? generatePrivateKey()) as `0x${string}`);
+  const client = createWalletClient({ chain, transport: http(settings.LEASH_RPC_URL, { retryCount: 0 }), account: submitter, pollingInterval: 100 }).extend(publicActions);
   const leash: LeashChain = { client, deployments };
-  const runner = new Runner({ db: store.db, chain: leash, vault, log, retryMs: settings.LEASH_EXECUTOR_RETRY_MS, maxAttempts: settings.LEASH_EXECUTOR_MAX_ATTEMPTS, leaseSeconds: settings.LEASH_EXECUTOR_LEASE_SECONDS });
+  const via = settings.LEASH_BUNDLER_URL ? { bundlerUrl: settings.LEASH_BUNDLER_URL } : { direct: true as const };
+  const runner = new Runner({ db: store.db, chain: leash, vault, log, via, retryMs: settings.LEASH_EXECUTOR_RETRY_MS, maxAttempts: settings.LEASH_EXECUTOR_MAX_ATTEMPTS, leaseSeconds: settings.LEASH_EXECUTOR_LEASE_SECONDS });
   if (!settings.DATABASE_URL) await runner.releaseLeases();
   const service = new AutomationService({ db: store.db, chain: leash, vault, log, runner, apiUrl: settings.LEASH_API_URL });
   const app = buildHttp(service);
@@ -41,7 +44,7 @@ export async function startExecutor(settings: ExecutorSettings, deployments: Dep
     }
   })();
   const url = await app.listen({ host: settings.HOST, port: settings.LEASH_EXECUTOR_PORT });
-  log("executor.listening", { url, store: store.describe, vaultKey: source === "LEASH_EXECUTOR_KEY" ? source : "local file", api: settings.LEASH_API_URL, rpc: settings.LEASH_RPC_URL, submitter: client.account.address });
+  log("executor.listening", { url, store: store.describe, vaultKey: source === "LEASH_EXECUTOR_KEY" ? source : "local file", api: settings.LEASH_API_URL, rpc: settings.LEASH_RPC_URL, ...("bundlerUrl" in via ? { bundler: via.bundlerUrl } : { submitter: submitter.address }) });
   return {
     url,
     service,

@@ -5,11 +5,11 @@
 // a crash is resolved from the chain first (its hashes' events), never blindly sent again. A
 // stop-loss's one slot (the sale) is claimed like any other at each check: while its price feed reads
 // at or above the threshold, or unusable, the slot goes back to pending, due at the next check.
-import { and, asc, eq, inArray, isNull, lt, lte, notExists, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, lt, lte, notExists, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Hex } from "viem";
 import type { ReadClient } from "../sdk/request.js";
-import { approvalSchema, type LeashChain } from "../sdk/session.js";
+import { approvalSchema, type LeashChain, type Transport } from "../sdk/session.js";
 import type { Log } from "./log.js";
 import type { Vault } from "./keys.js";
 import { classify, findInclusion, type Inclusion, signOperation, submitOperation } from "./send.js";
@@ -26,6 +26,8 @@ export interface RunnerOptions {
   retryMs: number;
   maxAttempts: number;
   leaseSeconds: number;
+  /** Where operations go: a bundler, or (the default) the EntryPoint directly from the chain client's account. */
+  via?: Transport;
 }
 
 type SlotRow = typeof slot.$inferSelect;
@@ -125,8 +127,7 @@ export class Runner {
         attemptId = row!.id;
         await db.update(slot).set({ nonce: signed.op.nonce.toString(), userOpHash: signed.hash }).where(where);
         log("slot.sending", { ...ids, attempt: n, userOpHash: signed.hash, nonce: signed.op.nonce, amountIn: s.amountIn, minimumOut });
-        const result = await submitOperation(chain, signed);
-        return this.finish(a.id, s.index, { userOpHash: result.userOpHash, transactionHash: result.transactionHash, success: true, gasUsed: result.actualGasUsed, gasCost: result.actualGasCost });
+        return this.finish(a.id, s.index, await submitOperation(chain, signed, this.o.via ?? { direct: true }, BigInt(s.fromBlock ?? "0")));
       } catch (error) {
         const outcome = classify(error, approval.tokens);
         if (outcome.type === "reverted") {
@@ -182,10 +183,15 @@ export class Runner {
       .update(slot)
       .set({ status: inc.success ? "done" : "reverted", userOpHash: inc.userOpHash, leaseUntil: null, ...gas })
       .where(and(eq(slot.automationId, automationId), eq(slot.index, index)));
-    await db
-      .update(attempt)
-      .set({ result: inc.success ? "included" : "reverted", ...gas })
-      .where(and(eq(attempt.automationId, automationId), eq(attempt.userOpHash, inc.userOpHash)));
+    // Retries can sign the very same operation again (same nonce, call, fees and deadline): the last
+    // attempt with the hash is the one that got it there, the earlier ones keep their failures.
+    const [last] = await db
+      .select({ id: attempt.id })
+      .from(attempt)
+      .where(and(eq(attempt.automationId, automationId), eq(attempt.userOpHash, inc.userOpHash)))
+      .orderBy(desc(attempt.id))
+      .limit(1);
+    if (last) await db.update(attempt).set({ result: inc.success ? "included" : "reverted", ...gas }).where(eq(attempt.id, last.id));
     log("slot.executed", { automation: automationId, slot: index, success: inc.success, userOpHash: inc.userOpHash, transactionHash: inc.transactionHash, gasUsed: inc.gasUsed, gasCost: inc.gasCost });
     const open = await db
       .select({ index: slot.index })

@@ -1,12 +1,12 @@
 // One operation of a slot: signed by the session key with the account's next nonce, its hash known
-// before it leaves, submitted to the EntryPoint, and its failure sorted into what to do next. And the
-// EntryPoint's record of which of a slot's operations, if any, executed.
+// before it leaves, submitted (to a bundler, or to the EntryPoint directly), and its failure sorted
+// into what to do next. And the EntryPoint's record of which of a slot's operations, if any, executed.
 import { type Abi, type Hex, parseAbiItem } from "viem";
 import { entryPoint07Address, getUserOperationHash, type UserOperation } from "viem/account-abstraction";
 import { sessionPolicyAbi } from "../sdk/contracts.js";
 import { explainFailure, type Refusal, UserOperationError } from "../sdk/errors.js";
-import { type Approval, type LeashChain, restoreSessionAccount } from "../sdk/session.js";
-import { type Call, signUserOperationDirect, submitUserOperation, type UserOperationResult } from "../sdk/userops.js";
+import { type Approval, type LeashChain, restoreSessionAccount, type Transport } from "../sdk/session.js";
+import { type Call, sendSignedUserOperation, signUserOperationDirect, submitUserOperation } from "../sdk/userops.js";
 
 const abis = [sessionPolicyAbi as Abi];
 export const userOperationEvent = parseAbiItem(
@@ -25,8 +25,27 @@ export async function signOperation(chain: LeashChain, approval: Approval, sessi
   return { op, hash };
 }
 
-export function submitOperation(chain: LeashChain, signed: SignedOperation): Promise<UserOperationResult> {
-  return submitUserOperation({ submitter: chain.client, userOperation: signed.op, entryPoint: entryPoint07Address, abis });
+/** How long an operation a bundler accepted is waited for on chain before the slot is tried again. */
+export const INCLUSION_WAIT_MS = 60_000;
+
+/**
+ * Submits the operation and returns the EntryPoint's record of it. Through a bundler, its acceptance
+ * is not taken for done: the operation's UserOperationEvent is waited for (a slot tried again later
+ * looks its hashes up first, so an operation included late is still found).
+ */
+export async function submitOperation(chain: LeashChain, signed: SignedOperation, via: Transport, fromBlock: bigint): Promise<Inclusion> {
+  if (!("bundlerUrl" in via)) {
+    const result = await submitUserOperation({ submitter: chain.client, userOperation: signed.op, entryPoint: entryPoint07Address, abis });
+    return { userOpHash: result.userOpHash, transactionHash: result.transactionHash, success: true, gasUsed: result.actualGasUsed, gasCost: result.actualGasCost };
+  }
+  await sendSignedUserOperation({ bundlerUrl: via.bundlerUrl, userOperation: signed.op, entryPoint: entryPoint07Address, abis });
+  const until = Date.now() + INCLUSION_WAIT_MS;
+  for (;;) {
+    const included = await findInclusion(chain, [signed.hash], fromBlock).catch(() => undefined);
+    if (included) return included;
+    if (Date.now() > until) throw new Error(`the bundler accepted operation ${signed.hash} but it was not included within ${INCLUSION_WAIT_MS / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 export interface Inclusion {

@@ -4,10 +4,10 @@ import { spawn } from "node:child_process";
 
 const usage = `usage: npm start [-- --postgres]
 
-Starts a local chain with Leash deployed, a bundler, the indexer and the API on 127.0.0.1, then plays
+Starts a local chain with Leash deployed, a bundler, the indexer, the API and the executor on 127.0.0.1, then plays
 the TWAP scenario once. --postgres indexes into the local PostgreSQL (database leash_local, recreated at each start;
 PGHOST/PGPORT/PGUSER name the server, 127.0.0.1:5432 as postgres by default) instead of PGlite.
-Ports: CHAIN_PORT (8545), BUNDLER_PORT (4337), INDEXER_PORT (42069), PORT (4000).`;
+Ports: CHAIN_PORT (8545), BUNDLER_PORT (4337), INDEXER_PORT (42069), PORT (4000), LEASH_EXECUTOR_PORT (4100).`;
 
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {

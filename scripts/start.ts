@@ -1,8 +1,10 @@
 // `npm start`: the whole product on 127.0.0.1 — a local chain with Leash deployed, the alto bundler,
-// the indexer on its embedded database (PGlite; `npm start -- --postgres` for the local Postgres)
-// and the API with its dashboard — then the TWAP scenario played once so there is real data to see,
-// and a session request left waiting for the owner's approval on its page: once signed there, this
-// process (holding the session key, as a chat backend would) makes the session's first operation.
+// the indexer on its embedded database (PGlite; `npm start -- --postgres` for the local Postgres),
+// the API with its dashboard and the executor (its own child process, sending through the bundler) —
+// then the TWAP scenario played once so there is real data to see, a session request left waiting
+// for the owner's approval on its page (once signed there, this process, holding the session key as
+// a chat backend would, makes the session's first operation), and a TWAP automation created on the
+// executor, waiting for the same owner: once approved, its slices run live every few seconds.
 // Prints the URLs and what to try next; Ctrl-C stops everything. A second `npm start` stops the
 // first one and replaces it.
 import hre from "hardhat";
@@ -11,13 +13,16 @@ import { join, resolve } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { deploymentsPath } from "../sdk/deployments.js";
 import { recreateDatabase } from "../testkit/indexer/postgres.js";
-import { leaveRequestWaiting } from "../testkit/requests.js";
+import { createTwap, readAutomation, startExecutorProcess } from "../testkit/executor.js";
+import { DEV_OWNER_KEY, leaveRequestWaiting } from "../testkit/requests.js";
 import { approveTwap, fundedAccount, trade, twapRequest } from "../testkit/scenario.js";
 import { startStack, type Stack } from "../testkit/stack.js";
 import { projectRoot } from "../testkit/chain.js";
 import { freePort, portIsFree } from "../testkit/processes.js";
 
 const STEPS = 5;
+/** The live automation's compressed schedule: 6 slices of 10 USDC, one every 5 s. */
+const LIVE_TWAP = { totalAmount: "60", slices: 6, intervalSeconds: 5 };
 
 // Logs, the embedded database and the pid file (LEASH_STATE_DIR moves them, e.g. for tests).
 const stateDir = process.env.LEASH_STATE_DIR ? resolve(process.env.LEASH_STATE_DIR) : join(projectRoot, ".leash");
@@ -83,13 +88,16 @@ async function main() {
     bundler: await pickPort("bundler", "BUNDLER_PORT", 4337),
     indexer: await pickPort("indexer", "INDEXER_PORT", 42069),
     api: await pickPort("API", "PORT", 4000),
+    executor: await pickPort("executor", "LEASH_EXECUTOR_PORT", 4100),
   };
   const pgliteDir = join(stateDir, "pglite");
   rmSync(pgliteDir, { recursive: true, force: true });
+  // The executor's automations belong to the chain that is about to be replaced too.
+  rmSync(join(stateDir, "executor-db"), { recursive: true, force: true });
   // The chain starts empty every time, so does the index.
   const database = postgres ? { postgresUrl: await recreateDatabase("leash_local") } : { pgliteDir };
 
-  progress(`starting chain, bundler, indexer (${postgres ? "Postgres" : "PGlite"}) and API`);
+  progress(`starting chain, bundler, indexer (${postgres ? "Postgres" : "PGlite"}), API and executor`);
   const stack: Stack = await startStack({
     network: hre.network,
     artifacts: hre.artifacts,
@@ -105,12 +113,21 @@ async function main() {
     apiLogFile: join(logDir, "api.log"),
     log: (m) => log(`      ${m}`),
   });
+  log("      starting the executor");
+  const executor = await startExecutorProcess({ stack, port: ports.executor, stateDir, logFile: join(logDir, "executor.log") }).catch(async (error: unknown) => {
+    await stack.stop();
+    throw error;
+  });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping everything`);
-    void stack.stop().finally(() => process.exit(0));
+    void executor
+      .stop()
+      .catch(() => {})
+      .then(() => stack.stop())
+      .finally(() => process.exit(0));
   };
   process.on("SIGINT", () => shutdown("Ctrl-C"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
@@ -145,10 +162,18 @@ async function main() {
   );
   log(`      session ${session.approval.permissionId}: ${shown.status}, ${shown.display.timeLeft}, ${shown.display.calls}, ${shown.display.spend.join(", ")}`);
 
-  progress("a session request left waiting for the owner's approval");
+  progress("a session request and a TWAP automation left waiting for the owner's approval");
   const pending = await leaveRequestWaiting(stack, log);
   log(`      request ${pending.id}: ${pending.display.status}`);
   log(`      approve it at ${stack.apiUrl}${pending.approvalUrl} (owner: Hardhat's development account #1, ${pending.approvalOwner})`);
+  const devOwner = privateKeyToAccount(DEV_OWNER_KEY);
+  const liveAccount = await fundedAccount({ leash, demo, owner: devOwner, index: 1n, usdc: "1000" });
+  const live = await createTwap(executor.url, stack, { account: liveAccount, ...LIVE_TWAP });
+  log(`      automation ${live.id}: a TWAP of ${LIVE_TWAP.totalAmount} USDC for WETH in ${LIVE_TWAP.slices} slices, one every ${LIVE_TWAP.intervalSeconds} s, for account ${liveAccount}`);
+  log(`      approve it at ${live.approvalUrl} (owner: Hardhat's development account #1, ${devOwner.address})`);
+  void followAutomation(executor.url, live.id);
+  // Its account was funded just now: ready means the index has it too.
+  await stack.synced();
 
   progress(`ready in ${elapsed()}`);
   const api = stack.apiUrl;
@@ -160,6 +185,7 @@ Leash is running on 127.0.0.1 (${postgres ? "indexer on Postgres, database leash
   GraphQL     ${stack.indexer.url}/graphql
   chain       ${stack.chain.rpcUrl}   (chain id ${leash.deployments.chainId})
   bundler     ${stack.bundler!.url}
+  executor    ${executor.url}/v1/automations
 
 The scenario's account is ${account}; its session ${session.approval.permissionId} swaps USDC on the
 mock router, at most $50 a trade and $1,000 in all, 10 trades an hour, for 24 hours.
@@ -176,12 +202,40 @@ with a wallet on this chain (chain id ${leash.deployments.chainId}, RPC ${stack.
 account #1 (${pending.approvalOwner}), and sign. This process holds the session key: once the request is
 approved it makes the session's first operation, and the dashboard shows it approved, then active.
 
+The executor holds a TWAP automation for account ${liveAccount} (the same owner): approve it at
+  ${live.approvalUrl}
+and its ${LIVE_TWAP.slices} slices run live through the bundler, one every ${LIVE_TWAP.intervalSeconds} s:
+  curl -s ${executor.url}/v1/automations/${live.id} | jq '{status, progress}'
+
 MCP server for a chat client: npm run mcp${ports.api === 4000 ? "" : `, with LEASH_API_URL=${api} (the API is not on its default port 4000)`}.
 
-Deployments: ${stack.deploymentsFile}. Logs (chain, bundler, indexer, API): ${logDir}.
+Deployments: ${stack.deploymentsFile}. Logs (chain, bundler, indexer, API, executor): ${logDir}.
 Press Ctrl-C to stop.
 `);
   await new Promise(() => {});
+}
+
+/** Says each slice the executor runs for the live automation, and how it ends. */
+async function followAutomation(executorUrl: string, id: string) {
+  let said = 0;
+  let status = "";
+  try {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const a = await readAutomation(executorUrl, id);
+      for (const s of a.slots.filter((s) => s.status !== "pending" && s.status !== "sending").slice(said)) {
+        log(`automation ${id}: slice ${s.index + 1} of ${a.progress.of} ${s.status} (tx ${s.transactionHash})`);
+        said++;
+      }
+      if (a.status !== status) {
+        status = a.status;
+        log(`automation ${id}: ${status}${a.stopReason ? `: ${a.stopReason}` : ""}`);
+      }
+      if (["completed", "stopped", "cancelled"].includes(status)) return;
+    }
+  } catch (error) {
+    log(`automation ${id}: no longer followed: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -3,13 +3,16 @@ import {
   type Abi,
   type Address,
   type Hex,
+  HttpRequestError,
   type TransactionReceipt,
   http,
   parseEventLogs,
 } from "viem";
 import {
+  createBundlerClient,
   entryPoint07Abi,
   entryPoint07Address,
+  formatUserOperationRequest,
   prepareUserOperation,
   toPackedUserOperation,
   type UserOperation,
@@ -101,16 +104,18 @@ export async function signUserOperationDirect(opts: {
   return op;
 }
 
+/** A signed operation to submit, with the EntryPoint and the ABIs that decode its refusals. */
+export interface SignedSubmission {
+  userOperation: UserOperation<"0.7">;
+  entryPoint?: Address;
+  abis?: readonly Abi[];
+}
+
 /**
  * Submits a signed operation to `EntryPoint.handleOps` from `submitter`, which is also the
  * beneficiary of the fees. A refusal is thrown as a `UserOperationError` with the reason decoded.
  */
-export async function submitUserOperation(opts: {
-  submitter: DeployClient;
-  userOperation: UserOperation<"0.7">;
-  entryPoint?: Address;
-  abis?: readonly Abi[];
-}): Promise<UserOperationResult> {
+export async function submitUserOperation(opts: SignedSubmission & { submitter: DeployClient }): Promise<UserOperationResult> {
   const { submitter, userOperation: op } = opts;
   const abis = opts.abis ?? [];
   const entryPoint = opts.entryPoint ?? entryPoint07Address;
@@ -136,6 +141,28 @@ export async function submitUserOperation(opts: {
   } catch (err) {
     if (err instanceof UserOperationError) throw err;
     throw new UserOperationError(decodeUserOperationError(err, abis), { cause: err });
+  }
+}
+
+/**
+ * Hands an operation already signed (signUserOperationDirect) to a bundler with
+ * `eth_sendUserOperation` and returns the hash it answers. Accepted is not included: whether it
+ * executed is the EntryPoint's UserOperationEvent to tell. A refusal is thrown as a
+ * `UserOperationError` with the reason decoded; a bundler that does not answer, as one in words.
+ */
+export async function sendSignedUserOperation(opts: SignedSubmission & { bundlerUrl: string }): Promise<Hex> {
+  const bundler = createBundlerClient({ transport: http(opts.bundlerUrl, { retryCount: 0 }) });
+  try {
+    return await bundler.request({
+      method: "eth_sendUserOperation",
+      params: [formatUserOperationRequest(opts.userOperation), opts.entryPoint ?? entryPoint07Address],
+    });
+  } catch (err) {
+    if (err instanceof HttpRequestError) {
+      const why = err.status ? `HTTP ${err.status}` : (err.details || err.shortMessage);
+      throw new UserOperationError({ message: `the bundler at ${opts.bundlerUrl} did not answer: ${why}` }, { cause: err });
+    }
+    throw new UserOperationError(decodeUserOperationError(err, opts.abis ?? []), { cause: err });
   }
 }
 

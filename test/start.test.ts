@@ -1,7 +1,8 @@
 // `npm start`, the README's first command, as a person runs it: everything comes up, the scenario's
 // session is shown by the API with a refused trade, a session request waits for its owner, who
 // approves it (as the approval page does: the development owner's signature, posted) and sees it
-// approved then active; a second start replaces the first, and Ctrl-C leaves nothing listening.
+// approved then active; the executor's TWAP automation, approved the same way, runs its slices live;
+// a second start replaces the first, and Ctrl-C leaves nothing listening.
 import { expect } from "chai";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -26,7 +27,7 @@ describe("npm start", function () {
   const runs: Run[] = [];
 
   before(async function () {
-    ports = { CHAIN_PORT: await freePort(), BUNDLER_PORT: await freePort(), INDEXER_PORT: await freePort(), PORT: await freePort() };
+    ports = { CHAIN_PORT: await freePort(), BUNDLER_PORT: await freePort(), INDEXER_PORT: await freePort(), PORT: await freePort(), LEASH_EXECUTOR_PORT: await freePort() };
   });
 
   after(async function () {
@@ -73,6 +74,20 @@ describe("npm start", function () {
     throw new Error(`npm start did not print ${pattern} in ${timeoutMs} ms:\n${run.output()}`);
   }
 
+  /** What the approval page does: the development owner signs the request's typed data, posted. */
+  async function approveAsDevOwner(api: string, requestId: string): Promise<SessionRequestView> {
+    const request = (await (await fetch(`${api}/v1/session-requests/${requestId}`)).json()) as SessionRequestView;
+    expect(request.status).to.equal("awaiting_approval");
+    const signature = await signRequest(privateKeyToAccount(DEV_OWNER_KEY), request.toSign.typedData);
+    const approved = await fetch(`${api}/v1/session-requests/${requestId}/approval`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ signature }),
+    });
+    expect(approved.status).to.equal(200);
+    return request;
+  }
+
   it("starts everything, plays the scenario with one refused trade, and the API shows the session", async function () {
     const run = start();
     for (let step = 1; step <= 5; step++) await until(run, new RegExp(`\\[${step}/5\\]`));
@@ -100,19 +115,30 @@ describe("npm start", function () {
     expect(out).to.include(`${api}/approve/${requestId}\nwith a wallet on this chain`);
     const page = await fetch(`${api}/approve/${requestId}`);
     expect(page.status).to.equal(200);
-    const request = (await (await fetch(`${api}/v1/session-requests/${requestId}`)).json()) as SessionRequestView;
-    expect(request.status).to.equal("awaiting_approval");
-    const signature = await signRequest(privateKeyToAccount(DEV_OWNER_KEY), request.toSign.typedData);
-    const approved = await fetch(`${api}/v1/session-requests/${requestId}/approval`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ signature }),
-    });
-    expect(approved.status).to.equal(200);
+    const request = await approveAsDevOwner(api, requestId!);
     await until(run, new RegExp(`request ${requestId}: first operation, traded 25 USDC for WETH \\(tx 0x[0-9a-f]{64}\\)`));
     await until(run, new RegExp(`request ${requestId}: Approved and active on chain; session ${request.toSign.permissionId} is active`));
     const waited = (await (await fetch(`${api}/v1/accounts/${request.toSign.account}/sessions/${request.toSign.permissionId}`)).json()) as SessionView;
     expect([waited.status, waited.request?.id, waited.display.spend]).to.deep.equal(["active", requestId, ["$25.00 of $1,000.00 spent"]]);
+
+    // The executor's TWAP, waiting for the same owner: approved, its slices run live through the bundler.
+    const executor = `http://127.0.0.1:${ports.LEASH_EXECUTOR_PORT}`;
+    expect(out).to.include(`executor    ${executor}/v1/automations`);
+    const [, automationId, automationRequestId] = out.match(
+      new RegExp(`automation ([0-9a-f-]{36}): a TWAP of 60 USDC for WETH in 6 slices, one every 5 s, for account 0x[0-9a-fA-F]{40}\\n\\[leash\\]\\s+approve it at ${api}/approve/([0-9a-f-]{36}) \\(owner: Hardhat's development account #1`),
+    )!;
+    await approveAsDevOwner(api, automationRequestId!);
+    const deadline = Date.now() + 90_000;
+    let automation: { status: string; progress: { executed: number; of: number }; slots: { status: string }[] };
+    for (;;) {
+      automation = (await (await fetch(`${executor}/v1/automations/${automationId}`)).json()) as typeof automation;
+      if (automation.progress.executed >= 3 || automation.status === "stopped" || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect([automation.status, automation.progress.of], JSON.stringify(automation)).to.deep.equal(["running", 6]);
+    expect(automation.progress.executed).to.be.at.least(3);
+    expect(automation.slots.slice(0, 3).map((s) => s.status)).to.deep.equal(["done", "done", "done"]);
+    await until(run, new RegExp(`automation ${automationId}: slice 3 of 6 done \\(tx 0x[0-9a-f]{64}\\)`));
   });
 
   it("a second npm start stops the first and replaces it; Ctrl-C then stops everything", async function () {
