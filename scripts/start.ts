@@ -13,9 +13,9 @@ import { join, resolve } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { deploymentsPath } from "../sdk/deployments.js";
 import { recreateDatabase } from "../testkit/indexer/postgres.js";
-import { createTwap, readAutomation, startExecutorProcess } from "../testkit/executor.js";
+import { createAutomation, createTwap, readAutomation, startExecutorProcess } from "../testkit/executor.js";
 import { DEV_OWNER_KEY, leaveRequestWaiting } from "../testkit/requests.js";
-import { approveTwap, fundedAccount, trade, twapRequest } from "../testkit/scenario.js";
+import { approveTwap, deployEthFeed, fundedAccount, setEthPrice, trade, twapRequest } from "../testkit/scenario.js";
 import { startStack, type Stack } from "../testkit/stack.js";
 import { projectRoot } from "../testkit/chain.js";
 import { freePort, portIsFree } from "../testkit/processes.js";
@@ -23,6 +23,11 @@ import { freePort, portIsFree } from "../testkit/processes.js";
 const STEPS = 5;
 /** The live automation's compressed schedule: 6 slices of 10 USDC, one every 5 s. */
 const LIVE_TWAP = { totalAmount: "60", slices: 6, intervalSeconds: 5 };
+/** The live stop-loss: sell 0.5 WETH once ETH / USD reads below $2,800 (checked every 3 s); the scenario moves it to $2,700. */
+const LIVE_STOP_LOSS = { amount: "0.5", threshold: "2800", maxAgeSeconds: 3_600, checkIntervalSeconds: 3 };
+const MOVED_PRICE = 2_700n;
+/** Seconds the stop-loss watches the price at $3,000 before the scenario moves it. */
+const PRICE_MOVES_AFTER = 15;
 
 // Logs, the embedded database and the pid file (LEASH_STATE_DIR moves them, e.g. for tests).
 const stateDir = process.env.LEASH_STATE_DIR ? resolve(process.env.LEASH_STATE_DIR) : join(projectRoot, ".leash");
@@ -111,6 +116,8 @@ async function main() {
     // The usual place, so that `npm run session`, `npm run api` and `npm run indexer` find it too.
     deploymentsFile: deploymentsPath(31337),
     apiLogFile: join(logDir, "api.log"),
+    // The API shows the executor's automations.
+    apiEnv: { LEASH_EXECUTOR_URL: `http://127.0.0.1:${ports.executor}` },
     log: (m) => log(`      ${m}`),
   });
   log("      starting the executor");
@@ -167,11 +174,29 @@ async function main() {
   log(`      request ${pending.id}: ${pending.display.status}`);
   log(`      approve it at ${stack.apiUrl}${pending.approvalUrl} (owner: Hardhat's development account #1, ${pending.approvalOwner})`);
   const devOwner = privateKeyToAccount(DEV_OWNER_KEY);
-  const liveAccount = await fundedAccount({ leash, demo, owner: devOwner, index: 1n, usdc: "1000" });
+  const liveAccount = await fundedAccount({ leash, demo, owner: devOwner, index: 1n, usdc: "1000", weth: "1" });
   const live = await createTwap(executor.url, stack, { account: liveAccount, ...LIVE_TWAP });
   log(`      automation ${live.id}: a TWAP of ${LIVE_TWAP.totalAmount} USDC for WETH in ${LIVE_TWAP.slices} slices, one every ${LIVE_TWAP.intervalSeconds} s, for account ${liveAccount}`);
   log(`      approve it at ${live.approvalUrl} (owner: Hardhat's development account #1, ${devOwner.address})`);
   void followAutomation(executor.url, live.id);
+  const feed = await deployEthFeed(leash.client, hre.artifacts, demo);
+  const stopLoss = await createAutomation(executor.url, {
+    kind: "stop_loss",
+    account: liveAccount,
+    router: demo.router,
+    tokenIn: demo.weth,
+    tokenOut: demo.usdc,
+    feed,
+    ...LIVE_STOP_LOSS,
+  });
+  log(`      automation ${stopLoss.id}: a stop-loss selling ${LIVE_STOP_LOSS.amount} WETH below $${LIVE_STOP_LOSS.threshold} (ETH / USD feed ${feed}, now $3,000), for account ${liveAccount}`);
+  log(`      approve it at ${stopLoss.approvalUrl} (owner: Hardhat's development account #1, ${devOwner.address})`);
+  void followAutomation(executor.url, stopLoss.id, async () => {
+    // Once it watches, the market falls: the scenario moves the feed (and the router) to $2,700.
+    await new Promise((r) => setTimeout(r, PRICE_MOVES_AFTER * 1000));
+    await setEthPrice(leash.client, demo, feed, MOVED_PRICE);
+    log(`automation ${stopLoss.id}: the scenario moves ETH / USD to $${MOVED_PRICE.toLocaleString("en-US")}`);
+  });
   // Its account was funded just now: ready means the index has it too.
   await stack.synced();
 
@@ -206,6 +231,10 @@ The executor holds a TWAP automation for account ${liveAccount} (the same owner)
   ${live.approvalUrl}
 and its ${LIVE_TWAP.slices} slices run live through the bundler, one every ${LIVE_TWAP.intervalSeconds} s:
   curl -s ${executor.url}/v1/automations/${live.id} | jq '{status, progress}'
+and a stop-loss on the same account: approve it at
+  ${stopLoss.approvalUrl}
+and it watches ETH / USD every ${LIVE_STOP_LOSS.checkIntervalSeconds} s; ${PRICE_MOVES_AFTER} s after it starts, the scenario moves the price to
+$${MOVED_PRICE.toLocaleString("en-US")} and it sells ${LIVE_STOP_LOSS.amount} WETH once. The dashboard shows both on their sessions' cards.
 
 MCP server for a chat client: npm run mcp${ports.api === 4000 ? "" : `, with LEASH_API_URL=${api} (the API is not on its default port 4000)`}.
 
@@ -215,8 +244,8 @@ Press Ctrl-C to stop.
   await new Promise(() => {});
 }
 
-/** Says each slice the executor runs for the live automation, and how it ends. */
-async function followAutomation(executorUrl: string, id: string) {
+/** Says each slice the executor runs for a live automation, and how it ends; `onRunning` once it runs. */
+async function followAutomation(executorUrl: string, id: string, onRunning?: () => Promise<void>) {
   let said = 0;
   let status = "";
   try {
@@ -230,6 +259,7 @@ async function followAutomation(executorUrl: string, id: string) {
       if (a.status !== status) {
         status = a.status;
         log(`automation ${id}: ${status}${a.stopReason ? `: ${a.stopReason}` : ""}`);
+        if (status === "running" && onRunning) void onRunning().catch((error: unknown) => log(`automation ${id}: ${(error as Error).message}`));
       }
       if (["completed", "stopped", "cancelled"].includes(status)) return;
     }

@@ -21,7 +21,7 @@ interface Run {
 }
 
 describe("npm start", function () {
-  this.timeout(240_000);
+  this.timeout(300_000);
   const state = mkdtempSync(join(tmpdir(), "leash-start-"));
   let ports: Record<string, number>;
   const runs: Run[] = [];
@@ -139,6 +139,22 @@ describe("npm start", function () {
     expect(automation.progress.executed).to.be.at.least(3);
     expect(automation.slots.slice(0, 3).map((s) => s.status)).to.deep.equal(["done", "done", "done"]);
     await until(run, new RegExp(`automation ${automationId}: slice 3 of 6 done \\(tx 0x[0-9a-f]{64}\\)`));
+
+    // The stop-loss on the same account: approved, it watches $3,000; the scenario moves ETH to
+    // $2,700 and it sells once.
+    const [, stopLossId, stopLossRequestId] = out.match(
+      new RegExp(`automation ([0-9a-f-]{36}): a stop-loss selling 0\\.5 WETH below \\$2800 \\(ETH / USD feed 0x[0-9a-fA-F]{40}, now \\$3,000\\), for account 0x[0-9a-fA-F]{40}\\n\\[leash\\]\\s+approve it at ${api}/approve/([0-9a-f-]{36})`),
+    )!;
+    await approveAsDevOwner(api, stopLossRequestId!);
+    await until(run, new RegExp(`automation ${stopLossId}: the scenario moves ETH / USD to \\$2,700`), 60_000);
+    await until(run, new RegExp(`automation ${stopLossId}: slice 1 of 1 done \\(tx 0x[0-9a-f]{64}\\)`), 60_000);
+    await until(run, new RegExp(`automation ${stopLossId}: completed`), 30_000);
+    // The API shows both automations of the account, with their progress.
+    const liveAccount = out.match(new RegExp(`automation ${stopLossId}: a stop-loss .* for account (0x[0-9a-fA-F]{40})`))![1];
+    const listed = (await (await fetch(`${api}/v1/accounts/${liveAccount}/automations`)).json()) as { items: { id: string; status: string; display: { progress: string } }[] };
+    const sold = listed.items.find((a) => a.id === stopLossId)!;
+    expect([sold.status, sold.display.progress]).to.deep.equal(["completed", "1 of 1 sales, 0.5 WETH of 0.5 WETH"]);
+    expect(listed.items.map((a) => a.id)).to.include(automationId);
   });
 
   it("a second npm start stops the first and replaces it; Ctrl-C then stops everything", async function () {

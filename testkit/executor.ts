@@ -56,17 +56,18 @@ export interface AutomationView {
   slots: { index: number; status: string; transactionHash: string | null }[];
 }
 
+/** Any automation (the executor's POST /v1/automations body). */
+export async function createAutomation(executorUrl: string, spec: Record<string, unknown>): Promise<AutomationView & { requestId: string }> {
+  const response = await fetch(`${executorUrl}/v1/automations`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(spec) });
+  const body = (await response.json()) as AutomationView & { requestId: string };
+  if (response.status !== 201) throw new Error(`the executor refused the ${String(spec.kind)} automation: ${JSON.stringify(body)}`);
+  return body;
+}
+
 /** A TWAP on the scenario's router: `totalAmount` USDC for WETH in `slices`, one every `intervalSeconds`. */
 export async function createTwap(executorUrl: string, stack: Stack, plan: { account: Address; totalAmount: string; slices: number; intervalSeconds: number }): Promise<AutomationView & { requestId: string }> {
   const { demo } = stack;
-  const response = await fetch(`${executorUrl}/v1/automations`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ kind: "twap", router: demo.router, tokenIn: demo.usdc, tokenOut: demo.weth, ...plan }),
-  });
-  const body = (await response.json()) as AutomationView & { requestId: string };
-  if (response.status !== 201) throw new Error(`the executor refused the TWAP: ${JSON.stringify(body)}`);
-  return body;
+  return createAutomation(executorUrl, { kind: "twap", router: demo.router, tokenIn: demo.usdc, tokenOut: demo.weth, ...plan });
 }
 
 export async function readAutomation(executorUrl: string, id: string): Promise<AutomationView> {

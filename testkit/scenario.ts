@@ -1,7 +1,7 @@
 // The TWAP scenario on a local chain: a mock USDC and a mock swap router, an owner's Kernel account
 // funded with both, a session approved to swap on the router only (per-trade, total and rate limits,
 // 24 hours), trades signed by the session key, and one trade refused for exceeding the per-trade cap.
-import { type Address, type Hex, type LocalAccount, encodeFunctionData, erc20Abi, maxUint256, parseAbiItem, parseEther, parseUnits } from "viem";
+import { type Abi, type Address, type Hex, type LocalAccount, encodeFunctionData, erc20Abi, maxUint256, parseAbiItem, parseEther, parseUnits } from "viem";
 import { createOwnerAccount } from "../sdk/accounts.js";
 import { type Deployments, readDeployments, writeDeployments } from "../sdk/deployments.js";
 import type { Refusal } from "../sdk/errors.js";
@@ -58,6 +58,32 @@ export async function deployDemoContracts(opts: { client: DeployClient; artifact
     updatedAt: new Date().toISOString(),
   });
   return { usdc, weth, router };
+}
+
+/**
+ * The market's price of ether on chain, for a stop-loss to watch: an ETH / USD feed shaped like
+ * Chainlink's (8 decimals) at `usd`, and the router quoting WETH→USDC at the same price.
+ */
+export async function deployEthFeed(client: DeployClient, artifacts: ArtifactSource, demo: DemoContracts, usd = 3_000n): Promise<Address> {
+  const { abi, bytecode } = await artifacts.readArtifact("MockPriceFeed");
+  const hash = await client.deployContract({ abi: abi as Abi, bytecode: bytecode as Hex, args: [8, "ETH / USD", usd * 10n ** 8n] });
+  const feed = (await client.waitForTransactionReceipt({ hash })).contractAddress!;
+  await setEthPrice(client, demo, feed, usd);
+  return feed;
+}
+
+/** Moves the market: the feed opens a round at `usd` and the router quotes both ways at that price. */
+export async function setEthPrice(client: DeployClient, demo: DemoContracts, feed: Address, usd: bigint) {
+  const setRate = [parseAbiItem("function setRate(address tokenIn, address tokenOut, uint256 rate)")];
+  const setAnswer = [parseAbiItem("function setAnswer(int256 answer)")];
+  // USDC base units per WETH base unit, scaled by 1e18 (6 and 18 decimals); and the other way.
+  for (const [address, abi, functionName, args] of [
+    [demo.router, setRate, "setRate", [demo.weth, demo.usdc, usd * 10n ** 6n]],
+    [demo.router, setRate, "setRate", [demo.usdc, demo.weth, 10n ** 30n / usd]],
+    [feed, setAnswer, "setAnswer", [usd * 10n ** 8n]],
+  ] as const) {
+    await client.waitForTransactionReceipt({ hash: await client.writeContract({ address, abi, functionName, args } as never) });
+  }
 }
 
 const mintAbi = [parseAbiItem("function mint(address to, uint256 amount)")];
