@@ -44,6 +44,8 @@ const settingsSchema = z.object({
   LEASH_EXECUTOR_RETRY_MS: int("LEASH_EXECUTOR_RETRY_MS", 10).default(1_000),
   /** Attempts at one slot before the automation is stopped and the failure reported. */
   LEASH_EXECUTOR_MAX_ATTEMPTS: int("LEASH_EXECUTOR_MAX_ATTEMPTS", 1).default(8),
+  /** Slots run at once (of different automations: an automation's slots always run in order). */
+  LEASH_EXECUTOR_CONCURRENCY: int("LEASH_EXECUTOR_CONCURRENCY", 1).default(8),
   /** How long a claimed slot is held by the process sending it before another may resolve it. */
   LEASH_EXECUTOR_LEASE_SECONDS: int("LEASH_EXECUTOR_LEASE_SECONDS", 5).default(120),
 }).superRefine((s, ctx) => {

@@ -1,7 +1,8 @@
 // The executor assembled: its database, the vault, a client of the chain that submits operations,
 // the runner and the service, their polling loop and the HTTP surface.
 import { join } from "node:path";
-import { createWalletClient, defineChain, http, publicActions } from "viem";
+import { createNonceManager, createWalletClient, defineChain, http, publicActions } from "viem";
+import { jsonRpc } from "viem/nonce";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { Deployments } from "../sdk/deployments.js";
 import type { LeashChain } from "../sdk/session.js";
@@ -22,7 +23,11 @@ export async function startExecutor(settings: ExecutorSettings, deployments: Dep
   const store = await openExecutorDb({ databaseUrl: settings.DATABASE_URL, pgliteDir, poolSize: 4, timeoutMs: 5_000 });
   const chain = defineChain({ id: settings.LEASH_CHAIN_ID, name: `chain-${settings.LEASH_CHAIN_ID}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [settings.LEASH_RPC_URL] } } });
   // Through a bundler the client's account sends nothing: a throwaway key stands in for the submitter.
-  const submitter = privateKeyToAccount((settings.LEASH_EXECUTOR_SUBMITTER_KEY ?? generatePrivateKey()) as `0x${string}`);
+  // Its nonces are counted here, by this executor alone (not viem's process-wide manager): slots of
+  // several automations are sent at once.
+  const submitter = privateKeyToAccount((settings.LEASH_EXECUTOR_SUBMITTER_KEY ?? generatePrivateKey()) as `0x${string}`, {
+    nonceManager: createNonceManager({ source: jsonRpc() }),
+  });
   const client = createWalletClient({ chain, transport: http(settings.LEASH_RPC_URL, { retryCount: 0 }), account: submitter, pollingInterval: 100 }).extend(publicActions);
   const leash: LeashChain = { client, deployments };
   const via = settings.LEASH_BUNDLER_URL ? { bundlerUrl: settings.LEASH_BUNDLER_URL } : { direct: true as const };
@@ -36,7 +41,14 @@ export async function startExecutor(settings: ExecutorSettings, deployments: Dep
     while (!stopping) {
       try {
         await service.follow();
-        while (!stopping && (await runner.runNext()));
+        // Several slots at once, each of another automation (a slot is claimed by one worker only,
+        // and an automation's next slot waits for its previous one): sessions have nonce keys of
+        // their own, so their operations do not race.
+        await Promise.all(
+          Array.from({ length: settings.LEASH_EXECUTOR_CONCURRENCY }, async () => {
+            while (!stopping && (await runner.runNext()));
+          }),
+        );
       } catch (error) {
         log("loop.error", { reason: (error as Error).message }, "error");
       }
