@@ -103,8 +103,15 @@ try {
         slices: SLICES,
         intervalSeconds: INTERVAL,
       });
-      const request = await json(`${stack.apiUrl}/v1/session-requests/${created.requestId}`);
-      await json(`${stack.apiUrl}/v1/session-requests/${created.requestId}/approval`, "POST", { signature: await signRequest(owner, request.toSign.typedData) });
+      // The executor asks the API for the session request; an API that was busy is asked again.
+      let requestId: string | null = created.requestId;
+      for (let tries = 0; !requestId; tries++) {
+        if (tries > 600) throw new Error(`automation ${created.id} never got its session request`);
+        await new Promise((r) => setTimeout(r, 100));
+        requestId = (await json(`${executor.url}/v1/automations/${created.id}`)).requestId;
+      }
+      const request = await json(`${stack.apiUrl}/v1/session-requests/${requestId}`);
+      await json(`${stack.apiUrl}/v1/session-requests/${requestId}/approval`, "POST", { signature: await signRequest(owner, request.toSign.typedData) });
       ids.push(created.id);
       if (ids.length % 100 === 0) log(`  ${size}: ${ids.length} approved (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     });

@@ -113,6 +113,13 @@ export interface AuditBounds {
 
 const SESSION_EVENTS = ["SessionRegistered", "SessionUsed", "SessionRevoked"];
 
+/**
+ * Sessions read in one query: Ponder's SQL over HTTP refuses a query text over 5,000 characters
+ * (ponder/dist/esm/utils/sql-parse.js), and the relational query with its nested rows takes about
+ * half of that before its list of permission ids.
+ */
+const ROWS_PER_QUERY = 40;
+
 /*//////////////////////////////////////////////////////////////
                              QUERIES
 //////////////////////////////////////////////////////////////*/
@@ -212,18 +219,18 @@ export class IndexReads {
     return toRows(rows);
   }
 
-  /** The full rows of several sessions of an account, in the order given, in one query per 100. */
+  /** The full rows of several sessions of an account, in the order given, in one query per ROWS_PER_QUERY. */
   async rowsOf(account: Address, sessions: readonly Pick<SessionRow, "permissionId" | "registration">[], indexed: Head): Promise<SessionRow[]> {
     const found = new Map<string, SessionRow>();
-    for (let i = 0; i < sessions.length; i += 100) {
-      const chunk = sessions.slice(i, i + 100);
+    for (let i = 0; i < sessions.length; i += ROWS_PER_QUERY) {
+      const chunk = sessions.slice(i, i + ROWS_PER_QUERY);
       const key = `rowsOf:${account}:${chunk.map((s) => `${s.permissionId}/${s.registration}`).join(",")}:${indexed.number}`;
       const rows = await this.cached(key, async () => {
-        const where = and(
-          eq(session.account, lower(account)),
-          or(...chunk.map((s) => and(eq(session.permissionId, s.permissionId), eq(session.registration, s.registration)))),
-        )!;
-        return toRows(await this.run("sessions", () => this.rowsQuery(where, chunk.length)));
+        // Every registration of these permission ids (one IN list: a query of a hundred ORed pairs
+        // is refused by the indexer's SQL endpoint), the ones asked for picked below.
+        const ids = [...new Set(chunk.map((s) => s.permissionId))];
+        const where = and(eq(session.account, lower(account)), inArray(session.permissionId, ids))!;
+        return toRows(await this.run("sessions", () => this.rowsQuery(where, 10_000)));
       });
       for (const row of rows) found.set(`${row.permissionId}/${row.registration}`, row);
     }
