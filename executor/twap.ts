@@ -1,15 +1,11 @@
 // A TWAP: a total of token A spent on token B in N equal slices, one every interval, each swap
-// refused by the router below the router's quote less a slippage bound. The router has the mock's
-// (and Uniswap v3's) exactInputSingle, and quotes with quoteExactInputSingle(tokenIn, tokenOut, amountIn).
-import { type Address, encodeFunctionData, formatUnits, parseAbiItem, parseUnits } from "viem";
+// refused by the router below the router's quote less a slippage bound (sdk/swap.ts).
+import { type Address, formatUnits, parseUnits } from "viem";
 import { z } from "zod";
 import { addressSchema, type ReadClient, type TokenInfo } from "../sdk/request.js";
+import { EXACT_INPUT_SINGLE, minimumOutput as swapMinimum, swapCall as sdkSwapCall } from "../sdk/swap.js";
 import type { Call } from "../sdk/userops.js";
 
-export const EXACT_INPUT_SINGLE =
-  "exactInputSingle((address tokenIn, address tokenOut, uint24 fee, address recipient, uint256 amountIn, uint256 amountOutMinimum) params) payable returns (uint256)";
-const exactInputSingle = parseAbiItem(`function ${EXACT_INPUT_SINGLE}`);
-const quoteAbi = [parseAbiItem("function quoteExactInputSingle(address tokenIn, address tokenOut, uint256 amountIn) view returns (uint256)")];
 
 /** An amount in a token's own units ("100" or "0.5"). */
 export const decimalSchema = z.string().regex(/^\d+(\.\d+)?$/, 'must be a decimal amount such as "100"');
@@ -109,20 +105,12 @@ export function swapSessionRequest(
 /** What a swap needs of a plan (a TWAP's or a stop-loss's). */
 export type SwapPlan = Pick<TwapSpec, "account" | "router" | "tokenIn" | "tokenOut" | "fee" | "slippageBps">;
 
-/** The least tokenOut a swap of `amountIn` may give: the router's quote now, less the slippage bound. */
-export async function minimumOutput(client: Pick<ReadClient, "readContract">, plan: SwapPlan, amountIn: bigint): Promise<bigint> {
-  const quote = await client.readContract({ address: plan.router, abi: quoteAbi, functionName: "quoteExactInputSingle", args: [plan.tokenIn, plan.tokenOut, amountIn] });
-  return (quote * (10_000n - BigInt(plan.slippageBps))) / 10_000n;
+/** The least tokenOut a swap of `amountIn` may give: the router's quote now, less the plan's slippage bound. */
+export function minimumOutput(client: Pick<ReadClient, "readContract">, plan: SwapPlan, amountIn: bigint): Promise<bigint> {
+  return swapMinimum(client, plan, amountIn, plan.slippageBps);
 }
 
 /** One swap (a slice, a sale), its output to the account itself. */
 export function swapCall(plan: SwapPlan, amountIn: bigint, amountOutMinimum: bigint): Call {
-  return {
-    to: plan.router,
-    data: encodeFunctionData({
-      abi: [exactInputSingle],
-      functionName: "exactInputSingle",
-      args: [{ tokenIn: plan.tokenIn, tokenOut: plan.tokenOut, fee: plan.fee, recipient: plan.account, amountIn, amountOutMinimum }],
-    }),
-  };
+  return sdkSwapCall({ ...plan, recipient: plan.account }, amountIn, amountOutMinimum);
 }

@@ -16,11 +16,11 @@ import {
   prepareSession,
   SessionOperationError,
 } from "../sdk/session.js";
+import { EXACT_INPUT_SINGLE, minimumOutput as swapMinimum, swapCall as sdkSwapCall } from "../sdk/swap.js";
 import { sendUserOperationDirect, type UserOperationResult } from "../sdk/userops.js";
 import { type ArtifactSource, type DeployClient, deployArtifact } from "./testbed/deploy.js";
 
-export const EXACT_INPUT_SINGLE =
-  "exactInputSingle((address tokenIn, address tokenOut, uint24 fee, address recipient, uint256 amountIn, uint256 amountOutMinimum) params) payable returns (uint256)";
+export { EXACT_INPUT_SINGLE } from "../sdk/swap.js";
 
 /** USDC→WETH at $3,000 an ether: WETH base units per USDC base unit, scaled by 1e18. */
 export const ETH_PRICE_RATE = 10n ** 30n / 3_000n;
@@ -158,27 +158,14 @@ export function twapRequest(opts: {
 /** Slippage a trade accepts below the router's quote: 0.5%. */
 export const SLIPPAGE_BPS = 50n;
 
-const quoteAbi = [parseAbiItem("function quoteExactInputSingle(address tokenIn, address tokenOut, uint256 amountIn) view returns (uint256)")];
-
 /** The least WETH a swap of `amountIn` USDC may give: the router's quote now, less SLIPPAGE_BPS. */
-export async function minimumOutput(client: Pick<DeployClient, "readContract">, demo: DemoContracts, amountIn: bigint): Promise<bigint> {
-  const quote = await client.readContract({ address: demo.router, abi: quoteAbi, functionName: "quoteExactInputSingle", args: [demo.usdc, demo.weth, amountIn] });
-  return (quote * (10_000n - SLIPPAGE_BPS)) / 10_000n;
+export function minimumOutput(client: Pick<DeployClient, "readContract">, demo: DemoContracts, amountIn: bigint): Promise<bigint> {
+  return swapMinimum(client, { router: demo.router, tokenIn: demo.usdc, tokenOut: demo.weth }, amountIn, SLIPPAGE_BPS);
 }
 
-/**
- * One swap of `amount` USDC for WETH, output to `recipient`, refused by the router below
- * `amountOutMinimum`: a swap signed now and executed later (or held back) cannot fill at any price.
- */
+/** One swap of `amount` USDC for WETH, output to `recipient`, refused by the router below `amountOutMinimum`. */
 export function swapCall(demo: DemoContracts, amount: string, recipient: Address, amountOutMinimum: bigint) {
-  return {
-    to: demo.router,
-    data: encodeFunctionData({
-      abi: [parseAbiItem(`function ${EXACT_INPUT_SINGLE}`)],
-      functionName: "exactInputSingle",
-      args: [{ tokenIn: demo.usdc, tokenOut: demo.weth, fee: 3000, recipient, amountIn: parseUnits(amount, 6), amountOutMinimum }],
-    }),
-  };
+  return sdkSwapCall({ router: demo.router, tokenIn: demo.usdc, tokenOut: demo.weth, fee: 3000, recipient }, parseUnits(amount, 6), amountOutMinimum);
 }
 
 export interface ApprovedSession {

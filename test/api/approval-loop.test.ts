@@ -18,7 +18,7 @@ import { sendUserOperationDirect } from "../../sdk/userops.js";
 import { approvalOfRequest, signRequest } from "../../testkit/requests.js";
 import { type ApprovedSession, fundedAccount, trade, twapRequest } from "../../testkit/scenario.js";
 import type { Stack } from "../../testkit/stack.js";
-import { startApiStack } from "./fixture.js";
+import { injectJson, startApiStack } from "./fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "leash-approval-loop-"));
 
@@ -38,15 +38,7 @@ describe("api: approved sessions from the owner's signature to their life on cha
     await stack?.stop();
   });
 
-  async function call(method: "GET" | "POST", path: string, body?: unknown) {
-    const response = await stack.api.app.inject({
-      method,
-      url: path,
-      payload: body === undefined ? undefined : JSON.stringify(body),
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-    });
-    return { status: response.statusCode, body: response.json() as any };
-  }
+  const call = (method: "GET" | "POST", path: string, body?: unknown) => injectJson(stack.api.app, method, path, body);
 
   /** A request created for a new session key and approved by `signer`; its session key with it. */
   async function approved(extra: Partial<Parameters<typeof twapRequest>[0]> = {}, signer = owner) {

@@ -18,7 +18,7 @@ import { type Approval, SessionOperationError, createSessionKey, executeWithSess
 import { fundedAccount } from "../../testkit/scenario.js";
 import type { Stack } from "../../testkit/stack.js";
 import { approvalOfRequest, signRequest } from "../../testkit/requests.js";
-import { startApiStack } from "./fixture.js";
+import { injectJson, startApiStack } from "./fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "leash-approval-signature-"));
 
@@ -38,15 +38,7 @@ describe("api: approvals of accounts not deployed yet, and accounts the API refu
     await stack?.stop();
   });
 
-  async function call(method: "GET" | "POST", path: string, body?: unknown) {
-    const response = await stack.api.app.inject({
-      method,
-      url: path,
-      payload: body === undefined ? undefined : JSON.stringify(body),
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-    });
-    return { status: response.statusCode, body: response.json() as any };
-  }
+  const call = (method: "GET" | "POST", path: string, body?: unknown) => injectJson(stack.api.app, method, path, body);
 
   /** The owner's wallet signing what the request asks (eth_signTypedData_v4 of toSign.typedData). */
   const sign = signRequest;

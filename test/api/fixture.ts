@@ -76,3 +76,14 @@ export function pageProblems(page: Page): string[] {
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   return problems;
 }
+
+/** One JSON request to an API in this process (Fastify's inject): its status and parsed body. */
+export async function injectJson(app: Stack["api"]["app"], method: "GET" | "POST", path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await app.inject({
+    method,
+    url: path,
+    payload: body === undefined ? undefined : JSON.stringify(body),
+    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+  });
+  return { status: response.statusCode, body: response.json() as any };
+}

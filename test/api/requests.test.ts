@@ -14,7 +14,7 @@ import { approveSession, createSessionKey, prepareSession } from "../../sdk/sess
 import { trade, twapRequest } from "../../testkit/scenario.js";
 import type { Stack } from "../../testkit/stack.js";
 import { approvalOfRequest, signRequest } from "../../testkit/requests.js";
-import { startApiStack } from "./fixture.js";
+import { injectJson, startApiStack } from "./fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "leash-requests-"));
 
@@ -37,15 +37,8 @@ describe("api: session requests stored, approved, declined, expired", function (
 
   const request = (sessionKey: `0x${string}`) => twapRequest({ account, sessionKey, demo: stack.demo, chainId: 31337 });
 
-  async function call(method: "GET" | "POST", path: string, body?: unknown, headers: Record<string, string> = {}, app = stack.api.app) {
-    const response = await app.inject({
-      method,
-      url: path,
-      payload: body === undefined ? undefined : JSON.stringify(body),
-      headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
-    });
-    return { status: response.statusCode, body: response.json() as any };
-  }
+  const call = (method: "GET" | "POST", path: string, body?: unknown, headers: Record<string, string> = {}, app = stack.api.app) =>
+    injectJson(app, method, path, body, headers);
 
   /** The owner's wallet signing what the request asks (eth_signTypedData_v4 of toSign.typedData). */
   const sign = signRequest;
