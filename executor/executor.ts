@@ -9,6 +9,7 @@ import type { LeashChain } from "../sdk/session.js";
 import type { ExecutorSettings } from "./config.js";
 import { buildHttp } from "./http.js";
 import { loadVaultKey, Vault } from "./keys.js";
+import { readKeystore } from "./keystore.js";
 import type { Log } from "./log.js";
 import { Runner } from "./runner.js";
 import { AutomationService } from "./service.js";
@@ -16,7 +17,7 @@ import { openExecutorDb } from "./store/db.js";
 
 export async function startExecutor(settings: ExecutorSettings, deployments: Deployments, log: Log) {
   const state = settings.LEASH_EXECUTOR_STATE_DIR;
-  const { key, source } = loadVaultKey({ hex: settings.LEASH_EXECUTOR_KEY, local: settings.LEASH_EXECUTOR_LOCAL === "1", localFile: join(state, "executor.key") });
+  const { key, source } = await loadVaultKey({ hex: settings.LEASH_EXECUTOR_KEY, local: settings.LEASH_EXECUTOR_LOCAL === "1", localFile: join(state, "executor.key"), keystore: readKeystore });
   const vault = new Vault(key);
   key.fill(0);
   const pgliteDir = settings.LEASH_EXECUTOR_PGLITE_DIR ?? join(state, "executor-db");
@@ -56,7 +57,7 @@ export async function startExecutor(settings: ExecutorSettings, deployments: Dep
     }
   })();
   const url = await app.listen({ host: settings.HOST, port: settings.LEASH_EXECUTOR_PORT });
-  log("executor.listening", { url, store: store.describe, vaultKey: source === "LEASH_EXECUTOR_KEY" ? source : "local file", api: settings.LEASH_API_URL, rpc: settings.LEASH_RPC_URL, ...("bundlerUrl" in via ? { bundler: via.bundlerUrl } : { submitter: submitter.address }) });
+  log("executor.listening", { url, store: store.describe, vaultKey: source, api: settings.LEASH_API_URL, rpc: settings.LEASH_RPC_URL, ...("bundlerUrl" in via ? { bundler: via.bundlerUrl } : { submitter: submitter.address }) });
   return {
     url,
     service,

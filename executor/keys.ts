@@ -1,5 +1,5 @@
 // The vault of session keys: each private key sealed with AES-256-GCM under the executor's key (32
-// bytes from LEASH_EXECUTOR_KEY, or on the local stack a file of its own), a fresh IV per key and the
+// bytes from LEASH_EXECUTOR_KEY, in the environment or Hardhat's keystore, or on the local stack a file of its own), a fresh IV per key and the
 // automation's id as associated data, so that a sealed key moved to another automation does not open.
 // Private keys are never logged, never sent anywhere, and their sealed copy is deleted when the session ends.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
@@ -48,17 +48,33 @@ export class Vault {
 }
 
 /**
- * The executor's key: LEASH_EXECUTOR_KEY (64 hex digits), else, on the local stack only, the one in
- * `localFile` (made on first start, mode 0600). Anywhere else the executor refuses to start without one.
+ * The executor's key: LEASH_EXECUTOR_KEY (64 hex digits) from the environment; else, on the local stack,
+ * the one in `localFile` (made on first start, mode 0600); else the one in Hardhat's keystore
+ * (`keystore`, which reads it). Without any of them the executor refuses to start.
  */
-export function loadVaultKey(opts: { hex?: string; local: boolean; localFile: string }): { key: Buffer; source: string } {
-  if (opts.hex) {
-    const digits = opts.hex.replace(/^0x/, "");
-    if (!/^[0-9a-fA-F]{64}$/.test(digits)) throw new VaultError("LEASH_EXECUTOR_KEY must be 32 bytes in hex (64 hex digits)");
-    return { key: Buffer.from(digits, "hex"), source: "LEASH_EXECUTOR_KEY" };
-  }
+export async function loadVaultKey(opts: {
+  hex?: string;
+  local: boolean;
+  localFile: string;
+  keystore: (name: string) => Promise<string | undefined>;
+}): Promise<{ key: Buffer; source: string }> {
+  const parse = (hex: string, source: string) => {
+    const digits = hex.trim().replace(/^0x/, "");
+    if (!/^[0-9a-fA-F]{64}$/.test(digits)) throw new VaultError(`LEASH_EXECUTOR_KEY (${source}) must be 32 bytes in hex (64 hex digits)`);
+    return { key: Buffer.from(digits, "hex"), source };
+  };
+  if (opts.hex) return parse(opts.hex, "environment");
   if (!opts.local) {
-    throw new VaultError("LEASH_EXECUTOR_KEY is not set: the executor seals session keys with it and will not start without one (LEASH_EXECUTOR_LOCAL=1 makes one on the local stack)");
+    let stored: string | undefined;
+    try {
+      stored = await opts.keystore("LEASH_EXECUTOR_KEY");
+    } catch (error) {
+      throw new VaultError(`LEASH_EXECUTOR_KEY could not be read from Hardhat's keystore: ${(error as Error).message}`);
+    }
+    if (stored) return parse(stored, "Hardhat keystore");
+    throw new VaultError(
+      "LEASH_EXECUTOR_KEY is not set: the executor seals session keys with it and will not start without one. Set it in the environment or in Hardhat's keystore (npx hardhat keystore set LEASH_EXECUTOR_KEY); LEASH_EXECUTOR_LOCAL=1 makes one on the local stack",
+    );
   }
   if (!existsSync(opts.localFile)) {
     mkdirSync(dirname(opts.localFile), { recursive: true });
@@ -67,5 +83,5 @@ export function loadVaultKey(opts: { hex?: string; local: boolean; localFile: st
   chmodSync(opts.localFile, 0o600);
   const digits = readFileSync(opts.localFile, "utf8").trim();
   if (!/^[0-9a-fA-F]{64}$/.test(digits)) throw new VaultError(`${opts.localFile} does not hold a 32-byte hex key`);
-  return { key: Buffer.from(digits, "hex"), source: opts.localFile };
+  return { key: Buffer.from(digits, "hex"), source: `local file ${opts.localFile}` };
 }

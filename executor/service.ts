@@ -2,7 +2,7 @@
 // session request stored by the API (the automation's id as its Idempotency-Key, so a retry finds
 // it), the owner's answer followed, the plan's slots written once approved; and cancellation.
 import { randomUUID } from "node:crypto";
-import { asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Address } from "viem";
 import type { AutomationSummary } from "../sdk/automations.js";
 import { type ApprovedRequest, approvalOfRequest } from "../sdk/approved-request.js";
@@ -137,10 +137,19 @@ export class AutomationService {
     const start = new Date();
     // A stop-loss's one slot is due at once: its first check.
     const dueAt = (index: number) => (plan.kind === "twap" ? slotDueAt(start, plan, index) : start);
-    await this.o.db.transaction(async (tx) => {
+    // Executors sharing a database may read the same answer: the first to move the automation on
+    // plans its slots; the others find it running already and leave it.
+    const started = await this.o.db.transaction(async (tx) => {
+      const [moved] = await tx
+        .update(automation)
+        .set({ status: "running", approval, updatedAt: start })
+        .where(and(eq(automation.id, a.id), eq(automation.status, "awaiting_approval")))
+        .returning({ id: automation.id });
+      if (!moved) return false;
       await tx.insert(slot).values(plan.amounts.map((amountIn, index) => ({ automationId: a.id, index, dueAt: dueAt(index), amountIn, status: "pending" as const })));
-      await tx.update(automation).set({ status: "running", approval, updatedAt: start }).where(eq(automation.id, a.id));
+      return true;
     });
+    if (!started) return;
     this.o.log("automation.running", { automation: a.id, request: a.requestId, permissionId: approval.permissionId, validUntil: approval.validUntil });
   }
 
