@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { type ManagedProcess, startProcess } from "./processes.js";
+import { freePort, type ManagedProcess, startProcess } from "./processes.js";
 
 const require = createRequire(import.meta.url);
 export const projectRoot = join(dirname(require.resolve("../package.json")));
@@ -28,5 +28,37 @@ export async function startChain(opts: { port?: number; logFile?: string; timeou
     logFile: opts.logFile,
   });
   const port = Number(match[2]);
+  return { rpcUrl: `http://127.0.0.1:${port}`, port, process: proc, stop: () => proc.stop() };
+}
+
+/** The anvil binary of `@foundry-rs/anvil` for this platform (the package ships one per platform). */
+export function anvilBinary(): string {
+  const arch = { x64: "amd64", arm64: "arm64" }[process.arch as string];
+  const pkg = `@foundry-rs/anvil-${process.platform}-${arch ?? process.arch}`;
+  try {
+    return join(dirname(require.resolve(`${pkg}/package.json`)), "bin", process.platform === "win32" ? "anvil.exe" : "anvil");
+  } catch {
+    throw new Error(`anvil for ${process.platform}/${process.arch} is not installed (${pkg}; npm install installs it with @foundry-rs/anvil)`);
+  }
+}
+
+/**
+ * Starts anvil on 127.0.0.1: a chain whose `debug_traceCall` runs JavaScript tracers, which a
+ * bundler's ERC-7562 validation (alto's safe mode) needs and Hardhat's node lacks. Same development
+ * accounts as Hardhat's node; no contract-size limit (Kernel is over EIP-170).
+ */
+export async function startAnvil(opts: { chainId?: number; port?: number; logFile?: string; timeoutMs?: number; blockTime?: number } = {}): Promise<LocalChain> {
+  const port = opts.port || (await freePort());
+  const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(opts.chainId ?? 31337), "--disable-code-size-limit"];
+  if (opts.blockTime) args.push("--block-time", String(opts.blockTime));
+  const { process: proc } = await startProcess({
+    name: "anvil",
+    command: anvilBinary(),
+    args,
+    cwd: projectRoot,
+    ready: /Listening on 127\.0\.0\.1:\d+/,
+    timeoutMs: opts.timeoutMs ?? 30_000,
+    logFile: opts.logFile,
+  });
   return { rpcUrl: `http://127.0.0.1:${port}`, port, process: proc, stop: () => proc.stop() };
 }

@@ -11,7 +11,7 @@ import { readDeployments } from "../sdk/deployments.js";
 import type { LeashChain } from "../sdk/session.js";
 import { type Indexer, startIndexer, waitForBlock } from "./indexer/process.js";
 import { type Bundler, startBundler } from "./bundler.js";
-import { type LocalChain, startChain } from "./chain.js";
+import { type LocalChain, startAnvil, startChain } from "./chain.js";
 import { deployLeash } from "../scripts/deploy-leash.js";
 import { freePort } from "./processes.js";
 import { type DemoContracts, deployDemoContracts } from "./scenario.js";
@@ -27,6 +27,8 @@ export interface StackOptions {
   apiLogFile?: string;
   /** 0 = a free port. */
   chainPort?: number;
+  /** The local chain: Hardhat's node (the default) or anvil, whose tracer a bundler's safe mode needs. */
+  chain?: "hardhat" | "anvil";
   indexerPort?: number;
   apiPort?: number;
   /** Start alto too (on this port; 0 = a free one). */
@@ -63,8 +65,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     stops.length = 0;
   };
   try {
-    log("starting the chain (hardhat node)");
-    const chain = await startChain({ port: opts.chainPort ?? 0, logFile: join(opts.dir, "chain.log") });
+    log(`starting the chain (${opts.chain === "anvil" ? "anvil" : "hardhat node"})`);
+    const chainOpts = { port: opts.chainPort ?? 0, logFile: join(opts.dir, "chain.log") };
+    const chain = opts.chain === "anvil" ? await startAnvil(chainOpts) : await startChain(chainOpts);
     stops.push(() => chain.stop());
     const client = await localClient(http(chain.rpcUrl, { retryCount: 0 }));
 
