@@ -56,6 +56,7 @@ const env: Record<string, string> = {
   LEASH_EXECUTOR_POLL_MS: "100",
   LEASH_EXECUTOR_RETRY_MS: "200",
   LEASH_BUNDLER_URL: stack.bundler!.url,
+  LEASH_BUNDLER_MARGINS: `${stack.bundler!.margins.validAfterSeconds},${stack.bundler!.margins.validUntilSeconds}`,
 };
 const settings = readExecutorSettings(env);
 const viaBundler = "LEASH_BUNDLER_URL" in settings;

@@ -27,6 +27,19 @@ const settingsSchema = z.object({
   LEASH_EXECUTOR_STATE_DIR: z.string().min(1).default(".leash"),
   /** An ERC-4337 bundler: operations are sent to it (eth_sendUserOperation) rather than to the EntryPoint. */
   LEASH_BUNDLER_URL: url("LEASH_BUNDLER_URL").optional(),
+  /**
+   * The bundler's time margins, "validAfter,validUntil" in seconds: it refuses an operation whose
+   * validity starts less than the first before its clock or ends less than the second after it.
+   * Claims are chosen to keep them (sdk/claim.ts). alto in safe mode: 5,30 (the default); unsafe: 0,5.
+   */
+  LEASH_BUNDLER_MARGINS: z
+    .string()
+    .regex(/^\d{1,3},\d{1,3}$/, "LEASH_BUNDLER_MARGINS must be two whole numbers of seconds, validAfter,validUntil (e.g. 5,30)")
+    .default("5,30")
+    .transform((v) => {
+      const [validAfterSeconds, validUntilSeconds] = v.split(",").map(Number) as [number, number];
+      return { validAfterSeconds, validUntilSeconds };
+    }),
   /** Without a bundler: the account that submits operations to the EntryPoint (it pays their gas up front and is refunded). */
   LEASH_EXECUTOR_SUBMITTER_KEY: z
     .string()

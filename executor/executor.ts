@@ -5,7 +5,7 @@ import { createNonceManager, createWalletClient, defineChain, http, publicAction
 import { jsonRpc } from "viem/nonce";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { Deployments } from "../sdk/deployments.js";
-import type { LeashChain } from "../sdk/session.js";
+import type { LeashChain, Transport } from "../sdk/session.js";
 import type { ExecutorSettings } from "./config.js";
 import { buildHttp } from "./http.js";
 import { loadVaultKey, Vault } from "./keys.js";
@@ -31,7 +31,7 @@ export async function startExecutor(settings: ExecutorSettings, deployments: Dep
   });
   const client = createWalletClient({ chain, transport: http(settings.LEASH_RPC_URL, { retryCount: 0 }), account: submitter, pollingInterval: 100 }).extend(publicActions);
   const leash: LeashChain = { client, deployments };
-  const via = settings.LEASH_BUNDLER_URL ? { bundlerUrl: settings.LEASH_BUNDLER_URL } : { direct: true as const };
+  const via: Transport = settings.LEASH_BUNDLER_URL ? { bundlerUrl: settings.LEASH_BUNDLER_URL, margins: settings.LEASH_BUNDLER_MARGINS } : { direct: true };
   const runner = new Runner({ db: store.db, chain: leash, vault, log, via, retryMs: settings.LEASH_EXECUTOR_RETRY_MS, maxAttempts: settings.LEASH_EXECUTOR_MAX_ATTEMPTS, leaseSeconds: settings.LEASH_EXECUTOR_LEASE_SECONDS });
   if (!settings.DATABASE_URL) await runner.releaseLeases();
   const service = new AutomationService({ db: store.db, chain: leash, vault, log, runner, apiUrl: settings.LEASH_API_URL });

@@ -9,7 +9,8 @@ import { and, asc, desc, eq, inArray, isNull, lt, lte, notExists, or, sql } from
 import { alias } from "drizzle-orm/pg-core";
 import type { Hex } from "viem";
 import type { ReadClient } from "../sdk/request.js";
-import { approvalSchema, type LeashChain, type Transport } from "../sdk/session.js";
+import { ClaimError } from "../sdk/claim.js";
+import { approvalSchema, type LeashChain, type Transport, usableClaim } from "../sdk/session.js";
 import type { Log } from "./log.js";
 import type { Vault } from "./keys.js";
 import { classify, findInclusion, type Inclusion, signOperation, submitOperation } from "./send.js";
@@ -33,7 +34,9 @@ export interface RunnerOptions {
 type SlotRow = typeof slot.$inferSelect;
 type AutomationRow = typeof automation.$inferSelect;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Longest wait for a claim inside a slot (a boundary's dead seconds are ~37); longer, the slot is deferred. */
+const MAX_CLAIM_WAIT_SECONDS = 60;
 
 export class Runner {
   constructor(private readonly o: RunnerOptions) {}
@@ -116,8 +119,24 @@ export class Runner {
       let attemptId: number | undefined;
       let minimumOut: bigint | undefined;
       try {
+        // A moment the bundler accepts (not a window's first seconds nor its last ~30 s), waited for.
+        const waited = (ms: number) => {
+          log("slot.waiting", { ...ids, seconds: ms / 1000, reason: "the bundler's time margins around a window or period boundary" });
+          return sleep(ms);
+        };
+        let claim: number;
+        try {
+          ({ claim } = await usableClaim(chain, approval, this.o.via ?? { direct: true }, { maxWaitSeconds: MAX_CLAIM_WAIT_SECONDS, sleep: waited }));
+        } catch (error) {
+          if (!(error instanceof ClaimError)) throw error;
+          if (error.sendableAt === null) return this.stop(a.id, "expired", `slot ${s.index} cannot run: ${error.message}`);
+          // Later than a short wait (the session starts later): the slot is due then.
+          await db.update(slot).set({ status: "pending", leaseUntil: null, dueAt: new Date(error.sendableAt * 1000) }).where(where);
+          log("slot.deferred", { ...ids, until: error.sendableAt, reason: error.message });
+          return;
+        }
         minimumOut = await minimumOutput(chain.client, plan, amountIn);
-        const signed = await signOperation(chain, approval, this.o.vault.open(a.id, a.sealedKey), swapCall(plan, amountIn, minimumOut));
+        const signed = await signOperation(chain, approval, this.o.vault.open(a.id, a.sealedKey), swapCall(plan, amountIn, minimumOut), claim);
         hashes.push(signed.hash);
         // Recorded before it leaves: a crash from here on is resolved by this hash's event.
         const [row] = await db

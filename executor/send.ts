@@ -18,8 +18,9 @@ export interface SignedOperation {
   hash: Hex;
 }
 
-export async function signOperation(chain: LeashChain, approval: Approval, sessionPrivateKey: Hex, call: Call): Promise<SignedOperation> {
-  const account = await restoreSessionAccount(chain, approval, sessionPrivateKey);
+/** Signs `call` as the session key, claiming `claim` (usableClaim's choice for the transport). */
+export async function signOperation(chain: LeashChain, approval: Approval, sessionPrivateKey: Hex, call: Call, claim: number): Promise<SignedOperation> {
+  const account = await restoreSessionAccount(chain, approval, sessionPrivateKey, { claim });
   const op = await signUserOperationDirect({ client: chain.client, account, calls: [call] });
   const hash = getUserOperationHash({ userOperation: op, entryPointAddress: entryPoint07Address, entryPointVersion: "0.7", chainId: chain.deployments.chainId });
   return { op, hash };

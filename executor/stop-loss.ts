@@ -6,6 +6,7 @@ import { type Address, formatUnits } from "viem";
 import { z } from "zod";
 import { aggregatorV3Abi, belowThreshold, type PriceReading, PriceFeedError, readPrice } from "../sdk/price-feed.js";
 import { addressSchema, type ReadClient, type TokenInfo } from "../sdk/request.js";
+import { MIN_DURATION } from "../sdk/rules.js";
 import { decimalSchema, PlanError, swapSessionRequest, toBaseUnits } from "./twap.js";
 
 /** What a caller asks for (the executor's POST /v1/automations). */
@@ -31,7 +32,7 @@ export const stopLossSpecSchema = z.object({
   /** The pool fee passed to the router. */
   fee: z.number().int().min(0).max(1_000_000).default(3000),
   /** The session's life in seconds; default: 7 days. */
-  duration: z.number().int().min(60).optional(),
+  duration: z.number().int().min(MIN_DURATION).optional(),
   /** Gas budget of the session over its life, in the native coin. */
   maxFeeTotal: decimalSchema.optional(),
 });

@@ -4,6 +4,7 @@ import { type Address, formatUnits, parseUnits } from "viem";
 import { z } from "zod";
 import { addressSchema, type ReadClient, type TokenInfo } from "../sdk/request.js";
 import { EXACT_INPUT_SINGLE, minimumOutput as swapMinimum, swapCall as sdkSwapCall } from "../sdk/swap.js";
+import { MIN_DURATION } from "../sdk/rules.js";
 import type { Call } from "../sdk/userops.js";
 
 
@@ -28,7 +29,7 @@ export const twapSpecSchema = z.object({
   /** The session's overall cap of tokenIn, if lower than the total (the owner's budget). */
   maxTotal: decimalSchema.optional(),
   /** The session's life in seconds; default: the plan's span and an hour. */
-  duration: z.number().int().min(60).optional(),
+  duration: z.number().int().min(MIN_DURATION).optional(),
   /** Gas budget of the session over its life, in the native coin. */
   maxFeeTotal: decimalSchema.optional(),
 });

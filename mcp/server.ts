@@ -9,6 +9,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { sessionRequestSchema } from "../sdk/request.js";
+import { MIN_DURATION } from "../sdk/rules.js";
 import { type LeashClient, LeashApiError, LeashUnreachableError } from "./client.js";
 import { describeError } from "../api/errors.js";
 import {
@@ -63,7 +64,7 @@ const sessionRequestArguments = sessionRequestSchema.extend({
   sessionKeyAddress: request.sessionKeyAddress.describe(
     "Address of the session key the app or agent holds (0x + 40 hex digits). Only the address: its private key stays with the app.",
   ),
-  duration: request.duration.describe("How long the session lasts, in seconds from its start (at least 60; 86400 = 24 hours)."),
+  duration: request.duration.describe(`How long the session lasts, in seconds from its start (at least ${MIN_DURATION}; 86400 = 24 hours).`),
   validAfter: request.validAfter.describe("When the session starts, in unix seconds. Leave out to start now."),
   permissions: request.permissions.describe(
     "What the key may do, one object per contract: chainId; contractAddress; allowedFunctions (Solidity signatures such as " +

@@ -152,7 +152,7 @@ async function main() {
   log(`      the chat asks: "${preview.summary.text}"`);
   const session = await approveTwap(leash, { owner, request });
   log(`      approved: session ${session.approval.permissionId} for key ${session.sessionKey.address}`);
-  const via = { bundlerUrl: stack.bundler!.url };
+  const via = { bundlerUrl: stack.bundler!.url, margins: stack.bundler!.margins };
   for (const amount of ["41.67", "50", "30"]) {
     const outcome = await trade(leash, session, demo, amount, via);
     if (!outcome.ok) throw new Error(`trade of ${amount} USDC was refused: ${outcome.refusal.message}`);

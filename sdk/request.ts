@@ -21,7 +21,7 @@ import type { Chain, Client, PublicActions, Transport } from "viem";
 /** Any viem client that can read the chain. */
 export type ReadClient = Client<Transport, Chain | undefined> & PublicActions<Transport, Chain | undefined>;
 import { FEE_HEADROOM, OPERATION_GAS } from "./constants.js";
-import { MAX_AMOUNT, MAX_CALL_PERMISSIONS, MAX_SIGNATURE_SENDERS, MAX_TOKEN_LIMITS, MIN_PERIOD, NATIVE_TOKEN, NO_ARG, PERMIT2, callPermission } from "./rules.js";
+import { MAX_AMOUNT, MAX_CALL_PERMISSIONS, MAX_SIGNATURE_SENDERS, MAX_TOKEN_LIMITS, MIN_DURATION, MIN_PERIOD, NATIVE_TOKEN, NO_ARG, PERMIT2, callPermission } from "./rules.js";
 
 /*//////////////////////////////////////////////////////////////
                               SCHEMA
@@ -107,7 +107,7 @@ export const sessionRequestSchema = z.object({
   duration: z
     .number({ error: "duration must be a number of seconds" })
     .int("duration must be a whole number of seconds")
-    .min(MIN_PERIOD, `duration must be at least ${MIN_PERIOD} seconds (bundlers drop operations about to expire)`)
+    .min(MIN_DURATION, `duration must be at least ${MIN_DURATION} seconds (bundlers drop operations about to expire)`)
     .max(10 * 365 * 86_400, "duration must be at most 10 years"),
   /** Start, in unix seconds; defaults to the chain's latest block time. */
   validAfter: z.number().int().nonnegative().optional(),

@@ -24,8 +24,13 @@ export const MAX_AMOUNT = 2n ** 96n - 2n;
 export const MAX_CALL_PERMISSIONS = 32;
 export const MAX_TOKEN_LIMITS = 8;
 export const MAX_SIGNATURE_SENDERS = 4;
-/** Shortest period or rate window, in seconds. */
-export const MIN_PERIOD = 60;
+/**
+ * Shortest period or rate window, in seconds (SessionTypes.sol MIN_PERIOD): a bundler's margins make
+ * about 37 s of each unusable (sdk/claim.ts), about 1% of an hour.
+ */
+export const MIN_PERIOD = 3600;
+/** Shortest session: its first ~5 s and last ~30 s cannot be used through a bundler. */
+export const MIN_DURATION = 60;
 /** Uniswap's Permit2 (SessionTypes.sol PERMIT2): never a signature sender. */
 export const PERMIT2: Address = "0x000000000022D473030F116dDEE9F6B43aC78BA3";
 

@@ -23,6 +23,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import { sessionPolicyAbi } from "./contracts.js";
+import { BUNDLER_MARGINS, type BundlerMargins, ClaimError, type ClaimChoice, chooseClaim, claimRange, NO_MARGINS, sessionClaimSchedule, withSkew } from "./claim.js";
 import { createOwnerAccount, type KernelAccount, type KernelAddresses, ownerValidator, sessionPermission } from "./accounts.js";
 import { ENTRY_POINT, KERNEL_VERSION } from "./constants.js";
 import { NO_CALL_LIMIT, NO_WINDOW, type SessionStatusName, limitedAmount, statusName } from "./rules.js";
@@ -48,7 +49,8 @@ export interface LeashReader {
 }
 
 /** How an operation reaches the chain: a bundler URL, or straight to the EntryPoint from `client`. */
-export type Transport = { bundlerUrl: string } | { direct: true };
+/** Where operations go: a bundler (with the time margins it wants; default BUNDLER_MARGINS), or the EntryPoint. */
+export type Transport = { bundlerUrl: string; margins?: BundlerMargins } | { direct: true };
 
 /** Where Kernel and Leash's modules are on a chain, from its deployments file. */
 export function kernelAddresses(d: Deployments): KernelAddresses {
@@ -84,7 +86,16 @@ export interface PreparedSession extends ResolvedSession {
   permissionData: Hex;
 }
 
-function permissionFor(chain: LeashReader, sessionKey: Address | LocalAccount, policy: { address: Address; data: Hex }, permissionId?: Hex) {
+/** The claim's time: without one, the chain's latest block time (the EntryPoint's own check, no margins). */
+type ClaimSource = () => Promise<number | bigint>;
+
+function permissionFor(
+  chain: LeashReader,
+  sessionKey: Address | LocalAccount,
+  policy: { address: Address; data: Hex },
+  permissionId?: Hex,
+  claim: ClaimSource = async () => (await chain.client.getBlock()).timestamp,
+) {
   const addresses = kernelAddresses(chain.deployments);
   if (typeof sessionKey === "string") {
     return toPermissionValidator(chain.client as Parameters<typeof toPermissionValidator>[0], {
@@ -101,8 +112,8 @@ function permissionFor(chain: LeashReader, sessionKey: Address | LocalAccount, p
     sessionKey,
     policies: [leashPolicy(policy.address, policy.data)],
     permissionId,
-    // The claim: the chain's current time, which the policy turns into validity bounds.
-    policySlices: async () => [{ index: 0, data: encodeTimeClaim((await chain.client.getBlock()).timestamp) }],
+    // The claim, which the policy turns into validity bounds (sdk/claim.ts chooses it for a bundler).
+    policySlices: async () => [{ index: 0, data: encodeTimeClaim(await claim()) }],
   });
 }
 
@@ -270,16 +281,29 @@ export function parseApproval(text: string): Approval {
  * The owner's account as the session key operates it, rebuilt from an approval and the session's
  * private key. Its first operation carries the approval (enable mode) and deploys the account if needed.
  */
-export async function restoreSessionAccount(chain: LeashChain, approval: Approval, sessionPrivateKey: Hex): Promise<KernelAccount> {
+/** The session key's account, if `sessionPrivateKey` is the approval's session key (else ApprovalError). */
+function sessionKeyOf(approval: Approval, sessionPrivateKey: Hex): LocalAccount {
   const sessionKey = privateKeyToAccount(sessionPrivateKey);
   if (sessionKey.address !== approval.sessionKey) {
     throw new ApprovalError(`this private key is for ${sessionKey.address}, but the approval is for session key ${approval.sessionKey}`);
   }
+  return sessionKey;
+}
+
+export async function restoreSessionAccount(
+  chain: LeashChain,
+  approval: Approval,
+  sessionPrivateKey: Hex,
+  /** The time its operations claim (usableClaim chooses one for a bundler); default: the chain's latest block time. */
+  opts: { claim?: number } = {},
+): Promise<KernelAccount> {
+  const sessionKey = sessionKeyOf(approval, sessionPrivateKey);
   if (approval.chainId !== chain.deployments.chainId) {
     throw new ApprovalError(`the approval is for chain ${approval.chainId}, not ${chain.deployments.chainId}`);
   }
   const addresses = kernelAddresses(chain.deployments);
-  const regular = await permissionFor(chain, sessionKey, approval.policy, approval.permissionId);
+  const claim = opts.claim;
+  const regular = await permissionFor(chain, sessionKey, approval.policy, approval.permissionId, claim === undefined ? undefined : async () => claim);
   const plugins = await toKernelPluginManager(chain.client as Parameters<typeof toKernelPluginManager>[0], {
     regular,
     pluginEnableSignature: approval.enableSignature,
@@ -319,15 +343,61 @@ export function approvalConfig(approval: Pick<Approval, "policy">): SessionConfi
   return config as SessionConfig;
 }
 
-/** Sends `calls` signed by the session key; a refusal is thrown as SessionOperationError. */
+const BLOCK_POLL_MS = 250;
+
+/** The margins a claim for `via` keeps: the bundler's, plus a second of clock skew each side; none straight to the EntryPoint. */
+export function marginsOf(via: Transport): BundlerMargins {
+  return "bundlerUrl" in via ? withSkew(via.margins ?? BUNDLER_MARGINS) : NO_MARGINS;
+}
+
+/**
+ * The claim for an operation of `approval` sent through `via` now, after waiting (at most
+ * `maxWaitSeconds`) for a moment a bundler accepts: not the first seconds of a window or period, nor
+ * its last ~30 s. "Now" is the later of this machine's clock and the chain's latest block (a bundler
+ * judges by its own clock). Straight to the EntryPoint: the chain's latest block time, no wait.
+ * Throws ClaimError, saying when an operation can be sent, if that is further away.
+ */
+export async function usableClaim(
+  chain: LeashReader,
+  approval: Pick<Approval, "policy">,
+  via: Transport,
+  opts: { maxWaitSeconds?: number; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<ClaimChoice> {
+  const latest = Number((await chain.client.getBlock()).timestamp);
+  const schedule = sessionClaimSchedule(approvalConfig(approval));
+  // Straight to the EntryPoint: the block's time decides, and the policy explains a refusal.
+  if (!("bundlerUrl" in via)) return { claim: latest, waitSeconds: 0, ...claimRange(schedule, latest) };
+  const now = Math.max(latest, Math.floor(Date.now() / 1000));
+  const choice = chooseClaim(schedule, now, marginsOf(via));
+  const maxWait = opts.maxWaitSeconds ?? 60;
+  if (choice.waitSeconds > maxWait) {
+    throw new ClaimError(`no operation of this session can be sent before ${new Date(choice.claim * 1000).toISOString()} (in ${choice.waitSeconds} s)`, choice.claim);
+  }
+  const sleep = opts.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms)));
+  if (choice.waitSeconds > 0) await sleep(choice.waitSeconds * 1000);
+  // The bundler estimates and simulates at the chain's latest block, where the EntryPoint refuses a
+  // range not yet begun: after a boundary, wait (a block time or so) for a block inside the new range.
+  for (let waited = 0; waited < maxWait * 1000; waited += BLOCK_POLL_MS) {
+    if (Number((await chain.client.getBlock({ blockTag: "latest" })).timestamp) >= choice.validAfter) break;
+    await sleep(BLOCK_POLL_MS);
+  }
+  return choice;
+}
+
+/**
+ * Sends `calls` signed by the session key; a refusal is thrown as SessionOperationError. Through a
+ * bundler it first waits for a claim the bundler accepts (usableClaim).
+ */
 export async function executeWithSession(
   chain: LeashChain,
-  opts: { approval: Approval; sessionPrivateKey: Hex; calls: readonly Call[]; via: Transport },
-): Promise<UserOperationResult> {
-  const account = await restoreSessionAccount(chain, opts.approval, opts.sessionPrivateKey);
+  opts: { approval: Approval; sessionPrivateKey: Hex; calls: readonly Call[]; via: Transport; maxWaitSeconds?: number },
+): Promise<UserOperationResult & { claim: ClaimChoice }> {
+  sessionKeyOf(opts.approval, opts.sessionPrivateKey);
+  const claim = await usableClaim(chain, opts.approval, opts.via, { maxWaitSeconds: opts.maxWaitSeconds });
+  const account = await restoreSessionAccount(chain, opts.approval, opts.sessionPrivateKey, { claim: claim.claim });
   const cap = approvalConfig(opts.approval).maxFeePerOperation;
   try {
-    return await send(chain, account, opts.calls, opts.via, cap === 0n ? undefined : cap);
+    return { ...(await send(chain, account, opts.calls, opts.via, cap === 0n ? undefined : cap)), claim };
   } catch (error) {
     if (error instanceof UserOperationError) throw new SessionOperationError(explainFailure(error.failure, opts.approval.tokens), error);
     throw error;

@@ -1,10 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { type Address, type Hex } from "viem";
 import { entryPoint07Address } from "viem/account-abstraction";
+import { type BundlerMargins, UNSAFE_BUNDLER_MARGINS } from "../sdk/claim.js";
 import { freePort, type ManagedProcess, startProcess } from "./processes.js";
 
 export interface Bundler {
   url: string;
+  /** The time margins it applies to an operation's validity (sdk/claim.ts). */
+  margins: BundlerMargins;
   process: ManagedProcess;
   stop(): Promise<void>;
 }
@@ -47,5 +50,5 @@ export async function startBundler(opts: BundlerOptions): Promise<Bundler> {
     timeoutMs: 90_000,
     logFile: opts.logFile,
   });
-  return { url: `http://127.0.0.1:${port}`, process: proc, stop: () => proc.stop() };
+  return { url: `http://127.0.0.1:${port}`, margins: UNSAFE_BUNDLER_MARGINS, process: proc, stop: () => proc.stop() };
 }

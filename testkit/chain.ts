@@ -47,10 +47,9 @@ export function anvilBinary(): string {
  * bundler's ERC-7562 validation (alto's safe mode) needs and Hardhat's node lacks. Same development
  * accounts as Hardhat's node; no contract-size limit (Kernel is over EIP-170).
  */
-export async function startAnvil(opts: { chainId?: number; port?: number; logFile?: string; timeoutMs?: number; blockTime?: number } = {}): Promise<LocalChain> {
+export async function startAnvil(opts: { chainId?: number; port?: number; logFile?: string; timeoutMs?: number } = {}): Promise<LocalChain> {
   const port = opts.port || (await freePort());
   const args = ["--host", "127.0.0.1", "--port", String(port), "--chain-id", String(opts.chainId ?? 31337), "--disable-code-size-limit"];
-  if (opts.blockTime) args.push("--block-time", String(opts.blockTime));
   const { process: proc } = await startProcess({
     name: "anvil",
     command: anvilBinary(),

@@ -32,6 +32,7 @@ export async function startExecutorProcess(opts: { stack: Stack; port: number; s
       LEASH_EXECUTOR_STATE_DIR: opts.stateDir,
       LEASH_EXECUTOR_PGLITE_DIR: join(opts.stateDir, "executor-db"),
       LEASH_BUNDLER_URL: stack.bundler.url,
+      LEASH_BUNDLER_MARGINS: `${stack.bundler.margins.validAfterSeconds},${stack.bundler.margins.validUntilSeconds}`,
       LEASH_API_URL: stack.apiUrl,
       LEASH_RPC_URL: stack.chain.rpcUrl,
       LEASH_CHAIN_ID: String(stack.leash.deployments.chainId),

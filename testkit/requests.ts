@@ -50,7 +50,7 @@ export async function leaveRequestWaiting(stack: Stack, log: (line: string) => v
     }
     log(`request ${request.id}: ${current.display.status}`);
     if (current.status !== "approved") return;
-    const outcome = await trade(leash, { approval: approvalOfRequest(leash, current), sessionKey }, demo, "25", { bundlerUrl: stack.bundler!.url });
+    const outcome = await trade(leash, { approval: approvalOfRequest(leash, current), sessionKey }, demo, "25", { bundlerUrl: stack.bundler!.url, margins: stack.bundler!.margins });
     if (!outcome.ok) {
       // As a backend would: the failure is recorded with the request, and the session stays approved.
       await fetch(`${stack.apiUrl}/v1/session-requests/${request.id}/failure`, {

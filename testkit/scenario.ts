@@ -4,6 +4,7 @@
 import { type Abi, type Address, type Hex, type LocalAccount, encodeFunctionData, erc20Abi, maxUint256, parseAbiItem, parseEther, parseUnits } from "viem";
 import { createOwnerAccount } from "../sdk/accounts.js";
 import { type Deployments, readDeployments, writeDeployments } from "../sdk/deployments.js";
+import type { ClaimChoice } from "../sdk/claim.js";
 import type { Refusal } from "../sdk/errors.js";
 import {
   type Approval,
@@ -191,7 +192,7 @@ export async function trade(
   demo: DemoContracts,
   amount: string,
   via: Transport,
-): Promise<{ ok: true; result: UserOperationResult } | { ok: false; refusal: Refusal }> {
+): Promise<{ ok: true; result: UserOperationResult & { claim: ClaimChoice } } | { ok: false; refusal: Refusal }> {
   try {
     const minimum = await minimumOutput(leash.client, demo, parseUnits(amount, 6));
     const result = await executeWithSession(leash, {

@@ -25,7 +25,7 @@ library RateLimitLib {
         returns (string memory reason)
     {
         if ((window == 0) != (callsPerWindow == 0)) return "window and callsPerWindow must be set together";
-        if (window != 0 && window < MIN_PERIOD) return "window shorter than 60 s";
+        if (window != 0 && window < MIN_PERIOD) return "window shorter than 1 hour";
         if (maxCalls == UNLIMITED) return "maxCalls too large (0 = unlimited)";
         return "";
     }

@@ -67,7 +67,7 @@ library SpendLib {
             return "limit above 2^96 - 2 (0 = unlimited)";
         }
         if ((limit.perPeriod == 0) != (limit.period == 0)) return "perPeriod and period must be set together";
-        if (limit.period != 0 && limit.period < MIN_PERIOD) return "period shorter than 60 s";
+        if (limit.period != 0 && limit.period < MIN_PERIOD) return "period shorter than 1 hour";
         if (limit.perTransaction != 0 && limit.total != 0 && limit.perTransaction > limit.total) {
             return "perTransaction exceeds total";
         }

@@ -14,8 +14,11 @@ uint256 constant MAX_AMOUNT = type(uint96).max - 1;
 uint8 constant MAX_CALL_PERMISSIONS = 32;
 uint8 constant MAX_TOKEN_LIMITS = 8;
 uint8 constant MAX_SIGNATURE_SENDERS = 4;
-/// @dev Shortest period or rate window: bundlers drop operations whose validity ends within ~30 s.
-uint32 constant MIN_PERIOD = 60;
+/// @dev Shortest period or rate window. A bundler refuses an operation in the first seconds of its
+/// period or window (validAfter within ~5 s of its clock) and in the last ~30 s (validUntil too near),
+/// so ~37 s of every period and window (margins plus a second of clock skew each side) cannot be used.
+/// At one hour that is about 1%; at 60 s it was more than half (docs/policies/session-policy.md).
+uint32 constant MIN_PERIOD = 1 hours;
 /// @dev Uniswap's Permit2, at the same address on every chain. It verifies ERC-1271 signatures that
 /// move any token the account ever approved to it, uncounted: never a session's signature sender.
 address constant PERMIT2 = 0x000000000022D473030F116dDEE9F6B43aC78BA3;

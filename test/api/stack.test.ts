@@ -220,7 +220,7 @@ describe("api: against chain + indexer + API", function () {
   it("concurrent sessions keep separate counters; parallel requests agree", async function () {
     const others = [
       await approveTwap(stack.leash, { owner, request: (k) => request(k, { maxPerTransaction: "10", maxTotal: "25", maxCalls: 5 }) }),
-      await approveTwap(stack.leash, { owner, request: (k) => request(k, { rateLimit: { count: 2, period: 600 } }) }),
+      await approveTwap(stack.leash, { owner, request: (k) => request(k, { rateLimit: { count: 2, period: 7200 } }) }),
     ];
     for (const [session, amount] of [[others[0]!, "10"], [others[1]!, "5"], [others[0]!, "10"], [twap, "1"]] as const) {
       const outcome = await trade(stack.leash, session, stack.demo, amount, direct);
@@ -233,7 +233,7 @@ describe("api: against chain + indexer + API", function () {
     const [capped, rated, first] = answers.map((a) => a.body);
     expect(capped.tokens[0].display).to.deep.equal(["$20.00 of $25.00 spent"]);
     expect(capped.display.calls).to.equal("3 / 5 calls remaining");
-    expect(rated.display.calls).to.equal("1 / 2 calls remaining this window (per 10 minutes)");
+    expect(rated.display.calls).to.equal("1 / 2 calls remaining this window (per 2 hours)");
     expect(first.tokens[0].spent.total.raw).to.equal("122670000");
     const list = await get(`/v1/accounts/${account}/sessions?limit=2`);
     expect(list.body.items.map((s: { permissionId: string }) => s.permissionId)).to.deep.equal([others[1]!.approval.permissionId, others[0]!.approval.permissionId]);

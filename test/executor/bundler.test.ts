@@ -60,7 +60,7 @@ describe("executor: operations through the bundler", function () {
     ({ stack, owner } = await startApiStack({ dir, schema: "leash_executor_bundler", bundler: true }));
     gate = await bundlerGate(stack.bundler!.url);
     // No submitter key: the executor has no way to the chain but the bundler.
-    running = await startInProcess(stack, join(dir, "state"), { LEASH_BUNDLER_URL: gate.url, LEASH_EXECUTOR_SUBMITTER_KEY: "", LEASH_EXECUTOR_RETRY_MS: "500" });
+    running = await startInProcess(stack, join(dir, "state"), { LEASH_BUNDLER_URL: gate.url, LEASH_BUNDLER_MARGINS: "0,5", LEASH_EXECUTOR_SUBMITTER_KEY: "", LEASH_EXECUTOR_RETRY_MS: "500" });
     url = running.executor.url;
   });
 
@@ -114,7 +114,7 @@ describe("executor: operations through the bundler", function () {
 
   it("the bundler gone for good: stopped retries-exhausted, with the last error in words", async function () {
     const nowhere = `http://127.0.0.1:${await freePort()}`;
-    const lone = await startInProcess(stack, join(dir, "state-nowhere"), { LEASH_BUNDLER_URL: nowhere, LEASH_EXECUTOR_SUBMITTER_KEY: "", LEASH_EXECUTOR_MAX_ATTEMPTS: "3" });
+    const lone = await startInProcess(stack, join(dir, "state-nowhere"), { LEASH_BUNDLER_URL: nowhere, LEASH_BUNDLER_MARGINS: "0,5", LEASH_EXECUTOR_SUBMITTER_KEY: "", LEASH_EXECUTOR_MAX_ATTEMPTS: "3" });
     try {
       const wallet = await account();
       const { id } = await createApproved(stack, lone.executor.url, owner, twapSpec(stack, wallet, { totalAmount: "20", slices: 2, intervalSeconds: 2 }));

@@ -194,17 +194,17 @@ contract RateLimitPolicyTest is PolicyTestBase {
         policy.onInstall(abi.encodePacked(ID, abi.encode(RateLimitConfig(T0, WINDOW, 0, 0))));
         _expectConfigError("window and callsPerWindow must be set together");
         policy.onInstall(abi.encodePacked(ID, abi.encode(RateLimitConfig(T0, 0, 1, 0))));
-        _expectConfigError("window shorter than 60 s");
-        policy.onInstall(abi.encodePacked(ID, abi.encode(RateLimitConfig(T0, 59, 1, 0))));
+        _expectConfigError("window shorter than 1 hour");
+        policy.onInstall(abi.encodePacked(ID, abi.encode(RateLimitConfig(T0, 3599, 1, 0))));
         _expectConfigError("maxCalls too large (0 = unlimited)");
         policy.onInstall(abi.encodePacked(ID, abi.encode(RateLimitConfig(T0, 0, 0, type(uint32).max))));
         _expectConfigError("missing permission id");
         policy.onInstall(hex"00");
         // The boundaries themselves are accepted.
-        policy.onInstall(abi.encodePacked(ID, abi.encode(RateLimitConfig(T0, 60, 1, type(uint32).max - 1))));
+        policy.onInstall(abi.encodePacked(ID, abi.encode(RateLimitConfig(T0, 3600, 1, type(uint32).max - 1))));
         vm.stopPrank();
         RateLimitConfig memory config = policy.getConfig(account, ID);
-        assertEq(config.window, 60);
+        assertEq(config.window, 3600);
         assertEq(config.maxCalls, type(uint32).max - 1);
     }
 

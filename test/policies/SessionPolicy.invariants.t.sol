@@ -164,7 +164,7 @@ contract SessionPolicyHandler is Test {
         c.validAfter = seed % 8 == 0 ? time + uint48((seed >> 8) % 10 minutes) : time - uint48((seed >> 8) % 2 days);
         c.validUntil = (seed >> 40) % 3 == 0 ? 0 : c.validAfter + 2 days + uint48((seed >> 48) % 18 days);
         if ((seed >> 80) % 3 != 0) {
-            c.window = uint32(60 + (seed >> 88) % 3_541);
+            c.window = uint32(1 hours + (seed >> 88) % 5 hours);
             c.callsPerWindow = uint16(1 + (seed >> 104) % 4);
         }
         if ((seed >> 112) % 2 != 0) c.maxCalls = uint32(2 + (seed >> 120) % 11);
@@ -181,7 +181,7 @@ contract SessionPolicyHandler is Test {
             if ((r >> 16) % 3 != 0) caps[k].total = 40 + (r >> 24) % 81;
             if ((r >> 40) % 2 == 0) {
                 caps[k].perPeriod = 30 + (r >> 48) % 31;
-                caps[k].period = uint32(60 + (r >> 64) % 6 hours);
+                caps[k].period = uint32(1 hours + (r >> 64) % 12 hours);
             }
             c.tokens[k] = TokenLimit(
                 tokenOf(k), caps[k].perTransaction, caps[k].total, caps[k].perPeriod, caps[k].period

@@ -147,7 +147,7 @@ contract SessionPolicyLifecycleTest is SessionPolicyFixture {
         SessionConfig memory c = _usdcConfig();
         c.validAfter = type(uint48).max - 30;
         c.validUntil = 0;
-        c.tokens[0] = _limit(USDC, 0, 0, 10, 60);
+        c.tokens[0] = _limit(USDC, 0, 0, 10, 3600);
         _install(c);
         SessionSnapshot memory s = policy.getSession(ACCOUNT, ID);
         assertEq(s.tokens[0].refillsAt, type(uint48).max);

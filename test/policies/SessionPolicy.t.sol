@@ -156,9 +156,9 @@ contract SessionPolicyTest is SessionPolicyFixture {
     function test_register_shortestWindow() public {
         SessionConfig memory c = _usdcConfig();
         c.callsPerWindow = 1;
-        c.window = 59;
-        _expectInstallRevert(_sessionError("window shorter than 60 s"), c);
-        c.window = 60;
+        c.window = 3599;
+        _expectInstallRevert(_sessionError("window shorter than 1 hour"), c);
+        c.window = 3600;
         _install(c);
     }
 
@@ -224,8 +224,8 @@ contract SessionPolicyTest is SessionPolicyFixture {
     }
 
     function test_register_shortestPeriod() public {
-        _expectInstallRevert(_tokenError(1, "period shorter than 60 s"), _withToken(_limit(DAI, 0, 0, 10, 59)));
-        _install(_withToken(_limit(DAI, 0, 0, 10, 60)));
+        _expectInstallRevert(_tokenError(1, "period shorter than 1 hour"), _withToken(_limit(DAI, 0, 0, 10, 3599)));
+        _install(_withToken(_limit(DAI, 0, 0, 10, 3600)));
     }
 
     function test_register_perTransactionWithinTotalAndPerPeriod() public {

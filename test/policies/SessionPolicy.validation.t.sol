@@ -74,12 +74,12 @@ contract SessionPolicyValidationTest is SessionPolicyFixture {
     function test_claim_tooFarIsRefused() public {
         SessionConfig memory c = _unlimitedConfig();
         c.validUntil = 0;
-        c.window = 60;
+        c.window = 3600;
         c.callsPerWindow = 1;
         _install(c);
-        uint48 far = START + uint48(uint256(60) << 32);
+        uint48 far = START + uint48(uint256(3600) << 32);
         _expectRefusal(abi.encodeWithSelector(PeriodLib.ClaimTooFar.selector, far), _op(_transfer(USDC, 1), far));
-        assertEq(_check(_op(_transfer(USDC, 1), far - 1)), _range(far - 60, far - 1));
+        assertEq(_check(_op(_transfer(USDC, 1), far - 1)), _range(far - 3600, far - 1));
     }
 
     /// The last window is cut to the session's end; a claim whose window starts after the end has

@@ -285,20 +285,20 @@ contract SpendLimitPolicyTest is PolicyTestBase {
         config.tokens[2] = TokenLimit(DAI, 0, 0, 10, 0);
         _expectConfig(e, 2, "perPeriod and period must be set together");
         policy.onInstall(abi.encodePacked(ID, abi.encode(config)));
-        config.tokens[2] = TokenLimit(DAI, 0, 0, 10, 59);
-        _expectConfig(e, 2, "period shorter than 60 s");
+        config.tokens[2] = TokenLimit(DAI, 0, 0, 10, 3599);
+        _expectConfig(e, 2, "period shorter than 1 hour");
         policy.onInstall(abi.encodePacked(ID, abi.encode(config)));
         config.tokens[2] = TokenLimit(DAI, 11, 10, 0, 0);
         _expectConfig(e, 2, "perTransaction exceeds total");
         policy.onInstall(abi.encodePacked(ID, abi.encode(config)));
-        config.tokens[2] = TokenLimit(DAI, 11, 0, 10, 60);
+        config.tokens[2] = TokenLimit(DAI, 11, 0, 10, 3600);
         _expectConfig(e, 2, "perTransaction exceeds perPeriod");
         policy.onInstall(abi.encodePacked(ID, abi.encode(config)));
         config.tokens[2] = TokenLimit(USDC, 0, 1, 0, 0);
         _expectConfig(e, 2, "duplicate token");
         policy.onInstall(abi.encodePacked(ID, abi.encode(config)));
         // The boundaries are accepted: the largest amount, the shortest period.
-        config.tokens[2] = TokenLimit(DAI, MAX_AMOUNT, MAX_AMOUNT, MAX_AMOUNT, 60);
+        config.tokens[2] = TokenLimit(DAI, MAX_AMOUNT, MAX_AMOUNT, MAX_AMOUNT, 3600);
         policy.onInstall(abi.encodePacked(ID, abi.encode(config)));
         vm.stopPrank();
         assertEq(policy.getConfig(account, ID).tokens[2].total, MAX_AMOUNT);

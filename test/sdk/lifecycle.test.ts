@@ -35,6 +35,7 @@ import { devKey, localClient } from "../../testkit/testbed/client.js";
 import { deployArtifact } from "../../testkit/testbed/deploy.js";
 import { sendUserOperationDirect } from "../../sdk/userops.js";
 import { contractAbis } from "../../sdk/contracts.js";
+import { UNSAFE_BUNDLER_MARGINS } from "../../sdk/claim.js";
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "leash-sdk-"));
@@ -253,10 +254,10 @@ describe("sdk: session lifecycle on hardhat node", function () {
     expect(status.tokens[0]).to.include({ token: usdc, symbol: "USDC", remainingTotal: 80_000_000n, perTransaction: 50_000_000n });
 
     // A second trade in this process, through the bundler too.
-    await executeWithSession(leash, { approval, sessionPrivateKey: key.privateKey, calls: [swap("30")], via: { bundlerUrl } });
+    await executeWithSession(leash, { approval, sessionPrivateKey: key.privateKey, calls: [swap("30")], via: { bundlerUrl, margins: UNSAFE_BUNDLER_MARGINS } });
     expect((await getSession(leash, { account, permissionId: approval.permissionId })).tokens[0]!.remainingTotal).to.equal(50_000_000n);
 
-    const revoked = await revokeSession(leash, { approval, owner, via: { bundlerUrl } });
+    const revoked = await revokeSession(leash, { approval, owner, via: { bundlerUrl, margins: UNSAFE_BUNDLER_MARGINS } });
     expect(revoked.method).to.equal("uninstall");
     expect((await getSession(leash, { account, permissionId: approval.permissionId })).status).to.equal("revoked");
     expect((await refusal(approval, key.privateKey, [swap("1")])).kind).to.equal("revoked");
