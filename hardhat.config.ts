@@ -1,6 +1,7 @@
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { configVariable, defineConfig } from "hardhat/config";
 import { createRequire } from "node:module";
+import { LEASH_CREATE2_SALT } from "./ignition/create2.js";
 
 // Compile offline with the WASM build of the pinned `solc` npm package: a
 // compiler entry with `path` makes Hardhat download nothing. The version must
@@ -57,6 +58,9 @@ export default defineConfig({
   },
   paths: {
     sources: "contracts",
+    // Where Ignition keeps its journals (deployments/chain-<id>/); LEASH_IGNITION_DIR moves them, e.g.
+    // for a rehearsal against a local stand-in of a public chain.
+    ignition: process.env.LEASH_IGNITION_DIR?.trim() || "ignition",
     tests: { mocha: "test", solidity: "test" },
   },
   test: {
@@ -70,9 +74,8 @@ export default defineConfig({
     },
   },
   ignition: {
-    // CreateX salt: 20 zero bytes (anyone may deploy), 0x00 (no chain id in the salt: the same
-    // address on every chain), then "leash.v1".
-    strategyConfig: { create2: { salt: "0x0000000000000000000000000000000000000000006c656173682e7631000000" } },
+    // ignition/create2.ts says how CreateX reads it.
+    strategyConfig: { create2: { salt: LEASH_CREATE2_SALT } },
   },
   networks: {
     // The in-process network that tests and `hardhat run` use.
@@ -81,15 +84,18 @@ export default defineConfig({
     node: localChain,
     // A local node (`npm start`, `hardhat node`); LEASH_RPC_URL points elsewhere.
     localhost: { type: "http", chainType: "l1", url: process.env.LEASH_RPC_URL ?? "http://127.0.0.1:8545" },
+    // chainId: Hardhat refuses an RPC URL that serves another chain.
     sepolia: {
       type: "http",
       chainType: "l1",
+      chainId: 11155111,
       url: configVariable("SEPOLIA_RPC_URL"),
       accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
     },
     baseSepolia: {
       type: "http",
       chainType: "op",
+      chainId: 84532,
       url: configVariable("BASE_SEPOLIA_RPC_URL"),
       accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
     },

@@ -3,6 +3,7 @@
 //   npm run deploy -- --network localhost      a local node (LEASH_RPC_URL, default http://127.0.0.1:8545)
 //   npm run deploy -- --network sepolia        SEPOLIA_RPC_URL and DEPLOYER_PRIVATE_KEY from the keystore or env
 //   npm run deploy -- --network baseSepolia    BASE_SEPOLIA_RPC_URL and DEPLOYER_PRIVATE_KEY
+// LEASH_DEPLOYMENTS writes the deployments file elsewhere, LEASH_IGNITION_DIR Ignition's journal.
 // Verify afterwards with: npx hardhat ignition verify chain-<chainId>
 import hre, { network } from "hardhat";
 import { custom } from "viem";
@@ -15,7 +16,7 @@ const started = Date.now();
 try {
   const client = await localClient(custom(connection.provider, { retryCount: 0 }));
   log(`network ${connection.networkName}, chain ${await client.getChainId()}, deployer ${client.account.address}`);
-  await deployLeash({ connection, client, artifacts: hre.artifacts, networkName: connection.networkName, log });
+  await deployLeash({ connection, client, artifacts: hre.artifacts, networkName: connection.networkName, ignitionDir: hre.config.paths.ignition, log });
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } catch (error) {
   console.error(`[deploy] failed: ${error instanceof Error ? error.message : String(error)}`);

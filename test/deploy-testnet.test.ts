@@ -1,0 +1,191 @@
+// The testnet deploy path, run: `npm run deploy -- --network baseSepolia` against an anvil that carries
+// Base Sepolia's chain id and the canonical contracts at their public addresses (the canonical table,
+// placed as testkit/testbed/canonical.ts says). Leash lands where it lands on 31337; a second run
+// sends nothing; a chain without the canonical contracts (an anvil as Sepolia) is refused, naming each
+// one missing; the indexer and the API then follow the chain by its id and name, and see a session
+// registered there. The network's URL and key come from the environment, as on a real testnet;
+// deployments file and Ignition journal go to a temporary folder, so the checkout stays as it was.
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import hre, { network } from "hardhat";
+import { type Address, custom, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { CONTRACT_NAMES, type Deployments, readDeployments } from "../sdk/deployments.js";
+import { deployLeash } from "../scripts/deploy-leash.js";
+import { type LocalChain, projectRoot, startAnvil } from "../testkit/chain.js";
+import { type Indexer, startIndexer, waitForBlock } from "../testkit/indexer/process.js";
+import { startProcess } from "../testkit/processes.js";
+import { approveTwap, deployDemoContracts, fundedAccount, trade, twapRequest } from "../testkit/scenario.js";
+import { CANONICAL_CONTRACTS, placeCanonical } from "../testkit/testbed/canonical.js";
+import { devKey, localClient } from "../testkit/testbed/client.js";
+
+const run = promisify(execFile);
+const BASE_SEPOLIA = 84532;
+const SEPOLIA = 11155111;
+/** Leash's own contracts: the same address on every chain. */
+const OWN = CONTRACT_NAMES.filter((name) => !CANONICAL_CONTRACTS.some((c) => c.deployment === name));
+
+describe("npm run deploy on a testnet (a local stand-in of Base Sepolia and of Sepolia)", function () {
+  this.timeout(240_000);
+  const dir = mkdtempSync(join(tmpdir(), "leash-deploy-testnet-"));
+  const deployer = privateKeyToAccount(devKey(7));
+  const stops: (() => Promise<unknown>)[] = [];
+  let base: LocalChain;
+  let bare: LocalChain;
+  let treeBefore: string;
+
+  const gitStatus = () => execFileSync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: projectRoot, encoding: "utf8" });
+
+  /** `npm run deploy -- --network <name>` as a person runs it, with the URL and key in the environment. */
+  async function deploy(networkName: string, rpcVariable: string, rpcUrl: string, chainId: number) {
+    const env = {
+      ...process.env,
+      [rpcVariable]: rpcUrl,
+      DEPLOYER_PRIVATE_KEY: devKey(7),
+      LEASH_DEPLOYMENTS: join(dir, `${chainId}.json`),
+      LEASH_IGNITION_DIR: join(dir, "ignition"),
+    };
+    try {
+      const { stdout, stderr } = await run("npm", ["run", "deploy", "--", "--network", networkName], { cwd: projectRoot, env, timeout: 120_000 });
+      return { code: 0, output: stdout + stderr };
+    } catch (error) {
+      const failed = error as { code?: number; stdout?: string; stderr?: string };
+      return { code: failed.code ?? -1, output: (failed.stdout ?? "") + (failed.stderr ?? "") };
+    }
+  }
+
+  before(async function () {
+    treeBefore = gitStatus();
+    base = await startAnvil({ chainId: BASE_SEPOLIA, logFile: join(dir, "anvil-base-sepolia.log") });
+    stops.push(() => base.stop());
+    bare = await startAnvil({ chainId: SEPOLIA, logFile: join(dir, "anvil-sepolia.log") });
+    stops.push(() => bare.stop());
+    await placeCanonical(await localClient(http(base.rpcUrl, { retryCount: 0 })));
+  });
+
+  after(async function () {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  let deployments: Deployments;
+
+  it("deploys Leash to the addresses it has on 31337, the base at its public addresses", async function () {
+    const first = await deploy("baseSepolia", "BASE_SEPOLIA_RPC_URL", base.rpcUrl, BASE_SEPOLIA);
+    expect(first.code, first.output).to.equal(0);
+    expect(first.output).to.match(/deploying Leash's contracts with Ignition/);
+    deployments = readDeployments(join(dir, `${BASE_SEPOLIA}.json`));
+    expect(deployments.chainId).to.equal(BASE_SEPOLIA);
+    expect(deployments.network).to.equal("baseSepolia");
+    for (const contract of CANONICAL_CONTRACTS) {
+      if (contract.deployment) expect(deployments.contracts[contract.deployment].address).to.equal(contract.address);
+    }
+    // Each of ours is recorded at the block that deployed it: where the indexer starts.
+    const client = await localClient(http(base.rpcUrl, { retryCount: 0 }));
+    for (const name of OWN) {
+      const { address, blockNumber } = deployments.contracts[name];
+      expect(await client.getCode({ address, blockNumber: BigInt(blockNumber) }), name).to.match(/^0x[0-9a-f]+$/);
+      expect(await client.getCode({ address, blockNumber: BigInt(blockNumber - 1) }), name).to.equal(undefined);
+    }
+
+    // The same deploy on the local chain (Hardhat's in-process network, 31337).
+    const connection = await network.create();
+    let local: Deployments;
+    try {
+      const client = await localClient(custom(connection.provider, { retryCount: 0 }));
+      local = await deployLeash({ connection, client, artifacts: hre.artifacts, networkName: "default", path: join(dir, "31337.json") });
+    } finally {
+      await connection.close();
+    }
+    expect(local.chainId).to.equal(31337);
+    const addresses = (d: Deployments) => Object.fromEntries(OWN.map((name) => [name, d.contracts[name].address]));
+    expect(OWN).to.have.length(7);
+    expect(addresses(deployments)).to.deep.equal(addresses(local));
+  });
+
+  it("a second run sends nothing and says so", async function () {
+    const client = await localClient(http(base.rpcUrl, { retryCount: 0 }));
+    const nonce = await client.getTransactionCount({ address: deployer.address });
+    const block = await client.getBlockNumber();
+    expect(nonce).to.be.greaterThan(0);
+    const second = await deploy("baseSepolia", "BASE_SEPOLIA_RPC_URL", base.rpcUrl, BASE_SEPOLIA);
+    expect(second.code, second.output).to.equal(0);
+    expect(second.output).to.match(/Leash's 7 contracts are already at their addresses: nothing to send/);
+    expect(second.output).not.to.match(/deploying Leash's contracts/);
+    expect(await client.getTransactionCount({ address: deployer.address })).to.equal(nonce);
+    expect(await client.getBlockNumber()).to.equal(block);
+    expect(readDeployments(join(dir, `${BASE_SEPOLIA}.json`)).contracts).to.deep.equal(deployments.contracts);
+  });
+
+  it("refuses a chain without the canonical contracts, naming each one, and sends nothing", async function () {
+    const refused = await deploy("sepolia", "SEPOLIA_RPC_URL", bare.rpcUrl, SEPOLIA);
+    expect(refused.code, refused.output).to.not.equal(0);
+    expect(refused.output).to.match(/chain 11155111 lacks 4 of the 4 contracts Leash is deployed on; nothing was sent/);
+    for (const contract of CANONICAL_CONTRACTS) {
+      expect(refused.output).to.match(new RegExp(`${contract.name}\\s+${contract.address}`));
+    }
+    const client = await localClient(http(bare.rpcUrl, { retryCount: 0 }));
+    expect(await client.getTransactionCount({ address: deployer.address })).to.equal(0);
+  });
+
+  it("the indexer and the API follow the chain by its id and name: a session registered there is seen", async function () {
+    const deploymentsFile = join(dir, `${BASE_SEPOLIA}.json`);
+    const client = await localClient(http(base.rpcUrl, { retryCount: 0 }));
+    // A session on the deployed chain: an owner's Kernel account (the canonical factory and
+    // implementation) and the session key's first trade, which registers it.
+    const demo = await deployDemoContracts({ client, artifacts: hre.artifacts, deploymentsFile });
+    const leash = { client, deployments: readDeployments(deploymentsFile) };
+    const owner = privateKeyToAccount(devKey(6));
+    const account: Address = await fundedAccount({ leash, demo, owner, usdc: "1000" });
+    const session = await approveTwap(leash, { owner, request: (sessionKey) => twapRequest({ account, sessionKey, demo, chainId: BASE_SEPOLIA }) });
+    const traded = await trade(leash, session, demo, "10", { direct: true });
+    if (!traded.ok) expect.fail(`the session's first trade was refused: ${traded.refusal.message}`);
+
+    const env = { LEASH_CHAIN_ID: String(BASE_SEPOLIA), LEASH_DEPLOYMENTS: deploymentsFile };
+    const indexer: Indexer = await startIndexer({
+      deploymentsFile,
+      rpcUrl: base.rpcUrl,
+      database: { pgliteDir: join(dir, "indexer-db") },
+      schema: "deploy_testnet",
+      logFile: join(dir, "indexer.log"),
+      env,
+    });
+    stops.push(() => indexer.stop());
+    await waitForBlock(indexer, await client.getBlockNumber({ cacheTime: 0 }));
+    // Ponder names the chain as the deployments file does: the Hardhat network's name.
+    const status = (await (await fetch(`${indexer.url}/status`)).json()) as Record<string, { id: number }>;
+    expect(Object.keys(status)).to.deep.equal(["baseSepolia"]);
+    expect(status.baseSepolia!.id).to.equal(BASE_SEPOLIA);
+
+    // `npm run api` (api/main.ts) on the same chain id and deployments file; it checks they agree.
+    const { process: api, match } = await startProcess({
+      name: "api",
+      command: process.execPath,
+      args: ["--import", "tsx", join(projectRoot, "api", "main.ts")],
+      cwd: projectRoot,
+      env: { ...env, HOST: "127.0.0.1", PORT: "0", LEASH_RPC_URL: base.rpcUrl, LEASH_INDEXER_URL: indexer.url, LEASH_API_PGLITE_DIR: "memory://" },
+      ready: /^(\{.*"msg":"Leash API listening".*\})$/,
+      timeoutMs: 60_000,
+      logFile: join(dir, "api.log"),
+    });
+    stops.push(() => api.stop());
+    const listening = JSON.parse(match[1]!) as { url: string; chainId: number; deployments: string };
+    expect(listening.chainId).to.equal(BASE_SEPOLIA);
+    expect(listening.deployments).to.equal(deploymentsFile);
+    const answer = await fetch(`${listening.url}/v1/accounts/${account}/sessions`);
+    const text = await answer.text();
+    expect(answer.status, text).to.equal(200);
+    const body = JSON.parse(text) as { items: { permissionId: string; status: string }[] };
+    expect(body.items.map((s) => s.permissionId)).to.deep.equal([session.approval.permissionId]);
+    expect(body.items[0]!.status).to.equal("active");
+  });
+
+  it("leaves the checkout as it found it", function () {
+    expect(gitStatus()).to.equal(treeBefore);
+  });
+});
