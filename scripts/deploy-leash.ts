@@ -1,6 +1,9 @@
 // Deploys Leash to the connected chain and writes its deployments file.
 // - Our contracts go through Hardhat Ignition (ignition/modules/Leash.ts) with the create2 strategy:
 //   the same addresses on every chain.
+// - FactoryStaker (ignition/modules/FactoryStaker.ts), the staked factory accounts are deployed
+//   through, is deployed the same way, with the chain's KernelFactory approved on it and
+//   FACTORY_STAKE staked in the EntryPoint: the deployer pays the stake.
 // - On a local chain (31337) the ERC-4337 base is deployed too: EntryPoint v0.7 at its canonical
 //   address, Kernel v3.1 and its factory (testkit/testbed). Elsewhere they must already exist at
 //   their canonical addresses, or the deploy stops and says which is missing.
@@ -10,9 +13,10 @@ import { constants as zerodev } from "@zerodev/sdk";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { ArtifactManager } from "hardhat/types/artifacts";
 import { type Address, getAddress } from "viem";
+import FactoryStakerModule from "../ignition/modules/FactoryStaker.js";
 import LeashModule from "../ignition/modules/Leash.js";
 import { type ContractName, type Deployments, deploymentsPath, projectRoot, readDeployments, writeDeployments } from "../sdk/deployments.js";
-import { ENTRY_POINT } from "../sdk/constants.js";
+import { ENTRY_POINT, FACTORY_STAKE, FACTORY_UNSTAKE_DELAY } from "../sdk/constants.js";
 import type { DeployClient } from "../sdk/userops.js";
 import { deployTestBed } from "../testkit/testbed/deploy.js";
 
@@ -99,6 +103,22 @@ export async function deployLeash(opts: {
     own[name] = getAddress(await deployed[key]!.getAddress());
     log(`  ${name.padEnd(18)} ${own[name]}`);
   }
+
+  log("deploying FactoryStaker with Ignition, approving KernelFactory on it, staking it in the EntryPoint");
+  const staking = (await connection.ignition.deploy(FactoryStakerModule, {
+    strategy: "create2",
+    displayUi: false,
+    parameters: {
+      FactoryStaker: {
+        kernelFactory: base.KernelFactory!,
+        entryPoint: base.EntryPoint!,
+        stake: FACTORY_STAKE,
+        unstakeDelay: FACTORY_UNSTAKE_DELAY,
+      },
+    },
+  })) as { factoryStaker: { getAddress(): Promise<string> } };
+  own.FactoryStaker = getAddress(await staking.factoryStaker.getAddress());
+  log(`  ${"FactoryStaker".padEnd(18)} ${own.FactoryStaker}`);
 
   let previous: Deployments | undefined;
   try {

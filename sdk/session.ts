@@ -2,7 +2,7 @@
 // session key, its status read from the policy's views, and the owner's revocation.
 import { toPermissionValidator } from "@zerodev/permissions";
 import { toEmptyECDSASigner } from "@zerodev/permissions/signers";
-import { KernelV3_1AccountAbi, createKernelAccount } from "@zerodev/sdk";
+import { KernelV3_1AccountAbi } from "@zerodev/sdk";
 import { toKernelPluginManager } from "@zerodev/sdk/accounts";
 import {
   type Abi,
@@ -23,7 +23,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import { sessionPolicyAbi } from "./contracts.js";
-import { createOwnerAccount, type KernelAccount, type KernelAddresses, ownerValidator, sessionPermission } from "./accounts.js";
+import { createKernel, createOwnerAccount, type KernelAccount, type KernelAddresses, ownerValidator, sessionPermission } from "./accounts.js";
 import { ENTRY_POINT, KERNEL_VERSION } from "./constants.js";
 import { NO_CALL_LIMIT, NO_WINDOW, type SessionStatusName, limitedAmount, statusName } from "./rules.js";
 import type { Deployments } from "./deployments.js";
@@ -55,6 +55,7 @@ export function kernelAddresses(d: Deployments): KernelAddresses {
   return {
     kernelImplementation: d.contracts.KernelImplementation.address,
     kernelFactory: d.contracts.KernelFactory.address,
+    factoryStaker: d.contracts.FactoryStaker.address,
     ownerValidator: d.contracts.OwnerValidator.address,
     sessionKeySigner: d.contracts.SessionKeySigner.address,
   };
@@ -170,12 +171,7 @@ export async function approveSession(
   const index = opts.index ?? 0n;
   const addresses = kernelAddresses(chain.deployments);
   const regular = await permissionFor(chain, prepared.sessionKeyAddress, prepared.policy, prepared.permissionId);
-  const account = await createKernelAccount(chain.client as Parameters<typeof createKernelAccount>[0], {
-    entryPoint: ENTRY_POINT,
-    kernelVersion: KERNEL_VERSION,
-    accountImplementationAddress: addresses.kernelImplementation,
-    factoryAddress: addresses.kernelFactory,
-    useMetaFactory: false,
+  const account = await createKernel(chain.client, addresses, {
     index,
     plugins: { sudo: await ownerValidator(chain.client, addresses, owner), regular },
   });
@@ -287,12 +283,7 @@ export async function restoreSessionAccount(chain: LeashChain, approval: Approva
     entryPoint: ENTRY_POINT,
     kernelVersion: KERNEL_VERSION,
   });
-  return createKernelAccount(chain.client as Parameters<typeof createKernelAccount>[0], {
-    entryPoint: ENTRY_POINT,
-    kernelVersion: KERNEL_VERSION,
-    accountImplementationAddress: addresses.kernelImplementation,
-    factoryAddress: addresses.kernelFactory,
-    useMetaFactory: false,
+  return createKernel(chain.client, addresses, {
     index: BigInt(approval.index),
     address: approval.account,
     plugins,
