@@ -28,6 +28,8 @@ contract KernelFactoryLike {
         account = getAddress(data, salt);
         if (account.code.length != 0) return account;
         account = address(new Created{salt: actual, value: msg.value}());
+        // As Kernel's factory does: the account called with `data` as it is (its initialize).
+        // solhint-disable-next-line avoid-low-level-calls
         (bool ok,) = account.call(data);
         require(ok, "init");
     }
