@@ -1,6 +1,7 @@
 // The account checks behind session requests. A request is stored only for a Kernel v3 account: a
 // deployed one answers accountId(); one not deployed yet comes with its factory data, and calling
-// the deployments' Kernel factory with it (eth_call) must create exactly that account.
+// the deployments' FactoryStaker (or its Kernel factory directly) with it (eth_call) must create
+// exactly that account.
 //
 // The owner's approval is verified as Kernel will verify it when the session's first operation
 // enables the permission (ValidationManager._checkEnableSig): the account's root validator's
@@ -36,7 +37,7 @@ import {
   zeroAddress,
 } from "viem";
 import { KernelV3FactoryAbi, KernelV3_1AccountAbi } from "@zerodev/sdk";
-import { ownerValidatorAbi } from "../sdk/contracts.js";
+import { factoryStakerAbi, ownerValidatorAbi } from "../sdk/contracts.js";
 import type { Deployments } from "../sdk/deployments.js";
 import { sessionRequestSchema } from "../sdk/request.js";
 import { ApiError, UpstreamError, describeError } from "./errors.js";
@@ -139,7 +140,8 @@ export class ApprovalSignatures {
 
   /**
    * The account that `request`'s factory data deploys at `account`, checked: the factory is the
-   * deployments' Kernel factory, its call is createAccount(initialize(…)) canonically encoded, the
+   * deployments' FactoryStaker with deployWithFactory(KernelFactory, initialize(…), salt), or the
+   * deployments' Kernel factory with createAccount(initialize(…), salt), canonically encoded, the
    * call (simulated) creates exactly `account`, the factory's implementation is Kernel v3, and the
    * root validator is OwnerValidator with no hook and no init calls (what this API can verify).
    */
@@ -158,25 +160,46 @@ export class ApprovalSignatures {
     }
     if (!factory) refuse("body.factory", "required with factoryData", `factoryData came without factory: send both (viem's account.getFactoryArgs())`);
     if (!factoryData) refuse("body.factoryData", "required with factory", `factory came without factoryData: send both (viem's account.getFactoryArgs())`);
-    if (factory !== kernelFactory) {
+    const staker = this.deployments.contracts.FactoryStaker.address;
+    if (factory !== staker && factory !== kernelFactory) {
       refuse(
         "body.factory",
         "not the Kernel factory",
-        `factory ${factory} is not the Kernel v3.1 factory of chain ${chainId} (${kernelFactory}): the API checks accounts not deployed yet only when that factory deploys them`,
+        `factory ${factory} is neither the FactoryStaker (${staker}) nor the Kernel v3.1 factory (${kernelFactory}) of chain ${chainId}: the API checks accounts not deployed yet only when these deploy them`,
       );
     }
 
-    // createAccount(bytes data, bytes32 salt) whose data is initialize(…), each encoded as the ABI
-    // encodes it: any other encoding is refused rather than read one way here and another on chain.
+    // The staker's deployWithFactory(KernelFactory, data, salt), or the factory's own
+    // createAccount(data, salt), whose data is initialize(…), each encoded as the ABI encodes it: any
+    // other encoding is refused rather than read one way here and another on chain.
     let initData: Hex;
     let salt: Hex;
-    try {
-      const call = decodeFunctionData({ abi: KernelV3FactoryAbi, data: factoryData });
-      if (call.functionName !== "createAccount") throw new Error(call.functionName);
-      [initData, salt] = call.args;
-      if (encodeFunctionData({ abi: KernelV3FactoryAbi, functionName: "createAccount", args: [initData, salt] }) !== factoryData.toLowerCase()) throw new Error("encoding");
-    } catch {
-      refuse("body.factoryData", "not a createAccount call", "factoryData is not a call of the Kernel factory's createAccount(bytes data, bytes32 salt), encoded as the ABI encodes it");
+    if (factory === staker) {
+      let inner: Address;
+      try {
+        const call = decodeFunctionData({ abi: factoryStakerAbi, data: factoryData });
+        if (call.functionName !== "deployWithFactory") throw new Error(call.functionName);
+        [inner, initData, salt] = call.args;
+        if (encodeFunctionData({ abi: factoryStakerAbi, functionName: "deployWithFactory", args: [inner, initData, salt] }) !== factoryData.toLowerCase()) throw new Error("encoding");
+      } catch {
+        refuse("body.factoryData", "not a deployWithFactory call", "factoryData is not a call of the FactoryStaker's deployWithFactory(address factory, bytes data, bytes32 salt), encoded as the ABI encodes it");
+      }
+      if (getAddress(inner) !== kernelFactory) {
+        refuse(
+          "body.factoryData",
+          "not the Kernel factory",
+          `factoryData deploys through factory ${getAddress(inner)}, not the Kernel v3.1 factory of chain ${chainId} (${kernelFactory})`,
+        );
+      }
+    } else {
+      try {
+        const call = decodeFunctionData({ abi: KernelV3FactoryAbi, data: factoryData });
+        if (call.functionName !== "createAccount") throw new Error(call.functionName);
+        [initData, salt] = call.args;
+        if (encodeFunctionData({ abi: KernelV3FactoryAbi, functionName: "createAccount", args: [initData, salt] }) !== factoryData.toLowerCase()) throw new Error("encoding");
+      } catch {
+        refuse("body.factoryData", "not a createAccount call", "factoryData is not a call of the Kernel factory's createAccount(bytes data, bytes32 salt), encoded as the ABI encodes it");
+      }
     }
     let init: readonly [Hex, Address, Hex, Hex, readonly Hex[]];
     try {
@@ -189,6 +212,7 @@ export class ApprovalSignatures {
     }
 
     // The factory's own answer: the account this call deploys (eth_call, so nothing is deployed).
+    // Both calls answer the account's address, ABI-encoded alike.
     let created: Address;
     try {
       const { data } = await this.chain.client.call({ to: factory, data: factoryData });
@@ -205,7 +229,7 @@ export class ApprovalSignatures {
       );
     }
     const implementation = await this.chain.call("the factory's implementation", () =>
-      this.chain.client.readContract({ address: factory, abi: KernelV3FactoryAbi, functionName: "implementation" }),
+      this.chain.client.readContract({ address: kernelFactory, abi: KernelV3FactoryAbi, functionName: "implementation" }),
     );
     const id = await this.accountId(implementation);
     if (!id || !KERNEL_V3.test(id)) {

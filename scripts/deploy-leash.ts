@@ -1,6 +1,9 @@
 // Deploys Leash to the connected chain and writes its deployments file.
 // - Our contracts go through Hardhat Ignition (ignition/modules/Leash.ts) with the create2 strategy:
 //   the same addresses on every chain.
+// - FactoryStaker (ignition/modules/FactoryStaker.ts), the staked factory accounts are deployed
+//   through, is deployed the same way, with the chain's KernelFactory approved on it and
+//   FACTORY_STAKE staked in the EntryPoint: the deployer pays the stake.
 // - On a local chain (31337) the ERC-4337 base is deployed too: EntryPoint v0.7 at its canonical
 //   address, Kernel v3.1 and its factory (testkit/testbed). Elsewhere every contract of the canonical
 //   table (testkit/testbed/canonical.ts) must already exist, or the deploy stops before sending
@@ -10,15 +13,22 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { ArtifactManager } from "hardhat/types/artifacts";
-import { type Address, type Hex, encodeAbiParameters, getAddress, getContractAddress, keccak256 } from "viem";
+import { type Abi, type Address, type Hex, encodeAbiParameters, encodeDeployData, getAddress, getContractAddress, keccak256, parseAbi } from "viem";
 import { LEASH_CREATE2_SALT } from "../ignition/create2.js";
+import FactoryStakerModule from "../ignition/modules/FactoryStaker.js";
 import LeashModule from "../ignition/modules/Leash.js";
 import { type ContractName, type Deployments, deploymentsPath, projectRoot, readDeployments, writeDeployments } from "../sdk/deployments.js";
+import { FACTORY_STAKE, FACTORY_UNSTAKE_DELAY } from "../sdk/constants.js";
+import { factoryStakerAbi } from "../sdk/generated/contracts.js";
 import type { DeployClient } from "../sdk/userops.js";
 import { CANONICAL_CONTRACTS, CREATEX, missingCanonical } from "../testkit/testbed/canonical.js";
 import { deployTestBed } from "../testkit/testbed/deploy.js";
 
 const LOCAL_CHAIN_ID = 31337;
+
+const entryPointStakeAbi = parseAbi([
+  "function getDepositInfo(address account) view returns ((uint256 deposit, bool staked, uint112 stake, uint32 unstakeDelaySec, uint48 withdrawTime) info)",
+]);
 
 const MODULE_KEYS: Record<string, ContractName> = {
   sessionKeySigner: "SessionKeySigner",
@@ -36,13 +46,24 @@ async function hasCode(client: DeployClient, address: Address, blockNumber?: big
 }
 
 /**
- * Where Ignition's create2 strategy puts `artifact` (no constructor arguments): CreateX's
- * deployCreate2 with our salt, which CreateX guards as keccak256(salt) (no sender, no chain id).
+ * Where Ignition's create2 strategy puts `artifact` built with `args`: CreateX's deployCreate2 with
+ * our salt, which CreateX guards as keccak256(salt) (no sender, no chain id).
  */
-async function create2Address(artifacts: ArtifactManager, artifact: string): Promise<Address> {
-  const { bytecode } = await artifacts.readArtifact(artifact);
+async function create2Address(artifacts: ArtifactManager, artifact: string, args: readonly unknown[] = []): Promise<Address> {
+  const { abi, bytecode } = await artifacts.readArtifact(artifact);
   const salt = keccak256(encodeAbiParameters([{ type: "bytes32" }], [LEASH_CREATE2_SALT]));
-  return getContractAddress({ opcode: "CREATE2", from: CREATEX, salt, bytecode: bytecode as Hex });
+  const initCode = encodeDeployData({ abi: abi as Abi, bytecode: bytecode as Hex, args: args as unknown[] });
+  return getContractAddress({ opcode: "CREATE2", from: CREATEX, salt, bytecode: initCode });
+}
+
+/** Whether the staker at `staker` exists, has `kernelFactory` approved and at least FACTORY_STAKE staked. */
+async function stakerReady(client: DeployClient, staker: Address, kernelFactory: Address, entryPoint: Address): Promise<boolean> {
+  if (!(await hasCode(client, staker))) return false;
+  const [approved, deposit] = await Promise.all([
+    client.readContract({ address: staker, abi: factoryStakerAbi, functionName: "approved", args: [kernelFactory] }),
+    client.readContract({ address: entryPoint, abi: entryPointStakeAbi, functionName: "getDepositInfo", args: [staker] }),
+  ]);
+  return approved && deposit.staked && deposit.stake >= FACTORY_STAKE && deposit.unstakeDelaySec >= FACTORY_UNSTAKE_DELAY;
 }
 
 /**
@@ -142,6 +163,30 @@ export async function deployLeash(opts: {
   }
   for (const name of Object.values(MODULE_KEYS)) log(`  ${name.padEnd(18)} ${own[name]}`);
 
+  const stakerAddress = await create2Address(opts.artifacts, "FactoryStaker", [client.account.address]);
+  const stakerExisted = await hasCode(client, stakerAddress);
+  if (await stakerReady(client, stakerAddress, base.KernelFactory!, base.EntryPoint!)) {
+    log(`FactoryStaker is already deployed, approves KernelFactory and is staked: nothing to send`);
+    own.FactoryStaker = stakerAddress;
+  } else {
+    log("deploying FactoryStaker with Ignition, approving KernelFactory on it, staking it in the EntryPoint");
+    const staking = (await connection.ignition.deploy(FactoryStakerModule, {
+      strategy: "create2",
+      displayUi: false,
+      parameters: {
+        FactoryStaker: {
+          kernelFactory: base.KernelFactory!,
+          entryPoint: base.EntryPoint!,
+          stake: FACTORY_STAKE,
+          unstakeDelay: FACTORY_UNSTAKE_DELAY,
+        },
+      },
+    })) as { factoryStaker: { getAddress(): Promise<string> } };
+    own.FactoryStaker = getAddress(await staking.factoryStaker.getAddress());
+    if (own.FactoryStaker !== stakerAddress) throw new Error(`Ignition put FactoryStaker at ${own.FactoryStaker}, not at ${stakerAddress} where CreateX with our salt puts it`);
+  }
+  log(`  ${"FactoryStaker".padEnd(18)} ${own.FactoryStaker}`);
+
   let previous: Deployments | undefined;
   try {
     previous = readDeployments(path);
@@ -151,6 +196,7 @@ export async function deployLeash(opts: {
   const contracts = {} as Deployments["contracts"];
   const head = await client.getBlockNumber();
   const newlyDeployed = new Set(Object.values(expected).filter((_, i) => !present[i]));
+  if (!stakerExisted) newlyDeployed.add(stakerAddress);
   for (const [name, address] of Object.entries({ ...base, ...own }) as [ContractName, Address][]) {
     const known = previous?.chainId === chainId ? previous.contracts[name] : undefined;
     let blockNumber: number;

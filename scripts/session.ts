@@ -15,6 +15,7 @@ import {
   createSessionKey,
   executeWithSession,
   getSession,
+  kernelAddresses,
   parseApproval,
   prepareSession,
   revokeSession,
@@ -172,12 +173,7 @@ async function main(): Promise<void> {
       const c = await chain();
       const account = await createOwnerAccount({
         client: c.client,
-        bed: {
-          kernelImplementation: c.deployments.contracts.KernelImplementation.address,
-          kernelFactory: c.deployments.contracts.KernelFactory.address,
-          ownerValidator: c.deployments.contracts.OwnerValidator.address,
-          sessionKeySigner: c.deployments.contracts.SessionKeySigner.address,
-        },
+        bed: kernelAddresses(c.deployments),
         owner: privateKeyToAccount(ownerKey()),
         index: BigInt(values.index ?? "0"),
       });

@@ -16,21 +16,47 @@ export type KernelAccount = CreateKernelAccountReturnType<"0.7">;
 export interface KernelAddresses {
   kernelImplementation: Address;
   kernelFactory: Address;
+  /** The staked factory that new accounts' initCode names (contracts/factory/FactoryStaker.sol). */
+  factoryStaker: Address;
   ownerValidator: Address;
   sessionKeySigner: Address;
 }
 
 // The SDK only reads through the client; any viem client of the chain will do.
 type SdkClient = Parameters<typeof createKernelAccount>[0];
+type KernelAccountOptions = Parameters<typeof createKernelAccount>[1];
 
-function kernelAddresses(bed: KernelAddresses) {
-  return {
+/**
+ * A Kernel v3.1 account at `bed`'s addresses: the one place where accounts get their initCode. A new
+ * account is deployed through the staked FactoryStaker, as ZeroDev's meta factory deploys them:
+ * factory = the staker, factoryData = deployWithFactory(KernelFactory, initialize(…), index). Bundlers
+ * refuse a first operation whose factory is the plain, unstaked KernelFactory (ERC-7562 STO-022:
+ * Kernel's initialize writes the new account's entry in OwnerValidator). The address is
+ * KernelFactory's alone, the same through the staker or not.
+ */
+export async function createKernel(
+  client: Client,
+  bed: KernelAddresses,
+  opts: Omit<KernelAccountOptions, "entryPoint" | "kernelVersion" | "accountImplementationAddress" | "factoryAddress" | "metaFactoryAddress" | "useMetaFactory">,
+): Promise<KernelAccount> {
+  const account = await createKernelAccount(client as SdkClient, {
+    ...opts,
     entryPoint: ENTRY_POINT,
     kernelVersion: KERNEL_VERSION,
     accountImplementationAddress: bed.kernelImplementation,
     factoryAddress: bed.kernelFactory,
-    useMetaFactory: false,
-  } as const;
+    metaFactoryAddress: bed.factoryStaker,
+    useMetaFactory: true,
+  } as KernelAccountOptions);
+  // The SDK quietly falls back to the plain factory when the staker gives no address (not
+  // deployed, or KernelFactory not approved on it); such an account's first operation is refused.
+  const { factory } = await account.getFactoryArgs();
+  if (factory !== undefined && factory !== bed.factoryStaker) {
+    throw new Error(
+      `FactoryStaker ${bed.factoryStaker} does not deploy accounts through KernelFactory ${bed.kernelFactory} on this chain (not deployed, or the factory not approved on it)`,
+    );
+  }
+  return account as KernelAccount;
 }
 
 /** The owner's root validator: our OwnerValidator holding `owner`'s address. */
@@ -51,11 +77,7 @@ export async function createOwnerAccount(opts: {
   index?: bigint;
 }): Promise<KernelAccount> {
   const sudo = await ownerValidator(opts.client, opts.bed, opts.owner);
-  return createKernelAccount(opts.client as SdkClient, {
-    ...kernelAddresses(opts.bed),
-    plugins: { sudo },
-    index: opts.index ?? 0n,
-  });
+  return createKernel(opts.client, opts.bed, { plugins: { sudo }, index: opts.index ?? 0n });
 }
 
 /** When an operation stops being valid (unix seconds), chosen as it is signed. */
@@ -155,10 +177,5 @@ export async function createSessionAccount(opts: {
 }): Promise<KernelAccount> {
   const sudo = await ownerValidator(opts.client, opts.bed, opts.owner);
   const regular = await sessionPermission(opts);
-  return createKernelAccount(opts.client as SdkClient, {
-    ...kernelAddresses(opts.bed),
-    plugins: { sudo, regular },
-    index: opts.index ?? 0n,
-    address: opts.address,
-  });
+  return createKernel(opts.client, opts.bed, { plugins: { sudo, regular }, index: opts.index ?? 0n, address: opts.address });
 }

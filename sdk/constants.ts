@@ -18,3 +18,11 @@ export const FEE_HEADROOM = 4n;
  * operation held back by whoever saw it dies soon.
  */
 export const OPERATION_TTL = 180;
+/**
+ * The FactoryStaker's stake in the EntryPoint and its unstake delay (seconds). Bundlers treat a
+ * factory as staked only above their minimums: alto's defaults (--min-entity-stake 1, compared with
+ * the stake in wei; --min-entity-unstake-delay 1 s) are far below these, which are ERC-7562's
+ * reference values (MIN_STAKE_VALUE of 1 ETH on mainnet-like chains, MIN_UNSTAKE_DELAY of one day).
+ */
+export const FACTORY_STAKE = 10n ** 18n;
+export const FACTORY_UNSTAKE_DELAY = 86_400;

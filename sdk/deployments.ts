@@ -11,6 +11,7 @@ export const CONTRACT_NAMES = [
   "EntryPoint",
   "KernelImplementation",
   "KernelFactory",
+  "FactoryStaker",
   "OwnerValidator",
   "SessionKeySigner",
   "SessionPolicy",

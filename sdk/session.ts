@@ -2,7 +2,7 @@
 // session key, its status read from the policy's views, and the owner's revocation.
 import { toPermissionValidator } from "@zerodev/permissions";
 import { toEmptyECDSASigner } from "@zerodev/permissions/signers";
-import { KernelV3_1AccountAbi, createKernelAccount } from "@zerodev/sdk";
+import { KernelV3_1AccountAbi } from "@zerodev/sdk";
 import { toKernelPluginManager } from "@zerodev/sdk/accounts";
 import {
   type Abi,
@@ -24,7 +24,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import { sessionPolicyAbi } from "./contracts.js";
 import { BUNDLER_MARGINS, type BundlerMargins, ClaimError, type ClaimChoice, chooseClaim, claimRange, NO_MARGINS, sessionClaimSchedule, withSkew } from "./claim.js";
-import { createOwnerAccount, type KernelAccount, type KernelAddresses, ownerValidator, sessionPermission } from "./accounts.js";
+import { createKernel, createOwnerAccount, type KernelAccount, type KernelAddresses, ownerValidator, sessionPermission } from "./accounts.js";
 import { ENTRY_POINT, KERNEL_VERSION } from "./constants.js";
 import { NO_CALL_LIMIT, NO_WINDOW, type SessionStatusName, limitedAmount, statusName } from "./rules.js";
 import type { Deployments } from "./deployments.js";
@@ -57,6 +57,7 @@ export function kernelAddresses(d: Deployments): KernelAddresses {
   return {
     kernelImplementation: d.contracts.KernelImplementation.address,
     kernelFactory: d.contracts.KernelFactory.address,
+    factoryStaker: d.contracts.FactoryStaker.address,
     ownerValidator: d.contracts.OwnerValidator.address,
     sessionKeySigner: d.contracts.SessionKeySigner.address,
   };
@@ -181,12 +182,7 @@ export async function approveSession(
   const index = opts.index ?? 0n;
   const addresses = kernelAddresses(chain.deployments);
   const regular = await permissionFor(chain, prepared.sessionKeyAddress, prepared.policy, prepared.permissionId);
-  const account = await createKernelAccount(chain.client as Parameters<typeof createKernelAccount>[0], {
-    entryPoint: ENTRY_POINT,
-    kernelVersion: KERNEL_VERSION,
-    accountImplementationAddress: addresses.kernelImplementation,
-    factoryAddress: addresses.kernelFactory,
-    useMetaFactory: false,
+  const account = await createKernel(chain.client, addresses, {
     index,
     plugins: { sudo: await ownerValidator(chain.client, addresses, owner), regular },
   });
@@ -311,12 +307,7 @@ export async function restoreSessionAccount(
     entryPoint: ENTRY_POINT,
     kernelVersion: KERNEL_VERSION,
   });
-  return createKernelAccount(chain.client as Parameters<typeof createKernelAccount>[0], {
-    entryPoint: ENTRY_POINT,
-    kernelVersion: KERNEL_VERSION,
-    accountImplementationAddress: addresses.kernelImplementation,
-    factoryAddress: addresses.kernelFactory,
-    useMetaFactory: false,
+  return createKernel(chain.client, addresses, {
     index: BigInt(approval.index),
     address: approval.account,
     plugins,

@@ -1,4 +1,5 @@
 import { toSudoPolicy } from "@zerodev/permissions/policies";
+import { KernelV3FactoryAbi } from "@zerodev/sdk";
 import { expect } from "chai";
 import hre, { network } from "hardhat";
 import {
@@ -6,6 +7,7 @@ import {
   type Address,
   type Hex,
   custom,
+  decodeFunctionData,
   encodeFunctionData,
   erc20Abi,
   getAddress,
@@ -22,9 +24,9 @@ import { localClient } from "../testkit/testbed/client.js";
 import { type DeployClient, deployArtifact, deployTestBed, type TestBed } from "../testkit/testbed/deploy.js";
 import { checkValidation, type ValidationReport } from "../testkit/testbed/erc7562.js";
 import { configuredPolicy, encodeTimeClaim, sessionPolicy, type PolicySlices } from "../sdk/policies.js";
-import { sendUserOperationDirect } from "../sdk/userops.js";
+import { sendUserOperationDirect, signUserOperationDirect, submitUserOperation } from "../sdk/userops.js";
 import { STANDALONE_GAS } from "./policies/config.js";
-import { type ContractName, contractAbis } from "../sdk/contracts.js";
+import { type ContractName, contractAbis, factoryStakerAbi } from "../sdk/contracts.js";
 import { NO_ARG } from "../sdk/rules.js";
 
 const DAY = 86_400;
@@ -174,5 +176,41 @@ describe("ERC-7562: validation traced opcode by opcode", function () {
     const [, steady] = await traceTwoOps(account);
     expect(steady!.violations).to.deep.equal([]);
     expect(steady!.contracts.get(getAddress(bed.ownerValidator))?.slots.every((s) => s.associated)).to.equal(true);
+  });
+
+  it("deploys accounts through the staked FactoryStaker, where the plain KernelFactory is flagged as an unstaked factory (STO-022)", async function () {
+    const { provider } = await connection;
+    const account = await createOwnerAccount({ client, bed, owner: privateKeyToAccount(generatePrivateKey()) });
+    await client.sendTransaction({ to: account.address, value: parseEther("1") });
+    const op = await signUserOperationDirect({ client, account, calls: [{ to: client.account.address, value: 1n }] });
+    expect(op.factory).to.equal(bed.factoryStaker);
+    const trace = (userOperation: UserOperation<"0.7">) =>
+      checkValidation({ provider, entryPoint: bed.entryPoint, userOperation, from: client.account.address });
+
+    const staked = await trace(op);
+    expect(staked.factory).to.deep.include({ address: bed.factoryStaker, staked: true });
+    expect(staked.factory!.steps).to.be.greaterThan(0);
+    expect(staked.violations).to.deep.equal([]);
+
+    // The same account, deployed by the plain factory: same address, and the owner's slot in
+    // OwnerValidator written by an unstaked factory.
+    const call = decodeFunctionData({ abi: factoryStakerAbi, data: op.factoryData! });
+    if (call.functionName !== "deployWithFactory") throw new Error(call.functionName);
+    const [inner, initData, salt] = call.args;
+    expect(inner).to.equal(bed.kernelFactory);
+    const plain: UserOperation<"0.7"> = {
+      ...op,
+      factory: bed.kernelFactory,
+      factoryData: encodeFunctionData({ abi: KernelV3FactoryAbi, functionName: "createAccount", args: [initData, salt] }),
+    };
+    plain.signature = await account.signUserOperation(plain);
+    const unstaked = await trace(plain);
+    expect(unstaked.factory).to.deep.include({ address: bed.kernelFactory, staked: false });
+    expect(unstaked.violations.some((v) => v.startsWith(`unstaked factory ${bed.kernelFactory} accessed ${getAddress(bed.ownerValidator)} slot`))).to.equal(true);
+    expect(unstaked.violations.every((v) => v.includes("STO-022"))).to.equal(true);
+
+    // The operation through the staker goes through, and the account is the one the plain factory gives.
+    await submitUserOperation({ submitter: client, userOperation: op, entryPoint: bed.entryPoint });
+    expect(await client.getCode({ address: account.address })).to.not.equal(undefined);
   });
 });

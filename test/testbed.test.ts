@@ -1,13 +1,17 @@
 import { toSudoPolicy } from "@zerodev/permissions/policies";
 import { expect } from "chai";
 import hre, { network } from "hardhat";
-import { type Address, custom, http, parseEther } from "viem";
+import { KernelV3FactoryAbi } from "@zerodev/sdk";
+import { type Address, custom, decodeFunctionData, http, keccak256, parseEther, toHex } from "viem";
+import { entryPoint07Abi } from "viem/account-abstraction";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { startBundler, type Bundler } from "../testkit/bundler.js";
 import { startChain, type LocalChain } from "../testkit/chain.js";
 import { createOwnerAccount, createSessionAccount, type KernelAccount, sessionPermission } from "../sdk/accounts.js";
 import { devKey, localClient, readAbis } from "../testkit/testbed/client.js";
-import { type DeployClient, deployTestBed, type TestBed } from "../testkit/testbed/deploy.js";
+import { type DeployClient, deployArtifact, deployTestBed, type TestBed } from "../testkit/testbed/deploy.js";
+import { FACTORY_STAKE, FACTORY_UNSTAKE_DELAY } from "../sdk/constants.js";
+import { factoryStakerAbi } from "../sdk/contracts.js";
 import { UserOperationError } from "../sdk/errors.js";
 import { sendUserOperationDirect, sendUserOperationViaBundler, type Call } from "../sdk/userops.js";
 import { ENTRY_POINT } from "../testkit/testbed/constants.js";
@@ -61,6 +65,35 @@ describe("test bed: Kernel v3.1 accounts on the in-process network", function ()
     expect(bed.entryPoint).to.equal(ENTRY_POINT.address);
     const again = await deployTestBed({ client, artifacts: hre.artifacts });
     expect(again).to.deep.equal(bed);
+  });
+
+  it("stakes FactoryStaker in the EntryPoint with KernelFactory approved, and creates accounts through it at KernelFactory's address", async function () {
+    const info = await client.readContract({ address: bed.entryPoint, abi: entryPoint07Abi, functionName: "getDepositInfo", args: [bed.factoryStaker] });
+    expect(info.staked).to.equal(true);
+    expect(info.stake).to.equal(FACTORY_STAKE);
+    expect(info.unstakeDelaySec).to.equal(FACTORY_UNSTAKE_DELAY);
+    const read = (address: Address, factory: Address) => client.readContract({ address, abi: factoryStakerAbi, functionName: "approved", args: [factory] });
+    expect(await read(bed.factoryStaker, bed.kernelFactory)).to.equal(true);
+    expect(await client.readContract({ address: bed.factoryStaker, abi: factoryStakerAbi, functionName: "owner" })).to.equal(client.account.address);
+
+    const owner = privateKeyToAccount(generatePrivateKey());
+    const account = await createOwnerAccount({ client, bed, owner });
+    const { factory, factoryData } = await account.getFactoryArgs();
+    expect(factory).to.equal(bed.factoryStaker);
+    const call = decodeFunctionData({ abi: factoryStakerAbi, data: factoryData! });
+    if (call.functionName !== "deployWithFactory") throw new Error(call.functionName);
+    const [inner, initData, salt] = call.args;
+    expect(inner).to.equal(bed.kernelFactory);
+    expect(salt).to.equal(`0x${"00".repeat(32)}`);
+    expect(await client.readContract({ address: bed.kernelFactory, abi: KernelV3FactoryAbi, functionName: "getAddress", args: [initData, salt] })).to.equal(account.address);
+
+    // A staker that has not approved KernelFactory gives no account: the SDK would quietly fall back
+    // to the unstaked factory, whose first operation bundlers refuse; account creation refuses instead.
+    const unapproved = await deployArtifact(client, hre.artifacts, "FactoryStaker", [client.account.address], keccak256(toHex("unapproved")));
+    expect(await read(unapproved, bed.kernelFactory)).to.equal(false);
+    let refused: unknown;
+    await createOwnerAccount({ client, bed: { ...bed, factoryStaker: unapproved }, owner }).catch((error: unknown) => (refused = error));
+    expect(String(refused)).to.include(`FactoryStaker ${unapproved} does not deploy accounts through KernelFactory ${bed.kernelFactory}`);
   });
 
   it("runs an owner-signed operation that deploys the account and moves value", async function () {

@@ -14,7 +14,7 @@ const require = createRequire(import.meta.url);
 export const target = join(root, "sdk", "generated", "contracts.ts");
 
 /** Folders of contracts/ whose contracts are deployed (interfaces, libraries and types are not). */
-const FOLDERS = ["policies", "signers", "validators", "mocks"];
+const FOLDERS = ["factory", "policies", "signers", "validators", "mocks"];
 
 function readJson(path) {
   try {

@@ -1,5 +1,5 @@
 // Session requests for accounts not deployed yet: their factory data is checked when the request is
-// made (the deployments' Kernel factory, creating exactly walletAddress, with OwnerValidator as root
+// made (the deployments' FactoryStaker or Kernel factory, creating exactly walletAddress, with OwnerValidator as root
 // validator), the owner's approval is verified by OwnerValidator's own code on the state the
 // deployment will give it, and the approval then really deploys the account and enables the session.
 // Addresses that are not Kernel v3 accounts are refused, and so are owners OwnerValidator cannot
@@ -8,11 +8,11 @@ import { expect } from "chai";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Address, type Hex, concat, encodeFunctionData, erc20Abi, hashTypedData, parseEther, parseUnits, zeroAddress } from "viem";
+import { type Address, type Hex, concat, decodeFunctionData, encodeFunctionData, erc20Abi, hashTypedData, parseEther, parseUnits, zeroAddress } from "viem";
 import { type LocalAccount, generatePrivateKey, privateKeyToAccount, toAccount } from "viem/accounts";
 import { KernelV3FactoryAbi, KernelV3_1AccountAbi } from "@zerodev/sdk";
 import { createOwnerAccount } from "../../sdk/accounts.js";
-import { ownerValidatorAbi } from "../../sdk/contracts.js";
+import { factoryStakerAbi, ownerValidatorAbi } from "../../sdk/contracts.js";
 import { sendUserOperationDirect } from "../../sdk/userops.js";
 import { type Approval, SessionOperationError, createSessionKey, executeWithSession, kernelAddresses } from "../../sdk/session.js";
 import { fundedAccount } from "../../testkit/scenario.js";
@@ -92,7 +92,7 @@ describe("api: approvals of accounts not deployed yet, and accounts the API refu
   it("an account not deployed yet, with its factory data: created; the owner's approval is 200 (signer the owner), another key's is 422", async function () {
     const accountOwner = privateKeyToAccount(generatePrivateKey());
     const { address, factory, factoryData } = await undeployed(accountOwner);
-    expect(factory).to.equal(stack.leash.deployments.contracts.KernelFactory.address);
+    expect(factory).to.equal(stack.leash.deployments.contracts.FactoryStaker.address);
     const created = await call("POST", "/v1/session-requests", transferRequest(address, createSessionKey().address, { factory, factoryData }));
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
     const r = created.body;
@@ -152,10 +152,41 @@ describe("api: approvals of accounts not deployed yet, and accounts the API refu
     const half = await call("POST", "/v1/session-requests", transferRequest(mine.address, createSessionKey().address, { factory: mine.factory }));
     expect(half.body.error.issues).to.deep.equal([{ field: "body.factoryData", message: "required with factory" }]);
     const garbage = await call("POST", "/v1/session-requests", transferRequest(mine.address, createSessionKey().address, { factory: mine.factory, factoryData: "0x1234" }));
-    expect(garbage.body.error.issues).to.deep.equal([{ field: "body.factoryData", message: "not a createAccount call" }]);
+    expect(garbage.body.error.issues).to.deep.equal([{ field: "body.factoryData", message: "not a deployWithFactory call" }]);
     const malformed = await call("POST", "/v1/session-requests", transferRequest(mine.address, createSessionKey().address, { factory: mine.factory, factoryData: "0xzz" }));
     expect(malformed.status).to.equal(422);
     expect(malformed.body.error.issues).to.deep.equal([{ field: "body.factoryData", message: "must be 0x-prefixed hex bytes" }]);
+  });
+
+  it("the FactoryStaker's deployWithFactory(KernelFactory, …) and KernelFactory's own createAccount(…) describe the account; the staker through another factory, or another call, is refused", async function () {
+    const { deployments } = stack.leash;
+    const kernelFactory = deployments.contracts.KernelFactory.address;
+    const mine = await undeployed(privateKeyToAccount(generatePrivateKey()));
+    expect(mine.factory).to.equal(deployments.contracts.FactoryStaker.address);
+    const staked = decodeFunctionData({ abi: factoryStakerAbi, data: mine.factoryData });
+    if (staked.functionName !== "deployWithFactory") throw new Error(staked.functionName);
+    const [inner, init, salt] = staked.args;
+    expect(inner).to.equal(kernelFactory);
+    const request = (factory: Address, factoryData: Hex) =>
+      call("POST", "/v1/session-requests", transferRequest(mine.address, createSessionKey().address, { factory, factoryData }));
+
+    expect((await request(mine.factory, mine.factoryData)).status).to.equal(201);
+    const direct = encodeFunctionData({ abi: KernelV3FactoryAbi, functionName: "createAccount", args: [init, salt] });
+    const plain = await request(kernelFactory, direct);
+    expect(plain.status, JSON.stringify(plain.body)).to.equal(201);
+
+    // The staker asked to create through another contract (approved or not, the API does not ask).
+    const elsewhere = await request(mine.factory, encodeFunctionData({ abi: factoryStakerAbi, functionName: "deployWithFactory", args: [stack.demo.router, init, salt] }));
+    expect(elsewhere.status).to.equal(422);
+    expect(elsewhere.body.error.issues).to.deep.equal([{ field: "body.factoryData", message: "not the Kernel factory" }]);
+    expect(elsewhere.body.error.message).to.include(`deploys through factory ${stack.demo.router}`);
+    // Each contract with the other's call, or a non-canonical encoding, is refused.
+    const swapped = await request(mine.factory, direct);
+    expect(swapped.body.error.issues).to.deep.equal([{ field: "body.factoryData", message: "not a deployWithFactory call" }]);
+    const crossed = await request(kernelFactory, mine.factoryData);
+    expect(crossed.body.error.issues).to.deep.equal([{ field: "body.factoryData", message: "not a createAccount call" }]);
+    const padded = await request(mine.factory, concat([mine.factoryData, "0x00"]));
+    expect(padded.body.error.issues).to.deep.equal([{ field: "body.factoryData", message: "not a deployWithFactory call" }]);
   });
 
   it("a root validator the API cannot verify (here OwnerValidator with an init call) is refused at creation, naming the validator", async function () {

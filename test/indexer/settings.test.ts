@@ -72,7 +72,7 @@ describe("indexer settings", function () {
     expect(settings.database).to.deep.equal({ kind: "postgres", connectionString: "postgresql://u@db.example/leash" });
     expect(settings.pollingIntervalMs).to.equal(4_000);
     expect(settings.disableRpcCache).to.equal(false);
-    expect(settings.deployments.contracts.SessionPolicy.blockNumber).to.equal(15);
+    expect(settings.deployments.contracts.SessionPolicy.blockNumber).to.equal(10 + CONTRACT_NAMES.indexOf("SessionPolicy"));
   });
 
   it("repeats each RPC URL with distinct fragments for LEASH_RPC_FANOUT", function () {

@@ -2,11 +2,9 @@
 // registers the full configuration, the owner revokes (Kernel uninstall or SessionPolicy.revoke),
 // re-registration starts clean, and the owner's old approval cannot bring a revoked session back.
 import { expect } from "chai";
-import { createKernelAccount } from "@zerodev/sdk";
 import { type Hex, encodeFunctionData, parseEther, zeroAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { ownerValidator, sessionPermission } from "../../sdk/accounts.js";
-import { ENTRY_POINT, KERNEL_VERSION } from "../../testkit/testbed/constants.js";
+import { createKernel, ownerValidator, sessionPermission } from "../../sdk/accounts.js";
 import { encodeTimeClaim, sessionPolicy } from "../../sdk/policies.js";
 import {
   DAY,
@@ -185,12 +183,7 @@ describe("SessionPolicy through Kernel: registration, views and revocation", fun
       deadline: () => session.deadlineFor(),
     });
     expect(regular.getIdentifier()).to.equal(session.permissionId);
-    const account = await createKernelAccount(world.client as Parameters<typeof createKernelAccount>[0], {
-      entryPoint: ENTRY_POINT,
-      kernelVersion: KERNEL_VERSION,
-      accountImplementationAddress: world.bed.kernelImplementation,
-      factoryAddress: world.bed.kernelFactory,
-      useMetaFactory: false,
+    const account = await createKernel(world.client, world.bed, {
       address: session.address,
       plugins: {
         // Any key will do for the root validator: it never signs here.

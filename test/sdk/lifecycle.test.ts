@@ -20,6 +20,7 @@ import {
   createSessionKey,
   executeWithSession,
   getSession,
+  kernelAddresses,
   parseApproval,
   prepareSession,
   revokeSession,
@@ -74,12 +75,7 @@ describe("sdk: session lifecycle on hardhat node", function () {
     });
     stop.push(() => bundler.stop());
     bundlerUrl = bundler.url;
-    const bed = {
-      kernelImplementation: leash.deployments.contracts.KernelImplementation.address,
-      kernelFactory: leash.deployments.contracts.KernelFactory.address,
-      ownerValidator: leash.deployments.contracts.OwnerValidator.address,
-      sessionKeySigner: leash.deployments.contracts.SessionKeySigner.address,
-    };
+    const bed = kernelAddresses(leash.deployments);
     const ownerAccount = await createOwnerAccount({ client, bed, owner });
     account = ownerAccount.address;
     await client.sendTransaction({ to: account, value: parseEther("5") });

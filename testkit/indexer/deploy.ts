@@ -36,6 +36,7 @@ export async function deployLeash(opts: { client: DeployClient; artifacts: Artif
     EntryPoint: bed.entryPoint,
     KernelImplementation: bed.kernelImplementation,
     KernelFactory: bed.kernelFactory,
+    FactoryStaker: bed.factoryStaker,
     OwnerValidator: bed.ownerValidator,
     SessionKeySigner: bed.sessionKeySigner,
     SessionPolicy: sessionPolicy,

@@ -11,6 +11,9 @@ import {
 } from "viem";
 import type { DeployClient } from "../../sdk/userops.js";
 import { ensureKernelBytecode } from "../../scripts/setup/kernel-bytecode.mjs";
+import { entryPoint07Abi } from "viem/account-abstraction";
+import { factoryStakerAbi } from "../../sdk/contracts.js";
+import { FACTORY_STAKE, FACTORY_UNSTAKE_DELAY } from "../../sdk/constants.js";
 import {
   CREATE2_DEPLOYER,
   CREATE2_DEPLOYER_RUNTIME,
@@ -34,6 +37,8 @@ export interface TestBed {
   entryPoint: Address;
   kernelImplementation: Address;
   kernelFactory: Address;
+  /** The staked factory new accounts are deployed through; KernelFactory approved on it. */
+  factoryStaker: Address;
   ownerValidator: Address;
   sessionKeySigner: Address;
   passThroughPolicy: Address;
@@ -105,8 +110,44 @@ async function ensureCreate2Deployer(client: DeployClient): Promise<void> {
 }
 
 /**
+ * Makes `staker` (a FactoryStaker owned by `client`'s account) deploy through `kernelFactory` and hold
+ * FACTORY_STAKE in the EntryPoint for FACTORY_UNSTAKE_DELAY; does only what is missing.
+ */
+export async function readyFactoryStaker(
+  client: DeployClient,
+  addresses: { entryPoint: Address; kernelFactory: Address; factoryStaker: Address },
+): Promise<void> {
+  const { entryPoint, kernelFactory, factoryStaker } = addresses;
+  const send = async (label: string, hash: Hex) => {
+    const receipt = await client.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`FactoryStaker ${factoryStaker}: ${label} failed (tx ${hash})`);
+  };
+  const approved = await client.readContract({ address: factoryStaker, abi: factoryStakerAbi, functionName: "approved", args: [kernelFactory] });
+  if (!approved) {
+    await send(
+      "approving KernelFactory",
+      await client.writeContract({ address: factoryStaker, abi: factoryStakerAbi, functionName: "approveFactory", args: [kernelFactory, true] }),
+    );
+  }
+  const info = await client.readContract({ address: entryPoint, abi: entryPoint07Abi, functionName: "getDepositInfo", args: [factoryStaker] });
+  if (!info.staked || info.stake < FACTORY_STAKE || info.unstakeDelaySec < FACTORY_UNSTAKE_DELAY) {
+    const topUp = info.stake < FACTORY_STAKE ? FACTORY_STAKE - info.stake : 0n;
+    await send(
+      "staking in the EntryPoint",
+      await client.writeContract({
+        address: factoryStaker,
+        abi: factoryStakerAbi,
+        functionName: "stake",
+        args: [entryPoint, FACTORY_UNSTAKE_DELAY],
+        value: topUp,
+      }),
+    );
+  }
+}
+
+/**
  * Deploys the test bed (idempotent): EntryPoint v0.7 at its canonical address, Kernel v3.1 and its
- * factory, our owner validator and session-key signer, and the test policies. Everything goes
+ * factory, the staked FactoryStaker that deploys accounts through it, our owner validator and session-key signer, and the test policies. Everything goes
  * through CREATE2, so the addresses are the same on every run and every chain.
  */
 export async function deployTestBed(opts: {
@@ -140,6 +181,10 @@ export async function deployTestBed(opts: {
     "KernelFactory v3.1",
   );
 
+  log("FactoryStaker, approving KernelFactory, staked in the EntryPoint");
+  const factoryStaker = await deployArtifact(client, artifacts, "FactoryStaker", [client.account.address]);
+  await readyFactoryStaker(client, { entryPoint, kernelFactory, factoryStaker });
+
   const own = {} as Record<keyof typeof OWN_CONTRACTS, Address>;
   for (const [key, name] of Object.entries(OWN_CONTRACTS) as [keyof typeof OWN_CONTRACTS, string][]) {
     log(name);
@@ -147,5 +192,5 @@ export async function deployTestBed(opts: {
     own[key] = await deployCreate2(client, bytecode as Hex, LEASH_SALT, name);
   }
 
-  return { chainId: await client.getChainId(), entryPoint, kernelImplementation, kernelFactory, ...own };
+  return { chainId: await client.getChainId(), entryPoint, kernelImplementation, kernelFactory, factoryStaker, ...own };
 }
