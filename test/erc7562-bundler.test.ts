@@ -2,9 +2,10 @@
 // debug_traceCall runs alto's JavaScript tracer. Every validation path Leash has is sent with
 // eth_sendUserOperation and must be accepted and included: SessionPolicy's enable mode (with the
 // owner's approval checked through OwnerValidator's ERC-1271 entry point), plain and batched
-// operations, the owner's own operation, an approved request's first operation, a period and a window rolling over, each
-// standalone policy. Refusals show the validator checks: a policy reading the clock, an account
-// deployed through the unstaked KernelFactory (STO-022), an operation not valid yet.
+// operations, the owner's own operation, an approved request's first operation, a period and a
+// window rolling over, the standalone policies. Refusals show the validator checks: a policy reading the clock (OP-011), one
+// whose sub-call runs out of gas (OP-020), an operation expiring within the bundler's margin, an
+// account deployed through the unstaked KernelFactory (STO-022).
 //
 // alto checks validity against its own clock, so this chain runs on the wall clock (anvil's
 // default) and time claims are made from it; the rollover waits for the next minute, once.
@@ -301,6 +302,15 @@ describe("ERC-7562: alto's safe mode on anvil", function () {
     expect(refusal.details.bundlerCode).to.equal("-32502");
     expect(refusal.message).to.include("TIMESTAMP");
     expect(refusal.action).to.be.a("string");
+  });
+
+  it("refuses a policy whose sub-call runs out of gas: OP-020 (read from the frame's error on anvil)", async function () {
+    const bad = await deployArtifact(client, hre.artifacts, "OutOfGasPolicy");
+    const { owner } = await deployedOwner();
+    const refusal = await refused(await sessionOn(owner, [toSudoPolicy({ policyAddress: bad })]), [transfer()]);
+    expect(refusal.kind).to.equal("erc7562-rule");
+    expect(refusal.details.rule).to.equal("OP-020");
+    expect(refusal.message).to.include("oog");
   });
 
   it("refuses an operation whose validity ends within the bundler's margin: a time-range refusal with its clock", async function () {
