@@ -2,11 +2,12 @@
 pragma solidity ^0.8.28;
 
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
-import {IPolicy, MODULE_TYPE_POLICY, SIG_VALIDATION_FAILED, SIG_VALIDATION_SUCCESS} from "../interfaces/IERC7579Module.sol";
+import {SIG_VALIDATION_FAILED, SIG_VALIDATION_SUCCESS} from "../interfaces/IERC7579Module.sol";
+import {StatelessMockPolicy} from "./StatelessMockPolicy.sol";
 
 /// @notice Test policy that breaks ERC-7562's OP-020 on purpose: during validation it gives a
 /// sub-call too little gas, lets it run out and carries on. A bundler must refuse it.
-contract OutOfGasPolicy is IPolicy {
+contract OutOfGasPolicy is StatelessMockPolicy {
     /// @dev Never returns: whatever gas it gets, it runs out.
     function burn() external pure returns (uint256 i) {
         while (true) {
@@ -14,18 +15,6 @@ contract OutOfGasPolicy is IPolicy {
                 ++i;
             }
         }
-    }
-
-    function onInstall(bytes calldata) external payable override {}
-
-    function onUninstall(bytes calldata) external payable override {}
-
-    function isModuleType(uint256 moduleTypeId) external pure override returns (bool) {
-        return moduleTypeId == MODULE_TYPE_POLICY;
-    }
-
-    function isInitialized(address) external pure override returns (bool) {
-        return false;
     }
 
     function checkUserOpPolicy(bytes32, PackedUserOperation calldata) external payable override returns (uint256) {
