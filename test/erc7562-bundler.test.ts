@@ -330,13 +330,18 @@ describe("ERC-7562: alto's safe mode on anvil", function () {
   });
 
   describe("account creation (the first operation deploys the account)", function () {
-    it("through the unstaked KernelFactory: refused under STO-022 (associated storage needs a staked factory)", async function () {
+    /** A session account of a fresh owner, not deployed yet, with ETH and USDC at its address. */
+    async function undeployedSession(): Promise<KernelAccount> {
       const owner = privateKeyToAccount(generatePrivateKey());
       const account = await sessionOn(owner, [sessionPolicy(sessionPolicyAt(), sessionPolicyAbi, sessionConfig())], claimNow([0]));
       await client.waitForTransactionReceipt({ hash: await client.sendTransaction({ to: account.address, value: parseEther("1") }) });
       const mint = await client.writeContract({ address: usdc, abi: contractAbis.MockERC20 as Abi, functionName: "mint", args: [account.address, parseUnits("10", 6)] });
       await client.waitForTransactionReceipt({ hash: mint });
-      const refusal = await refused(account, [transfer()]);
+      return account;
+    }
+
+    it("through the unstaked KernelFactory: refused under STO-022 (associated storage needs a staked factory)", async function () {
+      const refusal = await refused(await undeployedSession(), [transfer()]);
       expect(refusal.kind).to.equal("erc7562-rule");
       expect(refusal.details.rule).to.equal("STO-022");
       expect(refusal.message).to.match(/unstaked factory/);
@@ -345,7 +350,12 @@ describe("ERC-7562: alto's safe mode on anvil", function () {
     // Accepted once the SDK deploys accounts through a factory staked in the EntryPoint (a meta
     // factory, as Kernel accounts on public chains are deployed): the case above then turns into
     // this one, an enable-mode operation that also deploys the account, accepted and included.
-    it.skip("through a staked meta factory: accepted (pending: the SDK deploys through the unstaked KernelFactory)");
+    it.skip("through a staked meta factory: accepted (pending: the SDK deploys through the unstaked KernelFactory)", async function () {
+      const account = await undeployedSession();
+      const first = await accepted(account, [transfer()]);
+      expect(await client.getCode({ address: account.address }), "the account was deployed").to.not.equal(undefined);
+      expect(first.traces.some((t) => called(t, bed.ownerValidator, IS_VALID_SIGNATURE_WITH_SENDER)), "enable mode in the same operation").to.equal(true);
+    });
   });
 
   it("the 60-second period and window roll over: the next minute's operation is accepted", async function () {
