@@ -4,7 +4,7 @@
 import { type Abi, type Hex, parseAbiItem } from "viem";
 import { entryPoint07Address, getUserOperationHash, type UserOperation } from "viem/account-abstraction";
 import { sessionPolicyAbi } from "../sdk/contracts.js";
-import { explainFailure, type Refusal, UserOperationError } from "../sdk/errors.js";
+import { explainFailure, isTemporaryRefusal, type Refusal, UserOperationError } from "../sdk/errors.js";
 import { type Approval, type LeashChain, restoreSessionAccount, type Transport } from "../sdk/session.js";
 import { type Call, sendSignedUserOperation, signUserOperationDirect, submitUserOperation } from "../sdk/userops.js";
 
@@ -72,9 +72,6 @@ export async function findInclusion(chain: LeashChain, hashes: readonly Hex[], f
   };
 }
 
-/** Refusals that may pass with time: try the slot again later. */
-const TEMPORARY = new Set(["rate-limit", "period-allowance", "fee-cap"]);
-
 export type Outcome =
   /** Executed, its call reverted: the slot is spent, its operation on chain. */
   | { type: "reverted"; message: string }
@@ -87,7 +84,8 @@ export function classify(error: unknown, tokens: Approval["tokens"]): Outcome {
   const failure = error.failure;
   if (failure.message.startsWith("the operation was executed but its call reverted")) return { type: "reverted", message: failure.message };
   if (failure.code === "AA25") return { type: "transient", message: `nonce race: ${failure.message}` };
-  if (!failure.code && !failure.error && !failure.data) return { type: "transient", message: failure.message };
+  if (!failure.code && !failure.error && !failure.data && !failure.bundler) return { type: "transient", message: failure.message };
   const refusal = explainFailure(failure, tokens);
-  return { type: "refused", temporary: TEMPORARY.has(refusal.kind), refusal };
+  // Temporary (try the slot again later): limits that refill, a bundler's time range or throttling.
+  return { type: "refused", temporary: isTemporaryRefusal(refusal.kind), refusal };
 }

@@ -17,6 +17,80 @@ export interface UserOperationFailure {
   data?: Hex;
   /** What happened, in words a person can act on. */
   message: string;
+  /** The bundler's own refusal (ERC-7769 JSON-RPC error), when a bundler refused the operation. */
+  bundler?: BundlerRefusal;
+}
+
+/**
+ * A bundler's JSON-RPC refusal (ERC-7769 codes): -32500 account validation (EntryPoint's AAxx),
+ * -32501 paymaster validation, -32502 an ERC-7562 rule (opcode, storage), -32503 the operation's
+ * time range, -32504 reputation (throttled or banned entity), -32505 stake too low, -32507 bad
+ * signature, -32508 paymaster deposit too low.
+ */
+export interface BundlerRefusal {
+  code: number;
+  /** The bundler's message, as it sent it. */
+  message: string;
+  /** The ERC-7562 rule the message names ("STO-022", "OP-011"), for -32502. */
+  rule?: string;
+  /** For -32503: the bounds the bundler read from validation, and its own clock (unix seconds). */
+  validAfter?: number;
+  validUntil?: number;
+  bundlerTime?: number;
+}
+
+/** The ERC-7769 error codes of bundlers' JSON-RPC refusals. */
+export const BUNDLER_CODES = {
+  accountValidation: -32500,
+  paymasterValidation: -32501,
+  erc7562: -32502,
+  timeRange: -32503,
+  reputation: -32504,
+  stake: -32505,
+  signature: -32507,
+  paymasterDeposit: -32508,
+} as const;
+
+/** ERC-7562 rules named by their id in a bundler's message ("[STO-022] …", "OP-011: …"). */
+const RULE_ID = /\b((?:OP|STO|COD|EREP|SREP|GREP|UREP|RPC|AUTH)-\d{3})\b/;
+
+/**
+ * The rule behind an ERC-7562 refusal: the id the message names, else the rule its wording
+ * describes (bundlers that do not name it: alto unpatched, for one).
+ */
+function ruleOf(message: string): string | undefined {
+  const named = message.match(RULE_ID)?.[1];
+  if (named) return named;
+  const banned = message.match(/uses banned opcode: (\w+)/)?.[1];
+  if (banned) return banned === "GAS" ? "OP-012" : banned.startsWith("CREATE") ? "OP-031" : "OP-011";
+  if (/reverts on oog|out of gas/i.test(message)) return "OP-020";
+  if (/call into EntryPoint|accesses EntryPoint/i.test(message)) return "OP-054";
+  if (/CALL with value/i.test(message)) return "OP-061";
+  if (/un-?deployed contract/i.test(message)) return "OP-041";
+  if (/unstaked factory accessed/i.test(message)) return "STO-022";
+  return undefined;
+}
+
+/** The bundler's refusal in an error chain: the first JSON-RPC error with an ERC-7769 code. */
+function bundlerRefusalOf(err: unknown): BundlerRefusal | undefined {
+  for (let e = err, depth = 0; e && typeof e === "object" && depth < 12; e = (e as { cause?: unknown }).cause, depth++) {
+    const o = e as { code?: unknown; details?: unknown; message?: unknown };
+    if (typeof o.code !== "number" || o.code > -32500 || o.code < -32599) continue;
+    const message = typeof o.details === "string" && o.details ? o.details : String(o.message ?? "");
+    const refusal: BundlerRefusal = { code: o.code, message };
+    if (o.code === BUNDLER_CODES.erc7562) {
+      const rule = ruleOf(message);
+      if (rule) refusal.rule = rule;
+    }
+    if (o.code === BUNDLER_CODES.timeRange) {
+      for (const [key, field] of [["validAfter", "validAfter"], ["validUntil", "validUntil"], ["now", "bundlerTime"]] as const) {
+        const v = message.match(new RegExp(`\\b${key}=(\\d+)`))?.[1];
+        if (v) refusal[field] = Number(v);
+      }
+    }
+    return refusal;
+  }
+  return undefined;
 }
 
 /** Thrown when an operation is refused or its execution reverts. */
@@ -133,6 +207,12 @@ export function decodeRevertData(data: Hex, abis: readonly Abi[] = []): UserOper
 /** Decodes anything thrown while sending an operation (viem, JSON-RPC or bundler errors). */
 export function decodeUserOperationError(err: unknown, abis: readonly Abi[] = []): UserOperationFailure {
   if (err instanceof UserOperationError) return err.failure;
+  const bundler = bundlerRefusalOf(err);
+  const failure = decodeChain(err, abis);
+  return bundler ? { ...failure, bundler } : failure;
+}
+
+function decodeChain(err: unknown, abis: readonly Abi[]): UserOperationFailure {
   const { payloads, text } = inspect(err);
   const code = text.match(/\bAA\d\d\b/)?.[0];
   for (const payload of payloads) {
@@ -178,6 +258,18 @@ export type RefusalKind =
   | "malformed"
   | "not-approved"
   | "execution-reverted"
+  /** A bundler refused the operation under an ERC-7562 validation rule (details.rule): it never will accept it. */
+  | "erc7562-rule"
+  /** A bundler refused the operation's time range: not valid yet, or it expires within the bundler's margin. */
+  | "time-range"
+  /** A bundler's simulation of the account's validation failed (details.code: EntryPoint's AAxx). */
+  | "validation-failed"
+  /** A bundler refused the paymaster (its validation, or its deposit). */
+  | "paymaster-refused"
+  /** A bundler throttles or bans an entity of the operation (account, factory, paymaster) for now. */
+  | "reputation"
+  /** A bundler requires an entity of the operation to be staked in the EntryPoint (or staked more). */
+  | "stake-required"
   | "other";
 
 export interface Refusal {
@@ -186,6 +278,100 @@ export interface Refusal {
   message: string;
   /** The figures behind it, as decimal strings (base units for amounts) or addresses. */
   details: Record<string, string>;
+  /** What to do about it, when there is something to do (bundler refusals). */
+  action?: string;
+}
+
+/** Refusals that may pass with time alone: the same operation, made again later, can be accepted. */
+export const TEMPORARY_REFUSALS: ReadonlySet<RefusalKind> = new Set<RefusalKind>(["rate-limit", "period-allowance", "fee-cap", "time-range", "reputation"]);
+
+/** Whether `kind` may pass with time (try again later) rather than never. */
+export function isTemporaryRefusal(kind: RefusalKind): boolean {
+  return TEMPORARY_REFUSALS.has(kind);
+}
+
+const unixTime = (t: number) => new Date(t * 1000).toISOString();
+
+/** A bundler's refusal in words, when its code alone decides what happened (-32502 to -32505). */
+function explainBundlerRefusal(b: BundlerRefusal): Refusal | undefined {
+  const details: Record<string, string> = { bundlerCode: String(b.code), bundlerMessage: b.message };
+  switch (b.code) {
+    case BUNDLER_CODES.erc7562: {
+      if (b.rule) details.rule = b.rule;
+      const rule = b.rule ? `rule ${b.rule}` : "a rule";
+      const stake = b.rule?.startsWith("STO-02") || /unstaked/i.test(b.message);
+      return {
+        kind: "erc7562-rule",
+        message: `the bundler refused the operation under ERC-7562 ${rule}: ${b.message}`,
+        details,
+        action: stake
+          ? "the operation's validation touches storage only a staked entity may: deploy the account through a staked factory (or first, on its own), or use a bundler that accepts it; sending it again will not help"
+          : "the validation code breaks a bundler rule (a banned opcode or storage not associated with the account): change the policy or module; sending it again will not help",
+      };
+    }
+    case BUNDLER_CODES.timeRange: {
+      const notYet = /not valid yet/i.test(b.message);
+      for (const key of ["validAfter", "validUntil", "bundlerTime"] as const) if (b[key] !== undefined) details[key] = String(b[key]);
+      const clock = b.bundlerTime === undefined ? "" : ` (bundler's clock ${unixTime(b.bundlerTime)})`;
+      if (notYet) {
+        const from = b.validAfter === undefined ? "" : ` until ${unixTime(b.validAfter)}`;
+        return {
+          kind: "time-range",
+          message: `the bundler refused the operation as not valid yet${from}${clock}`,
+          details: { ...details, reason: "not-valid-yet" },
+          action: "try again a few seconds after the operation's validity starts (bundlers want it to have started a few seconds before); the session's time claim follows the clock",
+        };
+      }
+      const until = b.validUntil === undefined ? "" : `: its validity ends ${unixTime(b.validUntil)}`;
+      return {
+        kind: "time-range",
+        message: `the bundler refused the operation as expiring too soon${until}${clock}`,
+        details: { ...details, reason: "expires-too-soon" },
+        action: "sign it again later: at the start of the session's next period or window, or with a later deadline; bundlers refuse operations whose validity ends within about 30 seconds",
+      };
+    }
+    case BUNDLER_CODES.reputation:
+      return {
+        kind: "reputation",
+        message: `the bundler throttles or bans an entity of this operation: ${b.message}`,
+        details,
+        action: "try again later, or through another bundler",
+      };
+    case BUNDLER_CODES.stake:
+      return {
+        kind: "stake-required",
+        message: `the bundler requires a staked entity: ${b.message}`,
+        details,
+        action: "the named factory or paymaster must add stake in the EntryPoint, or use a bundler that accepts it unstaked",
+      };
+  }
+  return undefined;
+}
+
+/** A bundler's refusal when nothing more precise was decoded (-32500, -32501, -32507, -32508). */
+function explainBundlerFallback(failure: UserOperationFailure, b: BundlerRefusal): Refusal | undefined {
+  const details: Record<string, string> = { bundlerCode: String(b.code), bundlerMessage: b.message };
+  if (failure.code) details.code = failure.code;
+  switch (b.code) {
+    case BUNDLER_CODES.accountValidation:
+      return {
+        kind: "validation-failed",
+        message: `the bundler's simulation of the account's validation failed${failure.code ? ` (${failure.code})` : ""}: ${failure.message}`,
+        details,
+        action: "check the session is approved and active and the operation within its limits; the bundler's message says which step failed",
+      };
+    case BUNDLER_CODES.paymasterValidation:
+    case BUNDLER_CODES.paymasterDeposit:
+      return {
+        kind: "paymaster-refused",
+        message: `the bundler refused the paymaster: ${b.message}`,
+        details,
+        action: "the paymaster refused to sponsor the operation or lacks deposit: fund it, or send without it",
+      };
+    case BUNDLER_CODES.signature:
+      return { kind: "not-approved", message: `the bundler found the signature invalid: ${b.message}`, details, action: "sign with the session's key" };
+  }
+  return undefined;
 }
 
 export interface TokenDisplay {
@@ -210,6 +396,8 @@ export function explainFailure(failure: UserOperationFailure, tokens: readonly T
   const a = (e?.args ?? []) as readonly unknown[];
   const s = (v: unknown) => String(v);
   const refusal = (kind: RefusalKind, message: string, details: Record<string, string> = {}): Refusal => ({ kind, message, details });
+  const decided = failure.bundler && explainBundlerRefusal(failure.bundler);
+  if (decided) return decided;
   switch (e?.name) {
     case "PerTransactionCapExceeded":
       return refusal(
@@ -310,5 +498,7 @@ export function explainFailure(failure: UserOperationFailure, tokens: readonly T
   }
   if (failure.code === "AA24") return refusal("not-approved", "the session key's signature is not accepted by this account", { code: "AA24" });
   if (failure.message.startsWith("the operation was executed but its call reverted")) return refusal("execution-reverted", failure.message);
+  const fallback = failure.bundler && explainBundlerFallback(failure, failure.bundler);
+  if (fallback) return fallback;
   return refusal("other", failure.message, failure.code ? { code: failure.code } : {});
 }

@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Address, type Hex } from "viem";
 import { entryPoint07Address } from "viem/account-abstraction";
-import { type BundlerMargins, UNSAFE_BUNDLER_MARGINS } from "../sdk/claim.js";
+import { BUNDLER_MARGINS, type BundlerMargins, UNSAFE_BUNDLER_MARGINS } from "../sdk/claim.js";
 import { freePort, type ManagedProcess, startProcess } from "./processes.js";
 
 export interface Bundler {
@@ -20,15 +22,35 @@ export interface BundlerOptions {
   entryPoint?: Address;
   port?: number;
   logFile?: string;
+  /**
+   * alto's safe mode: every operation's validation traced (debug_traceCall with alto's JS tracer)
+   * and checked against the ERC-7562 rules before it is accepted. Needs a chain with JS tracers
+   * (anvil, not Hardhat's node) and patches/ applied (docs/erc7562.md).
+   */
+  safeMode?: boolean;
 }
 
 const launcher = fileURLToPath(new URL("./alto-launcher.mjs", import.meta.url));
 
+/** Fails unless alto's safe validator carries the fixes of patches/ (applied by `npm install`). */
+export function assertAltoPatched(): void {
+  const validation = join(dirname(fileURLToPath(import.meta.resolve("@pimlico/alto"))), "rpc", "validation");
+  const patched =
+    readFileSync(join(validation, "SafeValidator.js"), "utf8").includes("DelegateAndRevert(bool success, bytes ret)") &&
+    readFileSync(join(validation, "BundlerCollectorTracerV07.js"), "utf8").includes("out ?of ?gas") &&
+    readFileSync(join(validation, "TracerResultParserV07.js"), "utf8").includes("requireStakeRule");
+  if (!patched) {
+    throw new Error("alto is not patched for safe mode (patches/@pimlico+alto+*.patch): run `npm install` (its postinstall applies the patches)");
+  }
+}
+
 /**
- * Starts the alto ERC-4337 bundler on 127.0.0.1 against `rpcUrl`. Safe mode is off because it
- * needs a JS tracer that Hardhat's simulator lacks; ERC-7562 is checked by our own tracing test.
+ * Starts the alto ERC-4337 bundler on 127.0.0.1 against `rpcUrl`. By default its safe mode is
+ * off (Hardhat's node has no JS tracer); `safeMode: true` checks every operation against ERC-7562
+ * and needs anvil.
  */
 export async function startBundler(opts: BundlerOptions): Promise<Bundler> {
+  if (opts.safeMode) assertAltoPatched();
   const port = opts.port ?? (await freePort());
   const { process: proc } = await startProcess({
     name: "alto bundler",
@@ -40,7 +62,7 @@ export async function startBundler(opts: BundlerOptions): Promise<Bundler> {
       "--executor-private-keys", opts.executorPrivateKey,
       "--utility-private-key", opts.utilityPrivateKey,
       "--port", String(port),
-      "--safe-mode", "false",
+      "--safe-mode", opts.safeMode ? "true" : "false",
       "--deploy-simulations-contract", "true",
       "--max-block-range", "1000",
       "--log-level", "info",
@@ -50,5 +72,5 @@ export async function startBundler(opts: BundlerOptions): Promise<Bundler> {
     timeoutMs: 90_000,
     logFile: opts.logFile,
   });
-  return { url: `http://127.0.0.1:${port}`, margins: UNSAFE_BUNDLER_MARGINS, process: proc, stop: () => proc.stop() };
+  return { url: `http://127.0.0.1:${port}`, margins: opts.safeMode ? BUNDLER_MARGINS : UNSAFE_BUNDLER_MARGINS, process: proc, stop: () => proc.stop() };
 }

@@ -33,6 +33,8 @@ export interface StackOptions {
   apiPort?: number;
   /** Start alto too (on this port; 0 = a free one). */
   bundlerPort?: number;
+  /** alto in safe mode (ERC-7562 checks and its time margins): needs chain "anvil". */
+  bundlerSafeMode?: boolean;
   database: { pgliteDir: string } | { postgresUrl: string };
   /** Database schema of the indexer (the same schema and database resume after a restart). */
   schema: string;
@@ -90,6 +92,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         executorPrivateKey: devKey(8),
         utilityPrivateKey: devKey(9),
         port: opts.bundlerPort || (await freePort()),
+        safeMode: opts.bundlerSafeMode,
         logFile: join(opts.dir, "bundler.log"),
       });
       stops.push(() => bundler!.stop());

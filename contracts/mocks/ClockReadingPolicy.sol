@@ -2,24 +2,13 @@
 pragma solidity ^0.8.28;
 
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
-import {IPolicy, MODULE_TYPE_POLICY, SIG_VALIDATION_SUCCESS} from "../interfaces/IERC7579Module.sol";
+import {SIG_VALIDATION_SUCCESS} from "../interfaces/IERC7579Module.sol";
+import {StatelessMockPolicy} from "./StatelessMockPolicy.sol";
 
 /// @notice Test policy that breaks ERC-7562 on purpose: it reads the clock and writes a slot that is
-/// not associated with the account. The validation checker must flag both.
-contract ClockReadingPolicy is IPolicy {
+/// not associated with the account. A bundler must refuse it (OP-011, STO-033).
+contract ClockReadingPolicy is StatelessMockPolicy {
     uint256 public lastSeen;
-
-    function onInstall(bytes calldata) external payable override {}
-
-    function onUninstall(bytes calldata) external payable override {}
-
-    function isModuleType(uint256 moduleTypeId) external pure override returns (bool) {
-        return moduleTypeId == MODULE_TYPE_POLICY;
-    }
-
-    function isInitialized(address) external pure override returns (bool) {
-        return false;
-    }
 
     function checkUserOpPolicy(bytes32, PackedUserOperation calldata) external payable override returns (uint256) {
         lastSeen = block.timestamp;

@@ -2,23 +2,12 @@
 pragma solidity ^0.8.28;
 
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
-import {IPolicy, MODULE_TYPE_POLICY, SIG_VALIDATION_FAILED} from "../interfaces/IERC7579Module.sol";
+import {SIG_VALIDATION_FAILED} from "../interfaces/IERC7579Module.sol";
+import {StatelessMockPolicy} from "./StatelessMockPolicy.sol";
 
 /// @notice Test policy that refuses every user operation and signature by returning a failed
 /// validation (Kernel then reverts with `PolicyFailed(index)`).
-contract DenyAllPolicy is IPolicy {
-    function onInstall(bytes calldata) external payable override {}
-
-    function onUninstall(bytes calldata) external payable override {}
-
-    function isModuleType(uint256 moduleTypeId) external pure override returns (bool) {
-        return moduleTypeId == MODULE_TYPE_POLICY;
-    }
-
-    function isInitialized(address) external pure override returns (bool) {
-        return false;
-    }
-
+contract DenyAllPolicy is StatelessMockPolicy {
     function checkUserOpPolicy(bytes32, PackedUserOperation calldata) external payable override returns (uint256) {
         return SIG_VALIDATION_FAILED;
     }

@@ -6,11 +6,15 @@
 //    which is what `npm test` then uses. When the binding is missing and this script itself runs on
 //    Node >= 22, the install is completed by npm running on that Node (same lockfile, no scripts).
 // 2. Kernel v3.1's bytecode is fetched from the npm registry into a local cache (see kernel-bytecode.mjs).
+// 3. The patches in patches/ are applied to installed packages with patch-package (alto's safe
+//    mode on anvil; each change is described in docs/erc7562.md). The test bed checks that they
+//    are in place before it starts a bundler in safe mode.
 //
 // It never fails the install: problems are reported, and the commands that need the missing piece
 // report them again with the fix.
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { ensureKernelBytecode } from "./kernel-bytecode.mjs";
 
 const require = createRequire(import.meta.url);
@@ -53,4 +57,12 @@ try {
   console.log(`[leash] Kernel v3.1 bytecode ready in ${cachePath}`);
 } catch (err) {
   console.warn(`[leash] could not fetch Kernel v3.1 bytecode now (${err.message}); the test bed retries on first use.`);
+}
+
+try {
+  const bin = join(dirname(require.resolve("patch-package/package.json")), "index.js");
+  const res = spawnSync(process.execPath, [bin, "--error-on-fail"], { stdio: "inherit" });
+  if (res.status !== 0) console.warn("[leash] patch-package could not apply patches/: alto's safe mode will not start.");
+} catch (err) {
+  console.warn(`[leash] patch-package is missing (${err.message}): patches/ not applied; alto's safe mode will not start.`);
 }

@@ -319,6 +319,17 @@ export const mockSwapRouterAbi = [
   {"inputs":[{"internalType":"address","name":"tokenIn","type":"address"},{"internalType":"address","name":"tokenOut","type":"address"},{"internalType":"uint256","name":"newRate","type":"uint256"}],"name":"setRate","outputs":[],"stateMutability":"nonpayable","type":"function"},
 ] as const;
 
+/** OutOfGasPolicy (mocks). */
+export const outOfGasPolicyAbi = [
+  {"inputs":[],"name":"burn","outputs":[{"internalType":"uint256","name":"i","type":"uint256"}],"stateMutability":"pure","type":"function"},
+  {"inputs":[{"internalType":"bytes32","name":"","type":"bytes32"},{"internalType":"address","name":"","type":"address"},{"internalType":"bytes32","name":"","type":"bytes32"},{"internalType":"bytes","name":"","type":"bytes"}],"name":"checkSignaturePolicy","outputs":[{"internalType":"uint256","name":"","type":"uint256"}],"stateMutability":"pure","type":"function"},
+  {"inputs":[{"internalType":"bytes32","name":"","type":"bytes32"},{"components":[{"internalType":"address","name":"sender","type":"address"},{"internalType":"uint256","name":"nonce","type":"uint256"},{"internalType":"bytes","name":"initCode","type":"bytes"},{"internalType":"bytes","name":"callData","type":"bytes"},{"internalType":"bytes32","name":"accountGasLimits","type":"bytes32"},{"internalType":"uint256","name":"preVerificationGas","type":"uint256"},{"internalType":"bytes32","name":"gasFees","type":"bytes32"},{"internalType":"bytes","name":"paymasterAndData","type":"bytes"},{"internalType":"bytes","name":"signature","type":"bytes"}],"internalType":"struct PackedUserOperation","name":"","type":"tuple"}],"name":"checkUserOpPolicy","outputs":[{"internalType":"uint256","name":"","type":"uint256"}],"stateMutability":"payable","type":"function"},
+  {"inputs":[{"internalType":"address","name":"","type":"address"}],"name":"isInitialized","outputs":[{"internalType":"bool","name":"","type":"bool"}],"stateMutability":"pure","type":"function"},
+  {"inputs":[{"internalType":"uint256","name":"moduleTypeId","type":"uint256"}],"name":"isModuleType","outputs":[{"internalType":"bool","name":"","type":"bool"}],"stateMutability":"pure","type":"function"},
+  {"inputs":[{"internalType":"bytes","name":"","type":"bytes"}],"name":"onInstall","outputs":[],"stateMutability":"payable","type":"function"},
+  {"inputs":[{"internalType":"bytes","name":"","type":"bytes"}],"name":"onUninstall","outputs":[],"stateMutability":"payable","type":"function"},
+] as const;
+
 /** PassThroughPolicy (mocks). */
 export const passThroughPolicyAbi = [
   {"inputs":[{"internalType":"bytes32","name":"","type":"bytes32"},{"internalType":"address","name":"","type":"address"},{"internalType":"bytes32","name":"","type":"bytes32"},{"internalType":"bytes","name":"","type":"bytes"}],"name":"checkSignaturePolicy","outputs":[{"internalType":"uint256","name":"","type":"uint256"}],"stateMutability":"pure","type":"function"},
@@ -352,6 +363,7 @@ export const contractAbis = {
   MockLegacyERC20: mockLegacyERC20Abi,
   MockPriceFeed: mockPriceFeedAbi,
   MockSwapRouter: mockSwapRouterAbi,
+  OutOfGasPolicy: outOfGasPolicyAbi,
   PassThroughPolicy: passThroughPolicyAbi,
 } as const;
 

@@ -18,7 +18,7 @@ export interface ApiStack {
 }
 
 /** Starts the stack in `dir` with the indexer's tables in `schema`; the account's owner is `owner`, or a new key. */
-export async function startApiStack(opts: { dir: string; schema: string; owner?: LocalAccount; bundler?: boolean; chain?: "hardhat" | "anvil"; apiEnv?: Record<string, string> }): Promise<ApiStack> {
+export async function startApiStack(opts: { dir: string; schema: string; owner?: LocalAccount; bundler?: boolean | "safe"; chain?: "hardhat" | "anvil"; apiEnv?: Record<string, string> }): Promise<ApiStack> {
   const stack = await startStack({
     network: hre.network,
     artifacts: hre.artifacts,
@@ -27,7 +27,7 @@ export async function startApiStack(opts: { dir: string; schema: string; owner?:
     schema: opts.schema,
     pollingIntervalMs: 100,
     chain: opts.chain,
-    ...(opts.bundler ? { bundlerPort: 0 } : {}),
+    ...(opts.bundler ? { bundlerPort: 0, bundlerSafeMode: opts.bundler === "safe" } : {}),
     apiEnv: { LEASH_RATE_LIMIT: "0", LEASH_POLL_MS: "50", LEASH_LOG_LEVEL: "warn", ...opts.apiEnv },
   });
   try {

@@ -1,5 +1,6 @@
-// Operations sent one after another across a window boundary through a real bundler, which judges
-// validity by its own clock with its time margins: the SDK's claim gets every one of them through,
+// Operations sent one after another across a window boundary through a real bundler, alto in safe
+// mode on anvil, which judges validity by its own clock with its time margins (5 s after a range's
+// start, 30 s before its end): the SDK's claim gets every one of them through,
 // waiting only in the seconds around the boundary; an operation claiming the old window there is
 // refused by the bundler (the margins are real).
 import { expect } from "chai";
@@ -28,7 +29,7 @@ describe("sdk: claims through a bundler's time margins, across a window boundary
   let account: `0x${string}`;
 
   before(async function () {
-    ({ stack, owner, account } = await startApiStack({ dir, schema: "leash_claim_bundler", bundler: true, chain: "anvil" }));
+    ({ stack, owner, account } = await startApiStack({ dir, schema: "leash_claim_bundler", bundler: "safe", chain: "anvil" }));
   });
 
   after(async function () {
@@ -45,8 +46,8 @@ describe("sdk: claims through a bundler's time margins, across a window boundary
     // deployment): wait until the bundler's clock has caught up with the chain's.
     const lead = Number((await stack.leash.client.getBlock()).timestamp) - wallNow();
     if (lead >= 0) await sleepUntil(wallNow() + lead + 1);
-    // A session whose first window ends in about 25 s: it started almost an hour ago.
-    const boundary = wallNow() + 25;
+    // A session whose first window ends in about a minute: it started almost an hour ago.
+    const boundary = wallNow() + until + 30;
     const session = await approveTwap(stack.leash, {
       owner,
       request: (sessionKey) => ({

@@ -1,0 +1,376 @@
+// ERC-7562 as a real bundler checks it: alto in safe mode (patched, docs/erc7562.md) on anvil, whose
+// debug_traceCall runs alto's JavaScript tracer. Every validation path Leash has is sent with
+// eth_sendUserOperation and must be accepted and included: SessionPolicy's enable mode (with the
+// owner's approval checked through OwnerValidator's ERC-1271 entry point), plain and batched
+// operations, the owner's own operation, an approved request's first operation, a period and a
+// window rolling over, the standalone policies. Refusals show the validator checks: a policy reading the clock (OP-011), one
+// whose sub-call runs out of gas (OP-020), an operation expiring within the bundler's margin, an
+// account deployed through the unstaked KernelFactory (STO-022).
+//
+// alto checks validity against its own clock, so this chain runs on the wall clock (anvil's
+// default) and time claims are made from it; the rollover waits, once, for the next window of a
+// session whose hour-long window ends a minute after it starts.
+import { expect } from "chai";
+import hre, { network } from "hardhat";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type Abi,
+  type Address,
+  decodeFunctionData,
+  encodeFunctionData,
+  erc20Abi,
+  http,
+  parseEther,
+  parseUnits,
+  type Hex,
+  toFunctionSelector,
+  zeroAddress,
+  zeroHash,
+} from "viem";
+import { type LocalAccount, generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import type { Policy } from "@zerodev/permissions";
+import { KernelV3FactoryAbi } from "@zerodev/sdk";
+import { toSudoPolicy } from "@zerodev/permissions/policies";
+import { createOwnerAccount, createSessionAccount, type KernelAccount, type KernelAddresses } from "../sdk/accounts.js";
+import { contractAbis, type ContractName } from "../sdk/contracts.js";
+import { factoryStakerAbi } from "../sdk/generated/contracts.js";
+import { readDeployments } from "../sdk/deployments.js";
+import { explainFailure, type Refusal, UserOperationError } from "../sdk/errors.js";
+import { configuredPolicy, encodeTimeClaim, sessionPolicy, type PolicySlices } from "../sdk/policies.js";
+import { callPermission, chainNow, NO_ARG, sessionConfigOf, tokenLimit } from "../sdk/rules.js";
+import { approveSession, createSessionKey, executeWithSession, kernelAddresses, type LeashChain, prepareSession } from "../sdk/session.js";
+import { sendUserOperationDirect, sendUserOperationViaBundler, type UserOperationResult } from "../sdk/userops.js";
+import { deployLeash } from "../scripts/deploy-leash.js";
+import { type Bundler, startBundler } from "../testkit/bundler.js";
+import { type LocalChain, startAnvil } from "../testkit/chain.js";
+import { devKey, localClient } from "../testkit/testbed/client.js";
+import { type DeployClient, deployArtifact } from "../testkit/testbed/deploy.js";
+
+const DAY = 86_400;
+const HOUR = 3600;
+const TRANSFER = toFunctionSelector("transfer(address,uint256)");
+const IS_VALID_SIGNATURE_WITH_SENDER = toFunctionSelector("isValidSignatureWithSender(address,bytes32,bytes)");
+const STANDALONE = ["CallScopePolicy", "SpendLimitPolicy", "RateLimitPolicy", "ExpiryPolicy"] as const;
+const abis = (Object.keys(contractAbis) as ContractName[]).map((n) => contractAbis[n] as Abi);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+describe("ERC-7562: alto's safe mode on anvil", function () {
+  this.timeout(120_000);
+  const dir = mkdtempSync(join(tmpdir(), "leash-erc7562-"));
+  const bundlerLog = join(dir, "bundler.log");
+  let chain: LocalChain;
+  let bundler: Bundler;
+  let client: DeployClient;
+  let leash: LeashChain;
+  let bed: KernelAddresses;
+  let usdc: Address;
+  const recipient = privateKeyToAccount(generatePrivateKey()).address;
+  const standalone = {} as Record<(typeof STANDALONE)[number], Address>;
+
+  before(async function () {
+    chain = await startAnvil({ logFile: join(dir, "anvil.log") });
+    client = await localClient(http(chain.rpcUrl, { retryCount: 0 }));
+    const connection = await network.create({ network: "localhost", override: { url: chain.rpcUrl } } as never);
+    try {
+      await deployLeash({ connection, client, artifacts: hre.artifacts, networkName: "localhost", path: join(dir, "deployments.json") });
+    } finally {
+      await connection.close();
+    }
+    leash = { client, deployments: readDeployments(join(dir, "deployments.json")) };
+    bed = kernelAddresses(leash.deployments);
+    usdc = await deployArtifact(client, hre.artifacts, "MockERC20", ["Mock USD Coin", "USDC", 6]);
+    for (const name of STANDALONE) standalone[name] = await deployArtifact(client, hre.artifacts, name);
+    bundler = await startBundler({
+      rpcUrl: chain.rpcUrl,
+      executorPrivateKey: devKey(8),
+      utilityPrivateKey: devKey(9),
+      safeMode: true,
+      logFile: bundlerLog,
+    });
+  });
+
+  after(async function () {
+    await bundler?.stop();
+    await chain?.stop();
+  });
+
+  /** The calls alto's tracer saw in one traced validation: `to` and method selector of each frame. */
+  type Trace = { calls: { type: string; to?: string; method?: string }[] };
+
+  /** alto's safe validator logs each traced validation's result (one line of JSON each), in order. */
+  function traces(): Trace[] {
+    return readFileSync(bundlerLog, "utf8")
+      .split("\n")
+      .filter((line) => line.includes("tracerResult: {"))
+      .map((line) => JSON.parse(line.slice(line.indexOf("tracerResult: ") + "tracerResult: ".length).replace(/\x1b\[[0-9;]*m/g, "")) as Trace);
+  }
+
+  /** Whether a traced validation called `to` (with `method`, when given). */
+  const called = (trace: Trace, to: Address, method?: Hex) =>
+    trace.calls.some((c) => c.to?.toLowerCase() === to.toLowerCase() && (method === undefined || c.method === method));
+
+  const transfer = (amount = "1") => ({
+    to: usdc,
+    data: encodeFunctionData({ abi: erc20Abi, functionName: "transfer", args: [recipient, parseUnits(amount, 6)] }),
+  });
+
+  /** A deployed account of a fresh owner (deployed directly, not through the bundler), with ETH and USDC. */
+  async function deployedOwner(): Promise<{ owner: LocalAccount; address: Address }> {
+    const owner = privateKeyToAccount(generatePrivateKey());
+    const account = await createOwnerAccount({ client, bed, owner });
+    await client.waitForTransactionReceipt({ hash: await client.sendTransaction({ to: account.address, value: parseEther("1") }) });
+    const mint = await client.writeContract({ address: usdc, abi: contractAbis.MockERC20 as Abi, functionName: "mint", args: [account.address, parseUnits("1000", 6)] });
+    await client.waitForTransactionReceipt({ hash: mint });
+    await sendUserOperationDirect({ submitter: client, account, calls: [{ to: owner.address, value: 0n }] });
+    return { owner, address: account.address };
+  }
+
+  /** The wall clock (alto's), or the latest block's time when it is ahead: what a claim must say. */
+  const claimNow = (indices: number[]): PolicySlices => async () => {
+    const data = encodeTimeClaim(chainNow((await client.getBlock()).timestamp));
+    return indices.map((index) => ({ index, data }));
+  };
+
+  async function sessionOn(owner: LocalAccount, policies: Policy[], claims?: PolicySlices): Promise<KernelAccount> {
+    return createSessionAccount({ client, bed, owner, sessionKey: privateKeyToAccount(generatePrivateKey()), policies, policySlices: claims });
+  }
+
+  /**
+   * A block at the wall clock's time: the bundler's gas estimation simulates at the latest block,
+   * which, on a chain that mines only on demand, may be from a minute (a window) ago.
+   */
+  const mineNow = () => client.request({ method: "evm_mine" as never, params: [] as never });
+
+  /** Sends through the safe-mode bundler; the operation must be accepted, traced and executed. */
+  async function accepted(account: KernelAccount, calls: ReturnType<typeof transfer>[]): Promise<UserOperationResult & { traces: Trace[] }> {
+    await mineNow();
+    const before = traces().length;
+    const result = await sendUserOperationViaBundler({ account, bundlerUrl: bundler.url, client, calls, abis });
+    expect(result.success, "the operation executed").to.equal(true);
+    expect(result.receipt.status).to.equal("success");
+    const now = traces();
+    expect(now.length, "alto traced the operation's validation").to.be.greaterThan(before);
+    return { ...result, traces: now.slice(before) };
+  }
+
+  /** Sends through the safe-mode bundler; the operation must be refused; the SDK's refusal. */
+  async function refused(account: KernelAccount, calls: ReturnType<typeof transfer>[]): Promise<Refusal> {
+    await mineNow();
+    try {
+      await sendUserOperationViaBundler({ account, bundlerUrl: bundler.url, client, calls, abis });
+    } catch (error) {
+      expect(error).to.be.instanceOf(UserOperationError);
+      return explainFailure((error as UserOperationError).failure);
+    }
+    return expect.fail("the bundler accepted the operation");
+  }
+
+  function sessionConfig(overrides: Record<string, unknown> = {}) {
+    return sessionConfigOf({
+      // Windows and periods count from validAfter: the current hour-long window started half an
+      // hour ago, well inside alto's margins.
+      validAfter: nowSeconds() - 1_800,
+      validUntil: nowSeconds() + DAY,
+      maxFeePerOperation: parseEther("0.1"),
+      calls: [callPermission(usdc, TRANSFER)],
+      window: 3_600,
+      callsPerWindow: 10,
+      tokens: [tokenLimit(usdc, { perTransaction: parseUnits("50", 6), total: parseUnits("500", 6), perPeriod: parseUnits("100", 6), period: DAY })],
+      ...overrides,
+    });
+  }
+
+  const sessionPolicyAt = () => leash.deployments.contracts.SessionPolicy.address;
+  const sessionPolicyAbi = contractAbis.SessionPolicy as Abi;
+
+  /** Waits until the wall clock is 6 to 20 seconds into the window after `boundary`'s start: past alto's 5 s. */
+  async function intoNextWindow(boundary: number): Promise<void> {
+    while (Date.now() / 1000 < boundary + 6) await sleep(250);
+    expect(Date.now() / 1000, "still early in the new window").to.be.below(boundary + 20);
+  }
+
+  // Started first, finished last: a session whose hour-long period and window end a minute from
+  // now, its whole period allowance and its one call per window used in this window, again in the next.
+  let rollover: { account: KernelAccount; boundary: number } | undefined;
+
+  it("an hour-long period and window in their last minute: the first operation uses the window's one call and the period's allowance", async function () {
+    const { owner } = await deployedOwner();
+    // Windows and periods count from validAfter: the current one ends 60 s from now, past alto's
+    // 30-second margin for both of its validations.
+    const boundary = nowSeconds() + 60;
+    const config = sessionConfig({
+      validAfter: boundary - 2 * HOUR,
+      window: HOUR,
+      callsPerWindow: 1,
+      tokens: [tokenLimit(usdc, { perPeriod: parseUnits("2", 6), period: HOUR })],
+    });
+    const account = await sessionOn(owner, [sessionPolicy(sessionPolicyAt(), sessionPolicyAbi, config)], claimNow([0]));
+    await accepted(account, [transfer("2")]);
+    expect(nowSeconds(), "accepted with more than 30 s of the window left").to.be.below(boundary - 30);
+    rollover = { account, boundary };
+  });
+
+  it("SessionPolicy: enable mode (the owner's approval checked through ERC-1271), a plain operation, a batch", async function () {
+    const { owner } = await deployedOwner();
+    const account = await sessionOn(owner, [sessionPolicy(sessionPolicyAt(), sessionPolicyAbi, sessionConfig())], claimNow([0]));
+    const enable = await accepted(account, [transfer()]);
+    // Enable mode: Kernel asks the root validator (OwnerValidator) whether the owner signed the
+    // approval, by ERC-1271 (isValidSignatureWithSender), inside the traced validation.
+    const erc1271 = (t: Trace) => called(t, bed.ownerValidator, IS_VALID_SIGNATURE_WITH_SENDER);
+    expect(enable.traces.some(erc1271), "OwnerValidator's ERC-1271 check ran in the traced validation").to.equal(true);
+    const plain = await accepted(account, [transfer()]);
+    expect(plain.traces.some(erc1271), "no approval to check in a plain operation").to.equal(false);
+    await accepted(account, [transfer(), transfer("2"), transfer("3")]);
+  });
+
+  it("the owner's own operation (OwnerValidator as the root validator)", async function () {
+    const { owner } = await deployedOwner();
+    const op = await accepted(await createOwnerAccount({ client, bed, owner }), [transfer()]);
+    expect(op.traces.some((t) => called(t, bed.ownerValidator)), "OwnerValidator ran in the traced validation").to.equal(true);
+  });
+
+  it("an approved session request's first operation (the approval built from the owner's signature)", async function () {
+    const { owner, address } = await deployedOwner();
+    const key = createSessionKey();
+    const prepared = await prepareSession(leash, {
+      walletAddress: address,
+      sessionKeyAddress: key.address,
+      duration: DAY,
+      permissions: {
+        chainId: leash.deployments.chainId,
+        contractAddress: usdc,
+        token: usdc,
+        allowedFunctions: ["transfer(address,uint256)"],
+        maxPerTransaction: "50",
+        maxTotal: "120",
+        rateLimit: { count: 3, period: 3_600 },
+      },
+    });
+    const approval = await approveSession(leash, { prepared, owner });
+    // The session starts as it is approved: a bundler takes its operations a few seconds later
+    // (alto: validAfter at least 5 s in the past).
+    while (nowSeconds() < approval.validAfter + 6) await sleep(250);
+    await mineNow();
+    const before = traces().length;
+    const result = await executeWithSession(leash, { approval, sessionPrivateKey: key.privateKey, calls: [transfer("5")], via: { bundlerUrl: bundler.url } });
+    expect(result.success).to.equal(true);
+    expect(traces().length).to.be.greaterThan(before);
+  });
+
+  it("the four standalone policies in one permission (each one's validation): enable mode and a plain operation", async function () {
+    const start = nowSeconds() - 1_800;
+    const policies = [
+      configuredPolicy(standalone.CallScopePolicy, contractAbis.CallScopePolicy as Abi, {
+        calls: [{ target: usdc, selector: TRANSFER, allowValue: false, accountArg: NO_ARG, equalArg: NO_ARG, equalValue: zeroHash }],
+      }),
+      configuredPolicy(standalone.SpendLimitPolicy, contractAbis.SpendLimitPolicy as Abi, {
+        start,
+        maxFeePerOperation: parseEther("0.1"),
+        maxFeeTotal: 0n,
+        paymaster: zeroAddress,
+        tokens: [tokenLimit(usdc, { perTransaction: parseUnits("50", 6), perPeriod: parseUnits("100", 6), period: DAY })],
+        rules: [],
+      }),
+      configuredPolicy(standalone.RateLimitPolicy, contractAbis.RateLimitPolicy as Abi, { start, window: 3_600, callsPerWindow: 10, maxCalls: 100 }),
+      configuredPolicy(standalone.ExpiryPolicy, contractAbis.ExpiryPolicy as Abi, { validAfter: start, validUntil: nowSeconds() + DAY }),
+    ];
+    const { owner } = await deployedOwner();
+    const account = await sessionOn(owner, policies, claimNow([1, 2]));
+    for (const op of [await accepted(account, [transfer()]), await accepted(account, [transfer()])]) {
+      // Each policy ran inside the traced validation (Kernel calls checkUserOpPolicy on each).
+      for (const name of STANDALONE) {
+        expect(op.traces.some((t) => called(t, standalone[name])), `${name} ran in the traced validation`).to.equal(true);
+      }
+    }
+  });
+
+  it("refuses a policy that reads the clock and writes unassociated storage: OP-011, an ERC-7562 refusal", async function () {
+    const bad = await deployArtifact(client, hre.artifacts, "ClockReadingPolicy");
+    const { owner } = await deployedOwner();
+    const account = await sessionOn(owner, [toSudoPolicy({ policyAddress: bad })]);
+    const refusal = await refused(account, [transfer()]);
+    expect(refusal.kind).to.equal("erc7562-rule");
+    expect(refusal.details.rule).to.equal("OP-011");
+    expect(refusal.details.bundlerCode).to.equal("-32502");
+    expect(refusal.message).to.include("TIMESTAMP");
+    expect(refusal.action).to.be.a("string");
+  });
+
+  it("refuses a policy whose sub-call runs out of gas: OP-020 (read from the frame's error on anvil)", async function () {
+    const bad = await deployArtifact(client, hre.artifacts, "OutOfGasPolicy");
+    const { owner } = await deployedOwner();
+    const refusal = await refused(await sessionOn(owner, [toSudoPolicy({ policyAddress: bad })]), [transfer()]);
+    expect(refusal.kind).to.equal("erc7562-rule");
+    expect(refusal.details.rule).to.equal("OP-020");
+    expect(refusal.message).to.include("oog");
+  });
+
+  it("refuses an operation whose validity ends within the bundler's margin: a time-range refusal with its clock", async function () {
+    const { owner } = await deployedOwner();
+    // ExpiryPolicy returns its bounds as validation data: the EntryPoint would still take the
+    // operation for 20 seconds; alto wants 30 left.
+    const validUntil = nowSeconds() + 20;
+    const expiry = configuredPolicy(standalone.ExpiryPolicy, contractAbis.ExpiryPolicy as Abi, { validAfter: nowSeconds() - 1_800, validUntil });
+    const refusal = await refused(await sessionOn(owner, [expiry]), [transfer()]);
+    expect(refusal.kind).to.equal("time-range");
+    expect(refusal.details.reason).to.equal("expires-too-soon");
+    expect(refusal.details.bundlerCode).to.equal("-32503");
+    expect(Number(refusal.details.validUntil)).to.equal(validUntil);
+    expect(Math.abs(Number(refusal.details.bundlerTime) - nowSeconds())).to.be.lessThan(30);
+    expect(refusal.action).to.match(/later/);
+  });
+
+  describe("account creation (the first operation deploys the account)", function () {
+    /** A session account of a fresh owner, not deployed yet, with ETH and USDC at its address. */
+    async function undeployedSession(): Promise<KernelAccount> {
+      const owner = privateKeyToAccount(generatePrivateKey());
+      const account = await sessionOn(owner, [sessionPolicy(sessionPolicyAt(), sessionPolicyAbi, sessionConfig())], claimNow([0]));
+      await client.waitForTransactionReceipt({ hash: await client.sendTransaction({ to: account.address, value: parseEther("1") }) });
+      const mint = await client.writeContract({ address: usdc, abi: contractAbis.MockERC20 as Abi, functionName: "mint", args: [account.address, parseUnits("10", 6)] });
+      await client.waitForTransactionReceipt({ hash: mint });
+      return account;
+    }
+
+    /** The same account with the plain KernelFactory in its initCode instead of the staker (same address). */
+    function throughKernelFactory(account: KernelAccount): KernelAccount {
+      return {
+        ...account,
+        async getFactoryArgs() {
+          const { factoryData } = await account.getFactoryArgs();
+          const { functionName, args } = decodeFunctionData({ abi: factoryStakerAbi, data: factoryData! });
+          expect(functionName).to.equal("deployWithFactory");
+          const [factory, createData, salt] = args as readonly [Address, Hex, Hex];
+          expect(factory).to.equal(bed.kernelFactory);
+          return { factory: bed.kernelFactory, factoryData: encodeFunctionData({ abi: KernelV3FactoryAbi, functionName: "createAccount", args: [createData, salt] }) };
+        },
+      } as KernelAccount;
+    }
+
+    it("through the unstaked KernelFactory: refused under STO-022 (associated storage needs a staked factory)", async function () {
+      const refusal = await refused(throughKernelFactory(await undeployedSession()), [transfer()]);
+      expect(refusal.kind).to.equal("erc7562-rule");
+      expect(refusal.details.rule).to.equal("STO-022");
+      expect(refusal.message).to.match(/unstaked factory/);
+    });
+
+    // The SDK deploys accounts through FactoryStaker, staked in the EntryPoint (a meta factory, as
+    // Kernel accounts on public chains are deployed): an enable-mode operation that also deploys the
+    // account, accepted and included.
+    it("through the staked FactoryStaker: accepted", async function () {
+      const account = await undeployedSession();
+      const first = await accepted(account, [transfer()]);
+      expect(await client.getCode({ address: account.address }), "the account was deployed").to.not.equal(undefined);
+      expect(first.traces.some((t) => called(t, bed.ownerValidator, IS_VALID_SIGNATURE_WITH_SENDER)), "enable mode in the same operation").to.equal(true);
+    });
+  });
+
+  it("the hour-long period and window roll over: the next window's operation is accepted", async function () {
+    expect(rollover, "the first operation of the rollover session").to.not.equal(undefined);
+    await intoNextWindow(rollover!.boundary);
+    await accepted(rollover!.account, [transfer("2")]);
+  });
+});
