@@ -45,7 +45,8 @@ export function outcomesOf(receipt: ReceiptLike, entryPoint: Address): Map<strin
       actualGasCost,
       actualGasUsed,
       paymaster,
-      log: { logIndex: log.logIndex, args: log.args },
+      // As Ponder decodes its own events' arguments: addresses in lower case.
+      log: { logIndex: log.logIndex, args: { ...log.args, sender: sender.toLowerCase(), paymaster: paymaster.toLowerCase() } },
     });
   }
   return outcomes;
@@ -56,7 +57,6 @@ const operationKey = (sender: Address, nonce: bigint) => `${sender.toLowerCase()
 type Client = Pick<Context["client"], "getTransactionReceipt" | "request">;
 /** What a handler's context gives: the RPC client, and the contracts the configuration subscribes to. */
 export type OutcomeContext = { client: Client; contracts: object };
-type ReceiptEvent = ChainEvent;
 
 /** How many transactions' outcomes a reader keeps (a block's worth of our transactions, and more). */
 const KEPT = 256;
@@ -67,7 +67,7 @@ const KEPT = 256;
  * block's receipts, and a mismatch after that stops the indexer rather than record another block's
  * outcome.
  */
-async function receiptOf(client: Client, event: ReceiptEvent): Promise<ReceiptLike> {
+async function receiptOf(client: Client, event: ChainEvent): Promise<ReceiptLike> {
   const receipt = await client.getTransactionReceipt({ hash: event.transaction.hash });
   if (receipt.blockHash === event.block.hash) return receipt;
   const block = (await client.request({ method: "eth_getBlockReceipts", params: [event.block.hash] } as never)) as ReceiptLike[] | null;
@@ -79,7 +79,7 @@ async function receiptOf(client: Client, event: ReceiptEvent): Promise<ReceiptLi
   return { ...fresh, logs: fresh.logs.map((log) => ({ ...log, logIndex: Number(log.logIndex) })) };
 }
 
-export type OutcomeReader = (context: OutcomeContext, event: ReceiptEvent, account: Address, nonce: bigint) => Promise<Outcome | null>;
+export type OutcomeReader = (context: OutcomeContext, event: ChainEvent, account: Address, nonce: bigint) => Promise<Outcome | null>;
 
 /**
  * Reads operations' outcomes from the UserOperationEvents of `entryPoint`, one receipt per

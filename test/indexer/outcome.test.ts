@@ -8,7 +8,7 @@ import { userOperationEventAbi } from "../../sdk/contracts.js";
 
 const ENTRY_POINT = "0x0000000071727De22E5E9d8BAf0edAc6f37da032" as Address;
 const OTHER = "0x00000000000000000000000000000000000000aa" as Address;
-const ALICE = "0x1111111111111111111111111111111111111111" as Address;
+const ALICE = "0x52908400098527886E0F7030069857D2E4169EE7" as Address;
 const BOB = "0x2222222222222222222222222222222222222222" as Address;
 const ZERO = "0x0000000000000000000000000000000000000000" as Address;
 const BLOCK = keccak256(toHex("block"));
@@ -77,6 +77,16 @@ describe("indexer: operation outcomes from the transaction's receipt", function 
     const alice = outcomes.get(`${ALICE.toLowerCase()}:5`)!;
     expect([alice.success, alice.actualGasCost, alice.actualGasUsed, alice.paymaster]).to.deep.equal([true, 1_000n, 500n, ZERO]);
     expect(alice.userOpHash).to.equal(keccak256(toHex(`${ALICE}:5`)));
+    // The audit log's arguments, as Ponder gives its own events' (addresses in lower case).
+    expect(alice.log.args).to.deep.equal({
+      userOpHash: alice.userOpHash,
+      sender: ALICE.toLowerCase(),
+      paymaster: ZERO,
+      nonce: 5n,
+      success: true,
+      actualGasCost: 1_000n,
+      actualGasUsed: 500n,
+    });
     expect(outcomes.get(`${BOB.toLowerCase()}:9`)!.success).to.equal(false);
     expect(outcomesOf(bundle(), OTHER).get(`${ALICE.toLowerCase()}:5`)!.success).to.equal(false);
   });

@@ -118,7 +118,8 @@ export async function createLoadAccounts(opts: {
  * of their operations uses in a bundle, with a 10% margin.
  */
 export async function prepareLoad(opts: { rpcUrl: string; artifacts: ArtifactSource; accounts: number }) {
-  const client = await localClient(http(opts.rpcUrl, { retryCount: 0 }));
+  // Mining a full block of bundles takes seconds, more on a busy machine: viem's 10 s is too short.
+  const client = await localClient(http(opts.rpcUrl, { retryCount: 0, timeout: 120_000 }));
   const leash = await deployLeash({ client, artifacts: opts.artifacts });
   const accounts = await createLoadAccounts({
     client,
