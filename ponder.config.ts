@@ -9,7 +9,6 @@ import {
   sessionKeySignerAbi,
   sessionPolicyAbi,
   spendLimitPolicyAbi,
-  userOperationEventAbi,
 } from "./sdk/generated/contracts.js";
 import { readSettings, source } from "./indexer/lib/settings.js";
 
@@ -38,19 +37,7 @@ export default createConfig({
     SpendLimitPolicy: { chain, abi: spendLimitPolicyAbi, ...source(contracts.SpendLimitPolicy) },
     RateLimitPolicy: { chain, abi: rateLimitPolicyAbi, ...source(contracts.RateLimitPolicy) },
     ExpiryPolicy: { chain, abi: expiryPolicyAbi, ...source(contracts.ExpiryPolicy) },
-    // Only UserOperationEvent, and only from the first block where one of our policies exists: it
-    // tells whether a session's operation succeeded and what it cost.
-    EntryPoint: {
-      chain,
-      abi: userOperationEventAbi,
-      address: contracts.EntryPoint.address,
-      startBlock: Math.min(
-        contracts.SessionPolicy.blockNumber,
-        contracts.CallScopePolicy.blockNumber,
-        contracts.SpendLimitPolicy.blockNumber,
-        contracts.RateLimitPolicy.blockNumber,
-        contracts.ExpiryPolicy.blockNumber,
-      ),
-    },
+    // Not the EntryPoint: an operation's outcome is read from its own transaction's receipt by the
+    // handler of our policy's event (indexer/lib/outcome.ts), so other accounts' operations cost nothing.
   },
 });

@@ -13,17 +13,14 @@
 // buckets on the local node), BENCH_LAG_SAMPLES (40), BENCH_POLLING_MS (1000),
 // BENCH_DATABASES ("pglite,postgres").
 import hre from "hardhat";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { http } from "viem";
-import { deployLeash } from "../testkit/indexer/deploy.js";
-import { createLoadAccounts, generateExecutions, measureOperationGas, nextOperation, sendBundle } from "../testkit/indexer/load.js";
+import { generateExecutions, nextOperation, prepareLoad, sendBundle } from "../testkit/indexer/load.js";
 import { createTestDatabase, type TestDatabase } from "../testkit/indexer/postgres.js";
-import { type Indexer, sqlQuery, startIndexer, waitFor, waitForBlock } from "../testkit/indexer/process.js";
+import { type Indexer, ponderLogEntries, sqlQuery, startIndexer, waitFor, waitForBlock } from "../testkit/indexer/process.js";
 import { projectRoot, startChain } from "../testkit/chain.js";
-import { localClient } from "../testkit/testbed/client.js";
-import { median, quantile, setting } from "./stats.js";
+import { median, quantile, seconds, setting } from "./stats.js";
 
 const OPERATIONS = setting("BENCH_OPERATIONS", 50_000);
 const ACCOUNTS = setting("BENCH_ACCOUNTS", 8);
@@ -37,22 +34,7 @@ const BLOCK_GAS = 60_000_000n;
 const LOG_DIR = join(projectRoot, ".leash", "logs", "bench-indexer");
 
 const log = (message: string) => console.log(`[bench:indexer] ${message}`);
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Ponder's JSON log lines with `msg` equal to `message`. */
-function logEntries(file: string, message: string): Record<string, unknown>[] {
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .flatMap((line) => {
-      try {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        return entry.msg === message ? [entry] : [];
-      } catch {
-        return [];
-      }
-    });
-}
 
 const started = Date.now();
 log(`${cpus().length} CPUs (${cpus()[0]?.model.trim()}), Node ${process.version}`);
@@ -63,16 +45,7 @@ const running: Indexer[] = [];
 const directories: string[] = [];
 
 try {
-  const client = await localClient(http(chain.rpcUrl, { retryCount: 0 }));
-  const leash = await deployLeash({ client, artifacts: hre.artifacts });
-  const accounts = await createLoadAccounts({
-    client,
-    artifacts: hre.artifacts,
-    chain: leash,
-    count: ACCOUNTS,
-    recipient: "0x000000000000000000000000000000000000dEaD",
-  });
-  const gasPerOperation = ((await measureOperationGas(client, accounts[0]!, 20)) * 11n) / 10n;
+  const { client, leash, accounts, gasPerOperation } = await prepareLoad({ rpcUrl: chain.rpcUrl, artifacts: hre.artifacts, accounts: ACCOUNTS });
   const bundlesPerBlock = Number(BLOCK_GAS / (gasPerOperation * BigInt(OPS_PER_BUNDLE) + 200_000n));
   log(`about ${gasPerOperation} gas per operation in a bundle: ${bundlesPerBlock} bundles of ${OPS_PER_BUNDLE} per block`);
 
@@ -150,7 +123,7 @@ try {
           const ready = await fetch(`${indexer.url}/ready`).catch(() => undefined);
           if (Date.now() - lastProgress > 10_000) {
             lastProgress = Date.now();
-            const progress = logEntries(logFile, "Updated backfill indexing progress").at(-1)?.progress;
+            const progress = ponderLogEntries(logFile, "Updated backfill indexing progress").at(-1)?.progress;
             log(`  ${target.name} run ${run}: backfilling${progress ? `, ${progress}` : ""} (${seconds(Date.now() - t0)})`);
           }
           return ready?.status === 200 ? true : undefined;
@@ -160,8 +133,8 @@ try {
       );
       await waitForBlock(indexer, head);
       result.wallMs.push(Date.now() - t0);
-      const completed = logEntries(logFile, "Completed backfill indexing across all chains")[0];
-      const fetched = logEntries(logFile, "Finished fetching backfill JSON-RPC data")[0];
+      const completed = ponderLogEntries(logFile, "Completed backfill indexing across all chains")[0];
+      const fetched = ponderLogEntries(logFile, "Finished fetching backfill JSON-RPC data")[0];
       result.backfillMs.push(Number(completed?.duration));
       result.fetchMs.push(Number(fetched?.duration));
       const count = async (table: string) => Number((await sqlQuery<{ n: string }>(indexer.url, `select count(*) as n from ${table}`))[0]!.n);

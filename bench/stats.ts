@@ -1,4 +1,4 @@
-// Small helpers shared by the benchmarks: settings from the environment and quantiles.
+// Small helpers shared by the benchmarks: settings from the environment, quantiles, durations.
 
 /** A positive integer setting from the environment. */
 export function setting(name: string, fallback: number): number {
@@ -13,3 +13,6 @@ export function quantile(values: number[], q: number): number {
 }
 
 export const median = (values: number[]) => quantile(values, 0.5);
+
+/** Milliseconds as seconds with one decimal: "12.3 s". */
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

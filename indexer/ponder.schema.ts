@@ -17,7 +17,7 @@ const position = (t: PgColumnsBuilders) => ({
 
 /**
  * The user operation's outcome, from the EntryPoint's UserOperationEvent later in the same
- * transaction (null until then).
+ * transaction, read from its receipt (null when the transaction has none for it).
  */
 const outcome = (t: PgColumnsBuilders) => ({
   userOpHash: t.hex(),
@@ -184,8 +184,8 @@ export const execution = onchainTable(
 
 /**
  * A user operation that used a session or a standalone policy, keyed as the EntryPoint names it:
- * (sender, nonce). It counts its uses (so their keys are known) until the UserOperationEvent of the
- * same transaction brings its outcome to them.
+ * (sender, nonce). It counts its uses (so their keys are known); its outcome, from the
+ * UserOperationEvent of the same transaction, is written with its first use.
  */
 export const userOperation = onchainTable(
   "user_operation",
@@ -354,7 +354,8 @@ export const policyUse = onchainTable(
 
 /**
  * Every event the indexer handled, in chain order, with its arguments (integers as decimal
- * strings). UserOperationEvents appear only for operations that used our policies.
+ * strings). UserOperationEvents appear only for operations that used our policies (read from the
+ * transaction's receipt with the operation's first use).
  */
 export const auditEvent = onchainTable(
   "audit_event",

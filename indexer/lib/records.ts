@@ -5,13 +5,14 @@ import { account, auditEvent, permission, userOperation } from "ponder:schema";
 import { replaceBigInts } from "ponder";
 import type { Address, Hex } from "viem";
 import type { StandalonePolicy } from "./policies.js";
+import type { Outcome } from "./outcome.js";
 
 export type Db = Context["db"];
 
 /** The parts of a Ponder log event the indexer records. */
 export interface ChainEvent {
   id: string;
-  block: { number: bigint; timestamp: bigint };
+  block: { number: bigint; timestamp: bigint; hash: Hex };
   transaction: { hash: Hex; transactionIndex: number };
   log: { logIndex: number };
 }
@@ -101,6 +102,26 @@ export async function nextRegistration(db: Db, accountAddress: Address, permissi
   return { registration: row[field], permission: row };
 }
 
+/**
+ * Ponder's id of another log of the event's transaction: ids are checkpoints whose last 16 digits
+ * are the log index (block, transaction and event type come first, shared by the whole transaction).
+ */
+export function logIdInTransaction(event: ChainEvent, logIndex: number): string {
+  const own = String(event.log.logIndex).padStart(16, "0");
+  if (!event.id.endsWith(own)) throw new Error(`event id ${event.id} does not end with its log index ${event.log.logIndex}`);
+  return event.id.slice(0, -16) + String(logIndex).padStart(16, "0");
+}
+
+/** The outcome columns of an operation's rows (null until the EntryPoint's event is known). */
+export function outcomeColumns(outcome: Outcome | null) {
+  return {
+    userOpHash: outcome?.userOpHash ?? null,
+    success: outcome?.success ?? null,
+    actualGasCost: outcome?.actualGasCost ?? null,
+    actualGasUsed: outcome?.actualGasUsed ?? null,
+  };
+}
+
 /** Appends the event to the audit log. */
 export async function audit(
   db: Db,
@@ -133,8 +154,9 @@ export const USE_COUNT: Record<UseKind, "executionCount" | "callScopeUses" | "sp
 
 /**
  * Counts a use of `kind` in the user operation (account, nonce) of this transaction, creating the
- * operation's row at its first use. Returns the use's index among the operation's uses of that
- * kind (the key of its row) and whether the operation is new.
+ * operation's row at its first use, with its outcome, and the EntryPoint's UserOperationEvent in
+ * the audit log. Returns the use's index among the operation's uses of that kind (the key of its
+ * row) and whether the operation is new.
  */
 export async function recordUse(
   db: Db,
@@ -142,6 +164,7 @@ export async function recordUse(
   op: { account: Address; nonce: bigint; permissionId: Hex },
   kind: UseKind,
   registration: number | null,
+  outcome: Outcome | null,
 ): Promise<{ useIndex: number; newOperation: boolean }> {
   const key = { account: op.account, nonce: op.nonce };
   const field = USE_COUNT[kind];
@@ -164,14 +187,20 @@ export async function recordUse(
     rateLimitUses: 0,
     expiryUses: 0,
     [field]: 1,
-    paymaster: null,
+    paymaster: outcome?.paymaster ?? null,
     blockNumber: event.block.number,
     blockTimestamp: event.block.timestamp,
     transactionHash: event.transaction.hash,
-    userOpHash: null,
-    success: null,
-    actualGasCost: null,
-    actualGasUsed: null,
+    ...outcomeColumns(outcome),
   });
+  if (outcome) {
+    await audit(
+      db,
+      { ...event, id: logIdInTransaction(event, outcome.log.logIndex), log: { logIndex: outcome.log.logIndex }, args: outcome.log.args },
+      "EntryPoint",
+      "UserOperationEvent",
+      { account: op.account, permissionId: op.permissionId },
+    );
+  }
   return { useIndex: 0, newOperation: true };
 }

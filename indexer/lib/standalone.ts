@@ -3,12 +3,14 @@
 import { policyRegistration, policyUse } from "ponder:schema";
 import type { Address, Hex } from "viem";
 import type { StandalonePolicy } from "./policies.js";
+import { type OutcomeContext, operationOutcome } from "./outcome.js";
 import {
   type ChainEvent,
   type Db,
   type RegistrationField,
   audit,
   nextRegistration,
+  outcomeColumns,
   permissionOf,
   positionOf,
   recordUse,
@@ -71,16 +73,18 @@ export interface PolicyUseFields {
 }
 
 export async function usePolicy(
-  db: Db,
+  context: OutcomeContext & { db: Db },
   policy: StandalonePolicy,
   name: string,
   event: PolicyEvent<{ nonce: bigint }>,
   fields: PolicyUseFields,
 ) {
+  const { db } = context;
   const { account, id, nonce } = event.args;
   const registration = (await permissionOf(db, account, id))[REGISTRATION_FIELD[policy]];
+  const outcome = await operationOutcome(context, event, account, nonce);
   // SpendLimitUsed comes once per token: its second token is use 1, …
-  const { useIndex, newOperation } = await recordUse(db, event, { account, nonce, permissionId: id }, policy, null);
+  const { useIndex, newOperation } = await recordUse(db, event, { account, nonce, permissionId: id }, policy, null, outcome);
   await db.insert(policyUse).values({
     policy,
     account,
@@ -98,10 +102,7 @@ export async function usePolicy(
     callsInWindow: fields.callsInWindow ?? null,
     callsLeft: fields.callsLeft ?? null,
     ...positionOf(event),
-    userOpHash: null,
-    success: null,
-    actualGasCost: null,
-    actualGasUsed: null,
+    ...outcomeColumns(outcome),
   });
   const key = { policy, account, permissionId: id, registration };
   const current = await db.find(policyRegistration, key);

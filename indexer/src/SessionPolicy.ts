@@ -1,8 +1,10 @@
 // SessionPolicy: registrations, uses (one SessionUsed per token an operation spent) and revocations.
 import { ponder } from "ponder:registry";
 import { execution, periodSpend, permission, revocation, session, spend } from "ponder:schema";
-import { audit, nextRegistration, positionOf, recordUse, toJson, touchAccount } from "../lib/records.js";
+import { audit, nextRegistration, outcomeColumns, positionOf, recordUse, toJson, touchAccount } from "../lib/records.js";
+import { operationOutcome } from "../lib/outcome.js";
 import { UNLIMITED, registeredSession } from "../../sdk/rules.js";
+import { zeroAddress } from "viem";
 
 const CONTRACT = "SessionPolicy";
 
@@ -65,13 +67,16 @@ ponder.on("SessionPolicy:SessionRegistered", async ({ event, context: { db } }) 
   await audit(db, event, CONTRACT, "SessionRegistered", { account, permissionId: id });
 });
 
-ponder.on("SessionPolicy:SessionUsed", async ({ event, context: { db } }) => {
+ponder.on("SessionPolicy:SessionUsed", async ({ event, context }) => {
+  const { db } = context;
   const { account, id, token, nonce, amount, period, remainingTotal, remainingInPeriod, callsInWindow, callsLeft, feeLeft } =
     event.args;
   const registration = (await db.find(permission, { account, permissionId: id }))?.sessionRegistration ?? 0;
+  // Whether the operation's call succeeded and what it cost: its UserOperationEvent, later in this transaction.
+  const outcome = await operationOutcome(context, event, account, nonce);
 
   // One SessionUsed per token: the operation's first use is 0, its second token 1, …
-  const { useIndex, newOperation } = await recordUse(db, event, { account, nonce, permissionId: id }, "execution", registration);
+  const { useIndex, newOperation } = await recordUse(db, event, { account, nonce, permissionId: id }, "execution", registration, outcome);
   await db.insert(execution).values({
     account,
     nonce,
@@ -87,10 +92,7 @@ ponder.on("SessionPolicy:SessionUsed", async ({ event, context: { db } }) => {
     callsLeft: BigInt(callsLeft),
     feeLeft,
     ...positionOf(event),
-    userOpHash: null,
-    success: null,
-    actualGasCost: null,
-    actualGasUsed: null,
+    ...outcomeColumns(outcome),
   });
 
   const sessionKey = { account, permissionId: id, registration };
@@ -150,7 +152,10 @@ ponder.on("SessionPolicy:SessionUsed", async ({ event, context: { db } }) => {
     const tokensExhausted = current.tokensExhausted + (tokenExhausted ? 1 : 0);
     const exhausted = BigInt(callsLeft) === 0n || (current.tokenCount > 0 && tokensExhausted >= current.tokenCount);
     const becomesExhausted = exhausted && current.status === "active";
+    // What the account really paid for the operation, once per operation (a paymaster pays from its own deposit).
+    const paid = useIndex === 0 && outcome && outcome.paymaster === zeroAddress ? outcome.actualGasCost : 0n;
     await db.update(session, sessionKey).set({
+      feePaid: current.feePaid + paid,
       callsLeft: BigInt(callsLeft),
       callsInWindow,
       feeLeft,

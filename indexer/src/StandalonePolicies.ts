@@ -7,7 +7,7 @@ ponder.on("CallScopePolicy:CallScopeRegistered", ({ event, context }) =>
   registerPolicy(context.db, "CallScopePolicy", "CallScopeRegistered", event),
 );
 ponder.on("CallScopePolicy:CallScopeUsed", ({ event, context }) =>
-  usePolicy(context.db, "CallScopePolicy", "CallScopeUsed", event, { calls: event.args.calls }),
+  usePolicy(context, "CallScopePolicy", "CallScopeUsed", event, { calls: event.args.calls }),
 );
 ponder.on("CallScopePolicy:CallScopeRevoked", ({ event, context }) =>
   revokePolicy(context.db, "CallScopePolicy", "CallScopeRevoked", event),
@@ -18,7 +18,7 @@ ponder.on("SpendLimitPolicy:SpendLimitRegistered", ({ event, context }) =>
 );
 ponder.on("SpendLimitPolicy:SpendLimitUsed", ({ event, context }) => {
   const { token, amount, period, remainingTotal, remainingInPeriod } = event.args;
-  return usePolicy(context.db, "SpendLimitPolicy", "SpendLimitUsed", event, {
+  return usePolicy(context, "SpendLimitPolicy", "SpendLimitUsed", event, {
     token,
     amount,
     period: BigInt(period),
@@ -35,7 +35,7 @@ ponder.on("RateLimitPolicy:RateLimitRegistered", ({ event, context }) =>
 );
 ponder.on("RateLimitPolicy:RateLimitUsed", ({ event, context }) => {
   const { calls, window, callsInWindow, callsLeft } = event.args;
-  return usePolicy(context.db, "RateLimitPolicy", "RateLimitUsed", event, {
+  return usePolicy(context, "RateLimitPolicy", "RateLimitUsed", event, {
     calls,
     windowIndex: BigInt(window),
     callsInWindow,
@@ -50,7 +50,7 @@ ponder.on("ExpiryPolicy:ExpiryRegistered", ({ event, context }) =>
   registerPolicy(context.db, "ExpiryPolicy", "ExpiryRegistered", event),
 );
 ponder.on("ExpiryPolicy:ExpiryUsed", ({ event, context }) =>
-  usePolicy(context.db, "ExpiryPolicy", "ExpiryUsed", event, {}),
+  usePolicy(context, "ExpiryPolicy", "ExpiryUsed", event, {}),
 );
 ponder.on("ExpiryPolicy:ExpiryRevoked", ({ event, context }) =>
   revokePolicy(context.db, "ExpiryPolicy", "ExpiryRevoked", event),

@@ -7,6 +7,7 @@ import {
   type Hex,
   encodeFunctionData,
   erc20Abi,
+  http,
   numberToHex,
   parseEther,
 } from "viem";
@@ -22,7 +23,8 @@ import { createSessionAccount, deadlineAfter, type KernelAccount, signSessionOpe
 import type { ArtifactSource, DeployClient } from "../testbed/deploy.js";
 import { encodeTimeClaim, sessionPolicy } from "../../sdk/policies.js";
 import { sendUserOperationDirect } from "../../sdk/userops.js";
-import type { LeashChain } from "./deploy.js";
+import { type LeashChain, deployLeash } from "./deploy.js";
+import { localClient } from "../testbed/client.js";
 import { contractAbis } from "../../sdk/contracts.js";
 import { callPermission } from "../../sdk/rules.js";
 
@@ -111,6 +113,25 @@ export async function createLoadAccounts(opts: {
   return accounts;
 }
 
+/**
+ * The chain at `rpcUrl` ready for load: Leash deployed, `accounts` session accounts, and the gas one
+ * of their operations uses in a bundle, with a 10% margin.
+ */
+export async function prepareLoad(opts: { rpcUrl: string; artifacts: ArtifactSource; accounts: number }) {
+  // Mining a full block of bundles takes seconds, more on a busy machine: viem's 10 s is too short.
+  const client = await localClient(http(opts.rpcUrl, { retryCount: 0, timeout: 120_000 }));
+  const leash = await deployLeash({ client, artifacts: opts.artifacts });
+  const accounts = await createLoadAccounts({
+    client,
+    artifacts: opts.artifacts,
+    chain: leash,
+    count: opts.accounts,
+    recipient: "0x000000000000000000000000000000000000dEaD",
+  });
+  const gasPerOperation = ((await measureOperationGas(client, accounts[0]!, 20)) * 11n) / 10n;
+  return { client, leash, accounts, gasPerOperation };
+}
+
 /** Builds and signs the next operation of `load` (plain mode: the permission is enabled). */
 export async function nextOperation(load: LoadAccount, chainId: number, claim: number): Promise<UserOperation<"0.7">> {
   const op: UserOperation<"0.7"> = {
@@ -166,6 +187,44 @@ export interface LoadOptions {
   onBlock?: (done: number, blockNumber: bigint) => void;
 }
 
+/** Sends one bundle of the block being filled (the next transaction nonce is the filler's). */
+type SendBundle = (ops: readonly UserOperation<"0.7">[], gas: bigint) => Promise<void>;
+
+/**
+ * Fills and mines blocks while `more()` says so: `fill` sends a block's bundles, given the block's
+ * index, a time claim for session operations and the way to send. Every bundle must succeed, in the
+ * block it was sent for. Automine is off meanwhile, and on again after.
+ */
+async function fillBlocks(
+  client: DeployClient,
+  more: () => boolean,
+  fill: (block: number, claim: number, send: SendBundle) => Promise<void>,
+  onBlock: (blockNumber: bigint) => void,
+): Promise<{ blocks: number; firstBlock: bigint; lastBlock: bigint }> {
+  let txNonce = await client.getTransactionCount({ address: client.account.address, blockTag: "pending" });
+  let blocks = 0;
+  let firstBlock = 0n;
+  let lastBlock = 0n;
+  await setAutomine(client, false);
+  try {
+    while (more()) {
+      const claim = Number((await client.getBlock()).timestamp) + 1;
+      const hashes: Hex[] = [];
+      await fill(blocks, claim, async (ops, gas) => {
+        hashes.push(await sendBundle(client, ops, { gas, nonce: txNonce++ }));
+      });
+      const block = await mineBundles(client, hashes);
+      if (blocks === 0) firstBlock = block;
+      lastBlock = block;
+      blocks++;
+      onBlock(block);
+    }
+  } finally {
+    await setAutomine(client, true);
+  }
+  return { blocks, firstBlock, lastBlock };
+}
+
 /**
  * Sends `operations` operations in full blocks: each bundle holds one account's consecutive
  * operations, accounts take turns. Checks that every bundle succeeded. Leaves automine on.
@@ -173,41 +232,159 @@ export interface LoadOptions {
 export async function generateExecutions(opts: LoadOptions): Promise<{ blocks: number; firstBlock: bigint; lastBlock: bigint }> {
   const { client, accounts } = opts;
   const chainId = await client.getChainId();
-  let txNonce = await client.getTransactionCount({ address: client.account.address, blockTag: "pending" });
   let done = 0;
   let turn = 0;
-  let blocks = 0;
-  let firstBlock = 0n;
-  let lastBlock = 0n;
-  await setAutomine(client, false);
-  try {
-    while (done < opts.operations) {
-      const claim = Number((await client.getBlock()).timestamp) + 1;
-      const hashes: Hex[] = [];
+  return fillBlocks(
+    client,
+    () => done < opts.operations,
+    async (_, claim, send) => {
       for (let b = 0; b < opts.bundlesPerBlock && done < opts.operations; b++) {
         const load = accounts[turn++ % accounts.length]!;
         const count = Math.min(opts.opsPerBundle, opts.operations - done);
         const ops = [];
         for (let i = 0; i < count; i++) ops.push(await nextOperation(load, chainId, claim));
-        hashes.push(await sendBundle(client, ops, { gas: BigInt(count) * opts.gasPerOperation + 200_000n, nonce: txNonce++ }));
+        await send(ops, BigInt(count) * opts.gasPerOperation + 200_000n);
         done += count;
       }
-      await mineBlock(client);
-      const receipts = await Promise.all(hashes.map((hash) => client.getTransactionReceipt({ hash })));
-      for (const receipt of receipts) {
-        if (receipt.status !== "success") throw new Error(`bundle ${receipt.transactionHash} reverted`);
-      }
-      const block = receipts[0]!.blockNumber;
-      if (receipts.some((r) => r.blockNumber !== block)) throw new Error(`block ${block} did not take all ${hashes.length} bundles`);
-      if (blocks === 0) firstBlock = block;
-      lastBlock = block;
-      blocks++;
-      opts.onBlock?.(done, block);
-    }
-  } finally {
-    await setAutomine(client, true);
+    },
+    (block) => opts.onBlock?.(done, block),
+  );
+}
+
+/** Mines the sent bundles into one block; checks that every one of them is in it and succeeded. */
+async function mineBundles(client: DeployClient, hashes: readonly Hex[]): Promise<bigint> {
+  await mineBlock(client);
+  const receipts = await Promise.all(hashes.map((hash) => client.getTransactionReceipt({ hash })));
+  for (const receipt of receipts) {
+    if (receipt.status !== "success") throw new Error(`bundle ${receipt.transactionHash} reverted`);
   }
-  return { blocks, firstBlock, lastBlock };
+  const block = receipts[0]!.blockNumber;
+  if (receipts.some((r) => r.blockNumber !== block)) throw new Error(`block ${block} did not take all ${hashes.length} bundles`);
+  return block;
+}
+
+/**
+ * A trivial ERC-4337 account's code: whatever it is called with, it returns 32 zero bytes, so
+ * `validateUserOp` says valid (no signature, no time range). Its operations have no call data (the
+ * EntryPoint calls nothing) and pay from the account's deposit: the cheapest operations there are,
+ * standing for other people's traffic through the same EntryPoint.
+ */
+const TRIVIAL_ACCOUNT_CODE = "0x60206000f3" as const;
+
+export interface ForeignSender {
+  address: Address;
+  nextNonce: bigint;
+}
+
+/** `count` trivial accounts (at fixed addresses), each with 10 ETH deposited in the EntryPoint. */
+export async function createForeignSenders(client: DeployClient, count: number): Promise<ForeignSender[]> {
+  const senders: ForeignSender[] = [];
+  for (let i = 0; i < count; i++) {
+    const address = numberToHex(0xf0_0000 + i, { size: 20 });
+    await rpc(client, "hardhat_setCode", [address, TRIVIAL_ACCOUNT_CODE]);
+    await client.waitForTransactionReceipt({
+      hash: await client.writeContract({
+        address: entryPoint07Address,
+        abi: entryPoint07Abi,
+        functionName: "depositTo",
+        args: [address],
+        value: parseEther("10"),
+      }),
+    });
+    senders.push({ address, nextNonce: 0n });
+  }
+  return senders;
+}
+
+/** The next operation of a trivial account (nonce key 0). */
+export function foreignOperation(sender: ForeignSender): UserOperation<"0.7"> {
+  return {
+    sender: sender.address,
+    nonce: sender.nextNonce++,
+    callData: "0x",
+    callGasLimit: 0n,
+    verificationGasLimit: 100_000n,
+    preVerificationGas: 21_000n,
+    maxFeePerGas: 2n * GWEI,
+    maxPriorityFeePerGas: 0n,
+    signature: "0x",
+  };
+}
+
+export interface MixedTrafficOptions {
+  client: DeployClient;
+  accounts: LoadAccount[];
+  senders: ForeignSender[];
+  /** Session operations (one SessionUsed each) in all. */
+  operations: number;
+  /** Other accounts' operations in all (at least; blocks are filled), and in each block. */
+  foreign: number;
+  foreignPerBlock: number;
+  /** Others' operations per handleOps bundle. */
+  foreignPerBundle: number;
+  /** Session operations go into one block in `everyBlocks` (the others hold only others' operations). */
+  everyBlocks: number;
+  /** Session operations per block that has any. */
+  perBlock: number;
+  /** Gas of a session operation and of another's inside a bundle (measured). */
+  gasPerOperation: bigint;
+  gasPerForeign: bigint;
+  onBlock?: (done: number, blockNumber: bigint) => void;
+}
+
+/**
+ * Blocks of other accounts' operations with, in one block of `everyBlocks`, a bundle that holds
+ * `perBlock` session operations between others' operations (the way a public bundler mixes them).
+ * Stops once `operations` session operations and `foreign` others' are in. Leaves automine on.
+ */
+export async function generateMixedTraffic(
+  opts: MixedTrafficOptions,
+): Promise<{ blocks: number; firstBlock: bigint; lastBlock: bigint; foreign: number }> {
+  const { client, accounts, senders } = opts;
+  const chainId = await client.getChainId();
+  let done = 0;
+  let foreign = 0;
+  const nextForeign = () => foreignOperation(senders[foreign++ % senders.length]!);
+  const range = await fillBlocks(
+    client,
+    () => done < opts.operations || foreign < opts.foreign,
+    async (block, claim, send) => {
+      let others = opts.foreignPerBlock;
+      if (block % opts.everyBlocks === 0 && done < opts.operations) {
+        const load = accounts[(block / opts.everyBlocks) % accounts.length]!;
+        const count = Math.min(opts.perBlock, opts.operations - done);
+        const around = Math.min(others, opts.foreignPerBundle) >> 1;
+        const ops = Array.from({ length: around }, nextForeign);
+        for (let i = 0; i < count; i++) ops.push(await nextOperation(load, chainId, claim));
+        for (let i = 0; i < around; i++) ops.push(nextForeign());
+        await send(ops, BigInt(count) * opts.gasPerOperation + BigInt(2 * around) * opts.gasPerForeign + 200_000n);
+        done += count;
+        others -= 2 * around;
+      }
+      while (others > 0) {
+        const count = Math.min(others, opts.foreignPerBundle);
+        await send(Array.from({ length: count }, nextForeign), BigInt(count) * opts.gasPerForeign + 200_000n);
+        others -= count;
+      }
+    },
+    (block) => opts.onBlock?.(done, block),
+  );
+  return { ...range, foreign };
+}
+
+/** The gas one trivial account's operation uses inside a bundle of `size` (sends one such bundle). */
+export async function measureForeignGas(client: DeployClient, senders: ForeignSender[], size: number): Promise<bigint> {
+  const ops = Array.from({ length: size }, (_, i) => foreignOperation(senders[i % senders.length]!));
+  return measureBundleGas(client, ops);
+}
+
+/** Sends one bundle of `ops` with a generous gas limit; the gas it used per operation. */
+async function measureBundleGas(client: DeployClient, ops: UserOperation<"0.7">[]): Promise<bigint> {
+  const nonce = await client.getTransactionCount({ address: client.account.address, blockTag: "pending" });
+  const hash = await sendBundle(client, ops, { gas: BigInt(ops.length) * 400_000n + 500_000n, nonce });
+  const receipt = await client.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`measuring bundle ${hash} reverted`);
+  return receipt.gasUsed / BigInt(ops.length);
 }
 
 /** The gas one steady-state operation uses inside a bundle of `size` (sends one such bundle). */
@@ -216,9 +393,5 @@ export async function measureOperationGas(client: DeployClient, load: LoadAccoun
   const claim = Number((await client.getBlock()).timestamp) + 1;
   const ops = [];
   for (let i = 0; i < size; i++) ops.push(await nextOperation(load, chainId, claim));
-  const nonce = await client.getTransactionCount({ address: client.account.address, blockTag: "pending" });
-  const hash = await sendBundle(client, ops, { gas: BigInt(size) * 400_000n + 500_000n, nonce });
-  const receipt = await client.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success") throw new Error(`measuring bundle ${hash} reverted`);
-  return receipt.gasUsed / BigInt(size);
+  return measureBundleGas(client, ops);
 }

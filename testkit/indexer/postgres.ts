@@ -9,6 +9,11 @@ export interface TestDatabase {
   url: string;
   name: string;
   drop(): Promise<void>;
+  /**
+   * Rows inserted and updated so far in each schema of the database (Postgres's statistics; a
+   * process's counts are complete once it has exited).
+   */
+  rowsWritten(): Promise<Record<string, { inserted: number; updated: number }>>;
 }
 
 const host = process.env.PGHOST ?? "127.0.0.1";
@@ -76,6 +81,17 @@ export async function createTestDatabase(prefix = "leash_indexer"): Promise<{ da
         const client = await connect("postgres");
         try {
           await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        } finally {
+          await client.end();
+        }
+      },
+      async rowsWritten() {
+        const client = await connect(name);
+        try {
+          const { rows } = await client.query<{ schema: string; inserted: string; updated: string }>(
+            "select schemaname as schema, sum(n_tup_ins) as inserted, sum(n_tup_upd) as updated from pg_stat_user_tables group by schemaname",
+          );
+          return Object.fromEntries(rows.map((r) => [r.schema, { inserted: Number(r.inserted), updated: Number(r.updated) }]));
         } finally {
           await client.end();
         }

@@ -1,4 +1,5 @@
 // The indexer as a child process (what `npm run indexer` runs), and small clients of its HTTP API.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../chain.js";
 import { freePort, type ManagedProcess, startProcess } from "../processes.js";
@@ -16,7 +17,15 @@ export interface IndexerOptions {
   port?: number;
   logFile?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Another Ponder root (its ponder.config.ts, schema and handlers) instead of indexer/:
+   * ENTRYPOINT_EVENTS_ROOT, the design that subscribed to every UserOperationEvent, for comparison.
+   */
+  root?: string;
 }
+
+/** The indexer as it was before outcomes came from receipts: every UserOperationEvent of the EntryPoint. */
+export const ENTRYPOINT_EVENTS_ROOT = join(projectRoot, "testkit", "indexer", "entrypoint-events");
 
 export interface Indexer {
   url: string;
@@ -37,7 +46,13 @@ export async function startIndexer(opts: IndexerOptions): Promise<Indexer> {
   const { process: proc, match } = await startProcess({
     name: "indexer",
     command: process.execPath,
-    args: [join(projectRoot, "indexer", "start.mjs"), "--log-format", "json"],
+    args: [
+      join(projectRoot, "indexer", "start.mjs"),
+      "--log-format",
+      "json",
+      // Ponder's options after its command override the ones start.mjs puts before it.
+      ...(opts.root ? ["--root", opts.root, "--config", "ponder.config.ts"] : []),
+    ],
     cwd: projectRoot,
     env: {
       LEASH_CHAIN_ID: "31337",
@@ -144,4 +159,18 @@ export async function graphqlQuery<T = Record<string, unknown>>(url: string, que
   const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
   if (body.errors?.length) throw new Error(`GraphQL: ${body.errors.map((e) => e.message).join("; ")}`);
   return body.data as T;
+}
+
+/** The indexer's JSON log lines (--log-format json) whose `msg` is `message`. */
+export function ponderLogEntries(file: string, message: string): Record<string, unknown>[] {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .flatMap((line) => {
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        return entry.msg === message ? [entry] : [];
+      } catch {
+        return [];
+      }
+    });
 }

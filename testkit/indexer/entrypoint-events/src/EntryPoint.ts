@@ -1,14 +1,21 @@
-// EntryPoint v0.7: whether an operation that used our policies succeeded and what it cost. The
+// EntryPoint v0.7's UserOperationEvent, every one of them (the design before outcomes were read
+// from receipts): whether an operation that used our policies succeeded and what it cost. The
 // policies' events come from validation and the UserOperationEvent after execution, in the same
 // transaction: the operation is matched by (sender, nonce) and the transaction hash, and its row
 // says how many uses of each kind to complete.
 import { ponder } from "ponder:registry";
 import { execution, policyUse, session, userOperation } from "ponder:schema";
-import { zeroAddress } from "viem";
-import { USE_COUNT, audit } from "../lib/records.js";
-import { STANDALONE_POLICIES } from "../lib/policies.js";
+import { type Address, type Hex, zeroAddress } from "viem";
+import { type ChainEvent, type Db, USE_COUNT, audit } from "../../../../indexer/lib/records.js";
+import { STANDALONE_POLICIES } from "../../../../indexer/lib/policies.js";
 
-ponder.on("EntryPoint:UserOperationEvent", async ({ event, context: { db } }) => {
+interface UserOperationEvent extends ChainEvent {
+  args: { userOpHash: Hex; sender: Address; paymaster: Address; nonce: bigint; success: boolean; actualGasCost: bigint; actualGasUsed: bigint };
+}
+// The product's configuration, which types ponder:registry, has no EntryPoint source; this one does.
+const on = ponder.on.bind(ponder) as unknown as (name: string, handler: (arg: { event: UserOperationEvent; context: { db: Db } }) => Promise<void>) => void;
+
+on("EntryPoint:UserOperationEvent", async ({ event, context: { db } }) => {
   const { userOpHash, sender: account, paymaster, nonce, success, actualGasCost, actualGasUsed } = event.args;
   const op = await db.find(userOperation, { account, nonce });
   // Every other operation on the chain goes through the same EntryPoint: not ours.

@@ -1,0 +1,2 @@
+// The product's tables, unchanged.
+export * from "../../../indexer/ponder.schema.js";
