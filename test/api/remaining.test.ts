@@ -40,6 +40,9 @@ describe("api: what remains, from the index, equals SessionPolicy's views at any
   let compared = 0;
   const outcomes = { sent: 0, refused: 0 };
 
+  // Windows and periods are at least an hour (MIN_PERIOD): the run's times are in minutes, not seconds.
+  const M = 60;
+
   before(async function () {
     world = await startWorld({ logFile: join(dir, "chain.log") });
     const { leash } = world;
@@ -50,10 +53,10 @@ describe("api: what remains, from the index, equals SessionPolicy's views at any
     const configs = {
       // A rate window and a spending period of different lengths, an optional per-transaction cap.
       windowed: sessionConfig(start, {
-        window: rnd.int(60, 300),
+        window: rnd.int(60, 300) * M,
         callsPerWindow: rnd.int(1, 3),
         calls: transferOnly,
-        tokens: [limit(leash.usdc, { perTransaction: rnd.chance(0.5) ? usdc("40") : 0n, perPeriod: usdc(String(rnd.int(50, 150))), period: rnd.int(120, 600) })],
+        tokens: [limit(leash.usdc, { perTransaction: rnd.chance(0.5) ? usdc("40") : 0n, perPeriod: usdc(String(rnd.int(50, 150))), period: rnd.int(120, 600) * M })],
       }),
       // Lifetime calls and a total that run out.
       counted: sessionConfig(start, {
@@ -63,19 +66,19 @@ describe("api: what remains, from the index, equals SessionPolicy's views at any
       }),
       // Everything at once, and an expiry within the run.
       expiring: sessionConfig(start, {
-        validUntil: start + rnd.int(1_500, 3_000),
-        window: rnd.int(60, 240),
+        validUntil: start + rnd.int(1_500, 3_000) * M,
+        window: rnd.int(60, 240) * M,
         callsPerWindow: rnd.int(1, 4),
         maxCalls: rnd.int(5, 12),
         calls: transferOnly,
-        tokens: [limit(leash.usdc, { perTransaction: usdc("80"), total: usdc("400"), perPeriod: usdc(String(rnd.int(80, 200))), period: rnd.int(60, 900) })],
+        tokens: [limit(leash.usdc, { perTransaction: usdc("80"), total: usdc("400"), perPeriod: usdc(String(rnd.int(80, 200))), period: rnd.int(60, 900) * M })],
       }),
       // Revoked half way.
       revoked: sessionConfig(start, {
-        window: rnd.int(60, 600),
+        window: rnd.int(60, 600) * M,
         callsPerWindow: rnd.int(1, 2),
         calls: transferOnly,
-        tokens: [limit(leash.usdc, { perPeriod: usdc("100"), period: rnd.int(60, 600) })],
+        tokens: [limit(leash.usdc, { perPeriod: usdc("100"), period: rnd.int(60, 600) * M })],
       }),
     };
     for (const [name, config] of Object.entries(configs)) {
@@ -132,7 +135,7 @@ describe("api: what remains, from the index, equals SessionPolicy's views at any
   async function operate(steps: number) {
     for (let i = 0; i < steps; i++) {
       const session = rnd.pick(sessions);
-      await at(rnd.chance(0.3) ? rnd.int(0, 5) : rnd.int(20, 400));
+      await at(rnd.chance(0.3) ? rnd.int(0, 5) : rnd.int(20, 400) * M);
       try {
         await send(session.permission, [transfer(usdc(String(rnd.int(1, 90))))]);
         outcomes.sent++;
@@ -161,7 +164,7 @@ describe("api: what remains, from the index, equals SessionPolicy's views at any
   /** Times to compare at: random ones, and each boundary the session has after `from`. */
   function timesToCheck(snapshot: SessionSnapshot, from: number): number[] {
     const times = new Set<number>();
-    for (let i = 0; i < 6; i++) times.add(from + rnd.int(0, 3_000));
+    for (let i = 0; i < 6; i++) times.add(from + rnd.int(0, 3_000) * M);
     const edges = [snapshot.windowEndsAt, snapshot.validUntil, ...snapshot.tokens.map((t) => t.refillsAt - 1)];
     for (const edge of edges) {
       if (edge === 0 || edge < from) continue;
@@ -202,11 +205,11 @@ describe("api: what remains, from the index, equals SessionPolicy's views at any
 
   it("after a revocation and operations later than the expiry", async function () {
     const revoked = sessions.find((s) => s.name === "revoked")!;
-    await at(30);
+    await at(30 * M);
     const revoke = encodeFunctionData({ abi: world.abis.SessionPolicy as Abi, functionName: "revoke", args: [revoked.permission.id] });
     await sendAsOwner(revoked.permission, [{ to: world.leash.sessionPolicy, data: revoke }]);
     revoked.revoked = true;
-    await at(1_000);
+    await at(1_000 * M);
     await operate(10);
     await compareAll();
     const statuses = await Promise.all(sessions.map(async ({ permission }) => statusName((await chainViews(permission, next + 1)).status)));
