@@ -8,8 +8,8 @@
 // account deployed through the unstaked KernelFactory (STO-022).
 //
 // alto checks validity against its own clock, so this chain runs on the wall clock (anvil's
-// default) and time claims are made from it; the rollover waits, once, for the next window of a
-// session whose hour-long window ends a minute after it starts.
+// default) and time claims are made from it; the last case crosses a window boundary, once, with
+// sessions whose hour-long window ends 52 s after they are made.
 import { expect } from "chai";
 import hre, { network } from "hardhat";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -40,7 +40,8 @@ import { readDeployments } from "../sdk/deployments.js";
 import { explainFailure, type Refusal, UserOperationError } from "../sdk/errors.js";
 import { configuredPolicy, encodeTimeClaim, sessionPolicy, type PolicySlices } from "../sdk/policies.js";
 import { callPermission, chainNow, NO_ARG, sessionConfigOf, tokenLimit } from "../sdk/rules.js";
-import { approveSession, createSessionKey, executeWithSession, kernelAddresses, type LeashChain, prepareSession } from "../sdk/session.js";
+import { approveSession, createSessionKey, executeWithSession, kernelAddresses, type LeashChain, prepareSession, restoreSessionAccount } from "../sdk/session.js";
+import { BUNDLER_MARGINS } from "../sdk/claim.js";
 import { sendUserOperationDirect, sendUserOperationViaBundler, type UserOperationResult } from "../sdk/userops.js";
 import { deployLeash } from "../scripts/deploy-leash.js";
 import { type Bundler, startBundler } from "../testkit/bundler.js";
@@ -187,32 +188,6 @@ describe("ERC-7562: alto's safe mode on anvil", function () {
   const sessionPolicyAt = () => leash.deployments.contracts.SessionPolicy.address;
   const sessionPolicyAbi = contractAbis.SessionPolicy as Abi;
 
-  /** Waits until the wall clock is 6 to 20 seconds into the window after `boundary`'s start: past alto's 5 s. */
-  async function intoNextWindow(boundary: number): Promise<void> {
-    while (Date.now() / 1000 < boundary + 6) await sleep(250);
-    expect(Date.now() / 1000, "still early in the new window").to.be.below(boundary + 20);
-  }
-
-  // Started first, finished last: a session whose hour-long period and window end a minute from
-  // now, its whole period allowance and its one call per window used in this window, again in the next.
-  let rollover: { account: KernelAccount; boundary: number } | undefined;
-
-  it("an hour-long period and window in their last minute: the first operation uses the window's one call and the period's allowance", async function () {
-    const { owner } = await deployedOwner();
-    // Windows and periods count from validAfter: the current one ends 60 s from now, past alto's
-    // 30-second margin for both of its validations.
-    const boundary = nowSeconds() + 60;
-    const config = sessionConfig({
-      validAfter: boundary - 2 * HOUR,
-      window: HOUR,
-      callsPerWindow: 1,
-      tokens: [tokenLimit(usdc, { perPeriod: parseUnits("2", 6), period: HOUR })],
-    });
-    const account = await sessionOn(owner, [sessionPolicy(sessionPolicyAt(), sessionPolicyAbi, config)], claimNow([0]));
-    await accepted(account, [transfer("2")]);
-    expect(nowSeconds(), "accepted with more than 30 s of the window left").to.be.below(boundary - 30);
-    rollover = { account, boundary };
-  });
 
   it("SessionPolicy: enable mode (the owner's approval checked through ERC-1271), a plain operation, a batch", async function () {
     const { owner } = await deployedOwner();
@@ -368,9 +343,73 @@ describe("ERC-7562: alto's safe mode on anvil", function () {
     });
   });
 
-  it("the hour-long period and window roll over: the next window's operation is accepted", async function () {
-    expect(rollover, "the first operation of the rollover session").to.not.equal(undefined);
-    await intoNextWindow(rollover!.boundary);
-    await accepted(rollover!.account, [transfer("2")]);
+  // A window boundary crossed through the bundler, its margins kept by the SDK's time claim
+  // (sdk/claim.ts): two sessions whose hour-long window ends 52 s after they are made. The
+  // first has one call and 2 USDC per window and period: used up before the boundary, renewed after
+  // it. The second, approved as a request, sends operations back to back with executeWithSession:
+  // all go through, the one started in the boundary's dead seconds waits for the new window's sixth
+  // second; a claim of the old window there is refused by the bundler itself.
+  it("across a window boundary: the SDK's claims all pass the bundler's margins, the dead seconds wait, the period and window roll over", async function () {
+    this.timeout(180_000);
+    // A block every second from here on, as on a public chain: the bundler estimates at the latest one.
+    await client.request({ method: "evm_setIntervalMining" as never, params: [1] as never });
+    const rolling = await deployedOwner();
+    const sending = await deployedOwner();
+    const { validAfterSeconds: after, validUntilSeconds: until } = BUNDLER_MARGINS;
+    const boundary = nowSeconds() + until + 22;
+    const validAfter = boundary - HOUR;
+    const rollover = await sessionOn(
+      rolling.owner,
+      [sessionPolicy(sessionPolicyAt(), sessionPolicyAbi, sessionConfig({ validAfter, window: HOUR, callsPerWindow: 1, tokens: [tokenLimit(usdc, { perPeriod: parseUnits("2", 6), period: HOUR })] }))],
+      claimNow([0]),
+    );
+    const key = createSessionKey();
+    const prepared = await prepareSession(leash, {
+      walletAddress: sending.address,
+      sessionKeyAddress: key.address,
+      validAfter,
+      duration: DAY,
+      permissions: { chainId: leash.deployments.chainId, contractAddress: usdc, token: usdc, allowedFunctions: ["transfer(address,uint256)"], maxPerTransaction: "1", rateLimit: { count: 500, period: HOUR } },
+    });
+    const approval = await approveSession(leash, { prepared, owner: sending.owner });
+    const via = { bundlerUrl: bundler.url, margins: BUNDLER_MARGINS };
+    const deadFrom = boundary - until - 1;
+    const deadTo = boundary + after + 1;
+    const sent: { startedAt: number; claim: number; waitSeconds: number; validUntil: number }[] = [];
+    const send = async () => {
+      const startedAt = nowSeconds();
+      const result = await executeWithSession(leash, { approval, sessionPrivateKey: key.privateKey, calls: [transfer("1")], via });
+      expect(result.success, `sent at ${startedAt - boundary} s from the boundary`).to.equal(true);
+      sent.push({ startedAt, ...result.claim });
+    };
+
+    // Before the dead seconds: the one call and the whole period allowance of the first session, and
+    // the second session's operations, each sent at once.
+    await accepted(rollover, [transfer("2")]);
+    expect(nowSeconds(), "the first session's operation was in time").to.be.below(deadFrom);
+    while (nowSeconds() < deadFrom - 1) await send();
+    // In them, the old window's claim is refused by the bundler itself (its 30-second margin).
+    while (nowSeconds() < deadFrom + 1) await sleep(100);
+    const stale = await restoreSessionAccount(leash, approval, key.privateKey, { claim: nowSeconds() });
+    const refusal = await refused(stale, [transfer("1")]);
+    expect(refusal.kind).to.equal("time-range");
+    expect(refusal.details.reason).to.equal("expires-too-soon");
+    // The SDK's choice there: wait for the new window's sixth second.
+    await send();
+    // After: the first session's window and period have rolled over; the second sends at once again.
+    await accepted(rollover, [transfer("2")]);
+    for (let n = 0; n < 2 || nowSeconds() < deadTo + 3; n++) await send();
+
+    const before = sent.filter((x) => x.startedAt < deadFrom);
+    const inside = sent.filter((x) => x.startedAt >= deadFrom && x.startedAt < deadTo);
+    const later = sent.filter((x) => x.startedAt >= deadTo);
+    const counts = [before.length, inside.length, later.length];
+    expect(counts, `operations before, in and after the dead seconds: ${counts.join(", ")}`).to.satisfy((n: number[]) => n.every((k) => k > 0));
+    for (const x of before) expect(x, "before").to.deep.include({ waitSeconds: 0, validUntil: boundary - 1 });
+    for (const x of inside) {
+      expect(x.claim, "claimed in the new window, once old enough").to.equal(boundary + after + 1);
+      expect(x.waitSeconds).to.be.within(1, after + until + 2);
+    }
+    for (const x of later) expect(x.waitSeconds, "after").to.equal(0);
   });
 });
