@@ -26,7 +26,7 @@ import { sessionPolicyAbi } from "./contracts.js";
 import { BUNDLER_MARGINS, type BundlerMargins, ClaimError, type ClaimChoice, chooseClaim, claimRange, NO_MARGINS, sessionClaimSchedule, withSkew } from "./claim.js";
 import { createKernel, createOwnerAccount, type KernelAccount, type KernelAddresses, ownerValidator, sessionPermission } from "./accounts.js";
 import { ENTRY_POINT, KERNEL_VERSION } from "./constants.js";
-import { NO_CALL_LIMIT, NO_WINDOW, type SessionStatusName, limitedAmount, statusName } from "./rules.js";
+import { chainNow, NO_CALL_LIMIT, NO_WINDOW, type SessionStatusName, limitedAmount, statusName } from "./rules.js";
 import type { Deployments } from "./deployments.js";
 import { explainFailure, type Refusal, UserOperationError } from "./errors.js";
 import { encodeTimeClaim, leashPolicy, policyConfigType } from "./policies.js";
@@ -358,7 +358,7 @@ export async function usableClaim(
   const schedule = sessionClaimSchedule(approvalConfig(approval));
   // Straight to the EntryPoint: the block's time decides, and the policy explains a refusal.
   if (!("bundlerUrl" in via)) return { claim: latest, waitSeconds: 0, ...claimRange(schedule, latest) };
-  const now = Math.max(latest, Math.floor(Date.now() / 1000));
+  const now = chainNow(latest);
   const choice = chooseClaim(schedule, now, marginsOf(via));
   const maxWait = opts.maxWaitSeconds ?? 60;
   if (choice.waitSeconds > maxWait) {

@@ -21,6 +21,8 @@ import {
   usdc,
 } from "../policies/fixtures.js";
 
+const M = 60;
+
 describe("sdk: session rules against SessionPolicy's views", function () {
   let world: World;
   before(async function () {
@@ -33,12 +35,13 @@ describe("sdk: session rules against SessionPolicy's views", function () {
     const to = randomAddress();
     const tracked: { session: Session; stored: StoredSessionStatus; validAfter: number; validUntil: number; window: number; period: number }[] = [];
     for (let i = 0; i < 10; i++) {
-      const window = rng.pick([0, 60, 300]);
-      const period = rng.pick([0, 120, 900]);
+      // Windows and periods are at least an hour: the run's times are in minutes (M).
+      const window = rng.pick([0, 60, 300]) * M;
+      const period = rng.pick([0, 120, 900]) * M;
       const build = (validAfter: number) =>
         sessionConfig(validAfter, {
           calls: [allow(world.usdc, "transfer(address,uint256)")],
-          validUntil: rng.pick([0, validAfter + 700, validAfter + 2_500]),
+          validUntil: rng.pick([0, validAfter + 700 * M, validAfter + 2_500 * M]),
           window,
           callsPerWindow: window ? 5 : 0,
           maxCalls: rng.pick([0, 2, 4]),
@@ -51,7 +54,7 @@ describe("sdk: session rules against SessionPolicy's views", function () {
       const first = sessionEvents(world, await session.send([erc20.transfer(world.usdc, to, usdc("1"))])).used[0]!;
       let stored: StoredSessionStatus = first.callsLeft === 0 ? "exhausted" : "active";
       if (rng.next() < 0.4) {
-        config = build((await world.now()) + rng.pick([100, 900]));
+        config = build((await world.now()) + rng.pick([100, 900]) * M);
         await sendAsOwner(session, [await uninstallCall(session), await installCall(session, config)]);
         stored = "active";
       }
@@ -84,7 +87,7 @@ describe("sdk: session rules against SessionPolicy's views", function () {
         }
       }
       for (const t of tracked) seen.add(statusName(await t.session.getStatus()));
-      await world.travelTo((await world.now()) + Math.floor(rng.next() * 400) + 1);
+      await world.travelTo((await world.now()) + (Math.floor(rng.next() * 400) + 1) * M);
     }
     expect(checks).to.equal(140);
     // Every status a session can have on chain was met on the way.
