@@ -56,9 +56,8 @@ async function create2Address(artifacts: ArtifactManager, artifact: string, args
   return getContractAddress({ opcode: "CREATE2", from: CREATEX, salt, bytecode: initCode });
 }
 
-/** Whether the staker at `staker` exists, has `kernelFactory` approved and at least FACTORY_STAKE staked. */
+/** Whether the deployed staker at `staker` has `kernelFactory` approved and at least FACTORY_STAKE staked. */
 async function stakerReady(client: DeployClient, staker: Address, kernelFactory: Address, entryPoint: Address): Promise<boolean> {
-  if (!(await hasCode(client, staker))) return false;
   const [approved, deposit] = await Promise.all([
     client.readContract({ address: staker, abi: factoryStakerAbi, functionName: "approved", args: [kernelFactory] }),
     client.readContract({ address: entryPoint, abi: entryPointStakeAbi, functionName: "getDepositInfo", args: [staker] }),
@@ -165,7 +164,7 @@ export async function deployLeash(opts: {
 
   const stakerAddress = await create2Address(opts.artifacts, "FactoryStaker", [client.account.address]);
   const stakerExisted = await hasCode(client, stakerAddress);
-  if (await stakerReady(client, stakerAddress, base.KernelFactory!, base.EntryPoint!)) {
+  if (stakerExisted && (await stakerReady(client, stakerAddress, base.KernelFactory!, base.EntryPoint!))) {
     log(`FactoryStaker is already deployed, approves KernelFactory and is staked: nothing to send`);
     own.FactoryStaker = stakerAddress;
   } else {

@@ -368,9 +368,9 @@ export async function usableClaim(
   if (choice.waitSeconds > 0) await sleep(choice.waitSeconds * 1000);
   // The bundler estimates and simulates at the chain's latest block, where the EntryPoint refuses a
   // range not yet begun: after a boundary, wait (a block time or so) for a block inside the new range.
-  for (let waited = 0; waited < maxWait * 1000; waited += BLOCK_POLL_MS) {
-    if (Number((await chain.client.getBlock({ blockTag: "latest" })).timestamp) >= choice.validAfter) break;
+  for (let head = latest, waited = 0; head < choice.validAfter && waited < maxWait * 1000; waited += BLOCK_POLL_MS) {
     await sleep(BLOCK_POLL_MS);
+    head = Number((await chain.client.getBlock({ blockTag: "latest" })).timestamp);
   }
   return choice;
 }
