@@ -55,10 +55,12 @@ describe("executor: killed mid-run and restarted", function () {
   });
 
   // Hardhat's keystores live under XDG_CONFIG_HOME: each case has its own, and none of the CI markers
-  // with which Hardhat skips keystores.
+  // with which Hardhat skips keystores. The markers are set to undefined, not deleted, so that an
+  // environment merged over this process's (startProcess) still goes without them: Node's spawn
+  // leaves out a variable whose value is undefined.
   const keystoreEnv = (name: string) => {
     const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: join(dir, name, "config") };
-    for (const marker of ["CI", "GITHUB_ACTIONS", "CONTINUOUS_INTEGRATION", "BUILD_NUMBER", "RUN_ID", "NOW", "DEPLOYMENT_ID", "CODEBUILD_BUILD_NUMBER"]) delete env[marker];
+    for (const marker of ["CI", "GITHUB_ACTIONS", "CONTINUOUS_INTEGRATION", "BUILD_NUMBER", "RUN_ID", "NOW", "DEPLOYMENT_ID", "CODEBUILD_BUILD_NUMBER"]) env[marker] = undefined;
     return env;
   };
   const storeInDevKeystore = (env: NodeJS.ProcessEnv, value: string) => {
