@@ -2,9 +2,16 @@
 // sessions. Amounts and unix times are bigint (numeric(78,0) in SQL); addresses and ids are hex.
 // Ids of revocations and audit events are Ponder's event ids, which sort in chain order (block,
 // transaction, log); executions and policy uses are keyed by their user operation.
+//
+// One indexer follows several chains (ponder.config.ts): every table's first column is the chain
+// id, first in its primary key, and every lookup, view and relation goes through it. The same
+// account address (CREATE2) is a different account on each chain.
 import { type PgColumnsBuilders, index, onchainEnum, onchainTable, onchainView, primaryKey, relations, sql } from "ponder";
 import { STANDALONE_POLICIES } from "./lib/policies.js";
 import { STORED_SESSION_STATUSES, sessionStatusSql, wallClockSql } from "./lib/status.js";
+
+/** The chain a row is on: every table's first column, first in its primary key. */
+const onChain = (t: PgColumnsBuilders) => ({ chainId: t.integer().notNull() });
 
 /** Where a row's event is on chain. */
 const position = (t: PgColumnsBuilders) => ({
@@ -35,18 +42,25 @@ export const registrationStatus = onchainEnum("registration_status", ["active", 
 //////////////////////////////////////////////////////////////*/
 
 /** A smart account that has had a session or a standalone policy. Counters over its whole history. */
-export const account = onchainTable("account", (t) => ({
-  address: t.hex().primaryKey(),
-  firstSeenBlock: t.bigint().notNull(),
-  firstSeenTimestamp: t.bigint().notNull(),
-  lastActivityBlock: t.bigint().notNull(),
-  lastActivityTimestamp: t.bigint().notNull(),
-  sessionCount: t.integer().notNull(),
-  revocationCount: t.integer().notNull(),
-  /** Operations that used one of its sessions (SessionPolicy), and SessionUsed events. */
-  operationCount: t.integer().notNull(),
-  executionCount: t.integer().notNull(),
-}));
+export const account = onchainTable(
+  "account",
+  (t) => ({
+    ...onChain(t),
+    address: t.hex().notNull(),
+    firstSeenBlock: t.bigint().notNull(),
+    firstSeenTimestamp: t.bigint().notNull(),
+    lastActivityBlock: t.bigint().notNull(),
+    lastActivityTimestamp: t.bigint().notNull(),
+    sessionCount: t.integer().notNull(),
+    revocationCount: t.integer().notNull(),
+    /** Operations that used one of its sessions (SessionPolicy), and SessionUsed events. */
+    operationCount: t.integer().notNull(),
+    executionCount: t.integer().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.address] }),
+  }),
+);
 
 /**
  * A Kernel permission of an account (its id, left-aligned in 32 bytes as the policies see it): the
@@ -55,6 +69,7 @@ export const account = onchainTable("account", (t) => ({
 export const permission = onchainTable(
   "permission",
   (t) => ({
+    ...onChain(t),
     account: t.hex().notNull(),
     permissionId: t.hex().notNull(),
     /** From SessionKeyRegistered; null once SessionKeyRemoved (or never installed with our signer). */
@@ -67,7 +82,7 @@ export const permission = onchainTable(
     expiryRegistration: t.integer().notNull(),
   }),
   (table) => ({
-    pk: primaryKey({ columns: [table.account, table.permissionId] }),
+    pk: primaryKey({ columns: [table.chainId, table.account, table.permissionId] }),
     sessionKeyIndex: index().on(table.sessionKey),
   }),
 );
@@ -84,6 +99,7 @@ export const permission = onchainTable(
 export const session = onchainTable(
   "session",
   (t) => ({
+    ...onChain(t),
     account: t.hex().notNull(),
     permissionId: t.hex().notNull(),
     registration: t.integer().notNull(),
@@ -132,9 +148,9 @@ export const session = onchainTable(
     replacedTimestamp: t.bigint(),
   }),
   (table) => ({
-    pk: primaryKey({ columns: [table.account, table.permissionId, table.registration] }),
-    accountStatusIndex: index().on(table.account, table.status),
-    accountCreatedIndex: index().on(table.account, table.createdBlock),
+    pk: primaryKey({ columns: [table.chainId, table.account, table.permissionId, table.registration] }),
+    accountStatusIndex: index().on(table.chainId, table.account, table.status),
+    accountCreatedIndex: index().on(table.chainId, table.account, table.createdBlock),
     sessionKeyIndex: index().on(table.sessionKey),
     validUntilIndex: index().on(table.status, table.validUntil),
   }),
@@ -147,6 +163,7 @@ export const session = onchainTable(
 export const execution = onchainTable(
   "execution",
   (t) => ({
+    ...onChain(t),
     account: t.hex().notNull(),
     nonce: t.bigint().notNull(),
     /** 0 for the operation's first SessionUsed, 1 for its second token, … */
@@ -166,19 +183,20 @@ export const execution = onchainTable(
     ...outcome(t),
   }),
   (table) => ({
-    pk: primaryKey({ columns: [table.account, table.nonce, table.useIndex] }),
+    pk: primaryKey({ columns: [table.chainId, table.account, table.nonce, table.useIndex] }),
     sessionHistoryIndex: index().on(
+      table.chainId,
       table.account,
       table.permissionId,
       table.registration,
       table.blockNumber,
       table.logIndex,
     ),
-    accountHistoryIndex: index().on(table.account, table.blockNumber, table.logIndex),
-    chainOrderIndex: index().on(table.blockNumber, table.logIndex),
+    accountHistoryIndex: index().on(table.chainId, table.account, table.blockNumber, table.logIndex),
+    chainOrderIndex: index().on(table.chainId, table.blockNumber, table.logIndex),
     transactionIndex: index().on(table.transactionHash),
     userOpHashIndex: index().on(table.userOpHash),
-    tokenIndex: index().on(table.token, table.blockNumber),
+    tokenIndex: index().on(table.chainId, table.token, table.blockNumber),
   }),
 );
 
@@ -190,6 +208,7 @@ export const execution = onchainTable(
 export const userOperation = onchainTable(
   "user_operation",
   (t) => ({
+    ...onChain(t),
     account: t.hex().notNull(),
     nonce: t.bigint().notNull(),
     permissionId: t.hex().notNull(),
@@ -207,24 +226,26 @@ export const userOperation = onchainTable(
     ...outcome(t),
   }),
   (table) => ({
-    pk: primaryKey({ columns: [table.account, table.nonce] }),
+    pk: primaryKey({ columns: [table.chainId, table.account, table.nonce] }),
     userOpHashIndex: index().on(table.userOpHash),
-    sessionIndex: index().on(table.account, table.permissionId, table.registration, table.blockNumber),
+    sessionIndex: index().on(table.chainId, table.account, table.permissionId, table.registration, table.blockNumber),
   }),
 );
 
 export const revocation = onchainTable(
   "revocation",
   (t) => ({
-    id: t.text().primaryKey(),
+    ...onChain(t),
+    id: t.text().notNull(),
     account: t.hex().notNull(),
     permissionId: t.hex().notNull(),
     registration: t.integer().notNull(),
     ...position(t),
   }),
   (table) => ({
-    sessionIndex: index().on(table.account, table.permissionId, table.registration),
-    accountIndex: index().on(table.account, table.blockNumber),
+    pk: primaryKey({ columns: [table.chainId, table.id] }),
+    sessionIndex: index().on(table.chainId, table.account, table.permissionId, table.registration),
+    accountIndex: index().on(table.chainId, table.account, table.blockNumber),
   }),
 );
 
@@ -232,6 +253,7 @@ export const revocation = onchainTable(
 export const spend = onchainTable(
   "spend",
   (t) => ({
+    ...onChain(t),
     account: t.hex().notNull(),
     permissionId: t.hex().notNull(),
     registration: t.integer().notNull(),
@@ -250,8 +272,8 @@ export const spend = onchainTable(
     lastUsedTimestamp: t.bigint(),
   }),
   (table) => ({
-    pk: primaryKey({ columns: [table.account, table.permissionId, table.registration, table.token] }),
-    accountTokenIndex: index().on(table.account, table.token),
+    pk: primaryKey({ columns: [table.chainId, table.account, table.permissionId, table.registration, table.token] }),
+    accountTokenIndex: index().on(table.chainId, table.account, table.token),
   }),
 );
 
@@ -259,6 +281,7 @@ export const spend = onchainTable(
 export const periodSpend = onchainTable(
   "period_spend",
   (t) => ({
+    ...onChain(t),
     account: t.hex().notNull(),
     permissionId: t.hex().notNull(),
     registration: t.integer().notNull(),
@@ -275,7 +298,7 @@ export const periodSpend = onchainTable(
   }),
   (table) => ({
     pk: primaryKey({
-      columns: [table.account, table.permissionId, table.registration, table.token, table.period],
+      columns: [table.chainId, table.account, table.permissionId, table.registration, table.token, table.period],
     }),
   }),
 );
@@ -288,6 +311,7 @@ export const periodSpend = onchainTable(
 export const policyRegistration = onchainTable(
   "policy_registration",
   (t) => ({
+    ...onChain(t),
     policy: standalonePolicy("policy").notNull(),
     account: t.hex().notNull(),
     permissionId: t.hex().notNull(),
@@ -305,8 +329,8 @@ export const policyRegistration = onchainTable(
     replacedBlock: t.bigint(),
   }),
   (table) => ({
-    pk: primaryKey({ columns: [table.policy, table.account, table.permissionId, table.registration] }),
-    accountIndex: index().on(table.account, table.status),
+    pk: primaryKey({ columns: [table.chainId, table.policy, table.account, table.permissionId, table.registration] }),
+    accountIndex: index().on(table.chainId, table.account, table.status),
   }),
 );
 
@@ -317,6 +341,7 @@ export const policyRegistration = onchainTable(
 export const policyUse = onchainTable(
   "policy_use",
   (t) => ({
+    ...onChain(t),
     policy: standalonePolicy("policy").notNull(),
     account: t.hex().notNull(),
     nonce: t.bigint().notNull(),
@@ -337,8 +362,9 @@ export const policyUse = onchainTable(
     ...outcome(t),
   }),
   (table) => ({
-    pk: primaryKey({ columns: [table.policy, table.account, table.nonce, table.useIndex] }),
+    pk: primaryKey({ columns: [table.chainId, table.policy, table.account, table.nonce, table.useIndex] }),
     registrationIndex: index().on(
+      table.chainId,
       table.policy,
       table.account,
       table.permissionId,
@@ -360,7 +386,8 @@ export const policyUse = onchainTable(
 export const auditEvent = onchainTable(
   "audit_event",
   (t) => ({
-    id: t.text().primaryKey(),
+    ...onChain(t),
+    id: t.text().notNull(),
     contract: t.text().notNull(),
     event: t.text().notNull(),
     account: t.hex(),
@@ -369,8 +396,9 @@ export const auditEvent = onchainTable(
     ...position(t),
   }),
   (table) => ({
-    chainOrderIndex: index().on(table.blockNumber, table.logIndex),
-    accountIndex: index().on(table.account, table.blockNumber, table.logIndex),
+    pk: primaryKey({ columns: [table.chainId, table.id] }),
+    chainOrderIndex: index().on(table.chainId, table.blockNumber, table.logIndex),
+    accountIndex: index().on(table.chainId, table.account, table.blockNumber, table.logIndex),
   }),
 );
 
@@ -385,6 +413,7 @@ export const auditEvent = onchainTable(
 export const sessionState = onchainView("session_state").as((qb) =>
   qb
     .select({
+      chainId: session.chainId,
       account: session.account,
       permissionId: session.permissionId,
       registration: session.registration,
@@ -404,6 +433,8 @@ export const sessionState = onchainView("session_state").as((qb) =>
                                RELATIONS
 //////////////////////////////////////////////////////////////*/
 
+// Every relation joins on the chain id first: an account's rows on one chain are not its rows on another.
+
 export const accountRelations = relations(account, ({ many }) => ({
   permissions: many(permission),
   sessions: many(session),
@@ -414,18 +445,18 @@ export const accountRelations = relations(account, ({ many }) => ({
 }));
 
 export const permissionRelations = relations(permission, ({ one, many }) => ({
-  owner: one(account, { fields: [permission.account], references: [account.address] }),
+  owner: one(account, { fields: [permission.chainId, permission.account], references: [account.chainId, account.address] }),
   sessions: many(session),
 }));
 
-const sessionKey = <T extends { account: unknown; permissionId: unknown; registration: unknown }>(t: T) =>
-  [t.account, t.permissionId, t.registration] as [T["account"], T["permissionId"], T["registration"]];
+const sessionKey = <T extends { chainId: unknown; account: unknown; permissionId: unknown; registration: unknown }>(t: T) =>
+  [t.chainId, t.account, t.permissionId, t.registration] as [T["chainId"], T["account"], T["permissionId"], T["registration"]];
 
 export const sessionRelations = relations(session, ({ one, many }) => ({
-  owner: one(account, { fields: [session.account], references: [account.address] }),
+  owner: one(account, { fields: [session.chainId, session.account], references: [account.chainId, account.address] }),
   permission: one(permission, {
-    fields: [session.account, session.permissionId],
-    references: [permission.account, permission.permissionId],
+    fields: [session.chainId, session.account, session.permissionId],
+    references: [permission.chainId, permission.account, permission.permissionId],
   }),
   executions: many(execution),
   userOperations: many(userOperation),
@@ -436,26 +467,26 @@ export const sessionRelations = relations(session, ({ one, many }) => ({
 
 export const executionRelations = relations(execution, ({ one }) => ({
   session: one(session, { fields: sessionKey(execution), references: sessionKey(session) }),
-  owner: one(account, { fields: [execution.account], references: [account.address] }),
+  owner: one(account, { fields: [execution.chainId, execution.account], references: [account.chainId, account.address] }),
   userOperation: one(userOperation, {
-    fields: [execution.account, execution.nonce],
-    references: [userOperation.account, userOperation.nonce],
+    fields: [execution.chainId, execution.account, execution.nonce],
+    references: [userOperation.chainId, userOperation.account, userOperation.nonce],
   }),
 }));
 
 export const userOperationRelations = relations(userOperation, ({ one, many }) => ({
   session: one(session, {
-    fields: [userOperation.account, userOperation.permissionId, userOperation.registration],
+    fields: [userOperation.chainId, userOperation.account, userOperation.permissionId, userOperation.registration],
     references: sessionKey(session),
   }),
-  owner: one(account, { fields: [userOperation.account], references: [account.address] }),
+  owner: one(account, { fields: [userOperation.chainId, userOperation.account], references: [account.chainId, account.address] }),
   executions: many(execution),
   policyUses: many(policyUse),
 }));
 
 export const revocationRelations = relations(revocation, ({ one }) => ({
   session: one(session, { fields: sessionKey(revocation), references: sessionKey(session) }),
-  owner: one(account, { fields: [revocation.account], references: [account.address] }),
+  owner: one(account, { fields: [revocation.chainId, revocation.account], references: [account.chainId, account.address] }),
 }));
 
 export const spendRelations = relations(spend, ({ one, many }) => ({
@@ -466,20 +497,21 @@ export const spendRelations = relations(spend, ({ one, many }) => ({
 export const periodSpendRelations = relations(periodSpend, ({ one }) => ({
   session: one(session, { fields: sessionKey(periodSpend), references: sessionKey(session) }),
   spend: one(spend, {
-    fields: [periodSpend.account, periodSpend.permissionId, periodSpend.registration, periodSpend.token],
-    references: [spend.account, spend.permissionId, spend.registration, spend.token],
+    fields: [periodSpend.chainId, periodSpend.account, periodSpend.permissionId, periodSpend.registration, periodSpend.token],
+    references: [spend.chainId, spend.account, spend.permissionId, spend.registration, spend.token],
   }),
 }));
 
 export const policyRegistrationRelations = relations(policyRegistration, ({ one, many }) => ({
-  owner: one(account, { fields: [policyRegistration.account], references: [account.address] }),
+  owner: one(account, { fields: [policyRegistration.chainId, policyRegistration.account], references: [account.chainId, account.address] }),
   uses: many(policyUse),
 }));
 
 export const policyUseRelations = relations(policyUse, ({ one }) => ({
   policyRegistration: one(policyRegistration, {
-    fields: [policyUse.policy, policyUse.account, policyUse.permissionId, policyUse.registration],
+    fields: [policyUse.chainId, policyUse.policy, policyUse.account, policyUse.permissionId, policyUse.registration],
     references: [
+      policyRegistration.chainId,
       policyRegistration.policy,
       policyRegistration.account,
       policyRegistration.permissionId,
@@ -487,11 +519,11 @@ export const policyUseRelations = relations(policyUse, ({ one }) => ({
     ],
   }),
   userOperation: one(userOperation, {
-    fields: [policyUse.account, policyUse.nonce],
-    references: [userOperation.account, userOperation.nonce],
+    fields: [policyUse.chainId, policyUse.account, policyUse.nonce],
+    references: [userOperation.chainId, userOperation.account, userOperation.nonce],
   }),
 }));
 
 export const auditEventRelations = relations(auditEvent, ({ one }) => ({
-  owner: one(account, { fields: [auditEvent.account], references: [account.address] }),
+  owner: one(account, { fields: [auditEvent.chainId, auditEvent.account], references: [account.chainId, account.address] }),
 }));

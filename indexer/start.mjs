@@ -2,9 +2,9 @@
 // reaches Ponder itself) with the project's layout and safe defaults:
 // - root indexer/ (schema, handlers, API), config ../ponder.config.ts;
 // - HTTP on 127.0.0.1 (LEASH_INDEXER_HOST) and port LEASH_INDEXER_PORT (default 42069);
-// - database schema DATABASE_SCHEMA, else leash_<chain id>_<hash of the indexer's code and the
+// - database schema DATABASE_SCHEMA, else leash_<chain ids>_<hash of the indexer's code and the
 //   deployed addresses>: a restart of the same version resumes where it stopped, a new version
-//   indexes into a fresh schema;
+//   (or another set of chains) indexes into a fresh schema;
 // - with Postgres (DATABASE_URL), views of the latest ready version in DATABASE_VIEWS_SCHEMA
 //   (default "leash"): the stable names other readers use.
 // Extra arguments go to `ponder start` (e.g. --log-level debug).
@@ -38,7 +38,7 @@ function codeFiles() {
 }
 
 /** The RPC answers and is the configured chain: a clear message now rather than retries later. */
-async function checkRpc(url, chainId) {
+async function checkRpc(url, chainId, variable) {
   let answer;
   try {
     const response = await fetch(url, {
@@ -52,7 +52,7 @@ async function checkRpc(url, chainId) {
     fail(`cannot reach the RPC at ${url}: ${error.cause?.code ?? error.message}`);
   }
   if (Number(answer?.result) !== chainId) {
-    fail(`the RPC at ${url} is chain ${Number(answer?.result)}, not chain ${chainId} (LEASH_CHAIN_ID)`);
+    fail(`the RPC at ${url} is chain ${Number(answer?.result)}, not chain ${chainId} (${variable})`);
   }
 }
 
@@ -63,13 +63,16 @@ try {
 } catch (error) {
   fail(error.name === "SettingsError" ? error.message : String(error));
 }
-for (const url of new Set(settings.rpcUrls.map((u) => u.split("#")[0]))) await checkRpc(url, settings.chainId);
+const chainsVariable = env.LEASH_CHAINS?.trim() ? "LEASH_CHAINS" : "LEASH_CHAIN_ID";
+for (const chain of settings.chains) {
+  for (const url of new Set(chain.rpcUrls.map((u) => u.split("#")[0]))) await checkRpc(url, chain.chainId, chainsVariable);
+}
 
 function defaultSchema() {
   const hash = createHash("sha256");
   for (const file of codeFiles()) hash.update(relative(root, file)).update(readFileSync(file));
-  hash.update(JSON.stringify(settings.deployments.contracts));
-  return `leash_${settings.chainId}_${hash.digest("hex").slice(0, 12)}`;
+  for (const chain of settings.chains) hash.update(JSON.stringify([chain.chainId, chain.chainName, chain.deployments.contracts]));
+  return `leash_${settings.chains.map((chain) => chain.chainId).join("_")}_${hash.digest("hex").slice(0, 12)}`;
 }
 
 const schema = env.DATABASE_SCHEMA?.trim() || defaultSchema();

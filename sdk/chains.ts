@@ -96,7 +96,8 @@ export function readChainSettings(
       throw new ChainSettingsError((error as Error).message);
     }
     if (deployments.chainId !== chainId) {
-      throw new ChainSettingsError(`deployments file ${deploymentsFile} is for chain ${deployments.chainId}, but it was given for chain ${chainId}`);
+      const given = single && !env.LEASH_CHAINS?.trim() ? `LEASH_CHAIN_ID is ${chainId}` : `it was given for chain ${chainId}${ownFile ? ` (LEASH_DEPLOYMENTS_${chainId})` : ""}`;
+      throw new ChainSettingsError(`deployments file ${deploymentsFile} is for chain ${deployments.chainId}, but ${given}`);
     }
     const variables = [...(opts.rpcVariables?.(chainId) ?? []), `LEASH_RPC_URL_${chainId}`, ...(single ? ["LEASH_RPC_URL"] : [])];
     const variable = variables.find((name) => env[name]?.trim());

@@ -7,6 +7,9 @@
 // contract called by another operation of the bundle can emit a look-alike). The indexer never
 // subscribes to the EntryPoint: on a public chain nearly all of its events are someone else's.
 //
+// The receipt comes from the event's own chain: Ponder's context.client is the client of the chain
+// whose event is handled, and each chain has its own reader (and EntryPoint, from its deployments file).
+//
 // One receipt per transaction: a bundle with several of our operations, or an operation with
 // several uses, reads its receipt once (kept by block hash and transaction hash).
 import type { Context } from "ponder:registry";
@@ -55,8 +58,11 @@ export function outcomesOf(receipt: ReceiptLike, entryPoint: Address): Map<strin
 const operationKey = (sender: Address, nonce: bigint) => `${sender.toLowerCase()}:${nonce}`;
 
 type Client = Pick<Context["client"], "getTransactionReceipt" | "request">;
-/** What a handler's context gives: the RPC client, and the contracts the configuration subscribes to. */
-export type OutcomeContext = { client: Client; contracts: object };
+/**
+ * What a handler's context gives: the event's chain, its RPC client, and the contracts the
+ * configuration subscribes to.
+ */
+export type OutcomeContext = { chain: { id: number }; client: Client; contracts: object };
 
 /** How many transactions' outcomes a reader keeps (a block's worth of our transactions, and more). */
 const KEPT = 256;
@@ -107,10 +113,18 @@ export function outcomeReader(entryPoint: Address): OutcomeReader {
   };
 }
 
-let reader: OutcomeReader | undefined;
+/** One reader per chain followed, by chain id. */
+const readers = new Map<number, OutcomeReader>();
 
-/** outcomeReader of the deployments file's EntryPoint: what the handlers use. */
+/** outcomeReader of the EntryPoint in the deployments file of the event's chain: what the handlers use. */
 export const operationOutcome: OutcomeReader = (context, event, account, nonce) => {
-  reader ??= outcomeReader(readSettings().deployments.contracts.EntryPoint.address);
+  const chainId = context.chain.id;
+  let reader = readers.get(chainId);
+  if (!reader) {
+    const chain = readSettings().chains.find((c) => c.chainId === chainId);
+    if (!chain) throw new Error(`an event of chain ${chainId}, which the indexer does not follow`);
+    reader = outcomeReader(chain.deployments.contracts.EntryPoint.address);
+    readers.set(chainId, reader);
+  }
   return reader(context, event, account, nonce);
 };

@@ -1,5 +1,6 @@
 // What every handler does around its own rows: where the event is on chain, the account's
 // counters, the permission's registration numbers, the audit log and the user operation of a use.
+// Every row is keyed by its chain first: `chainId` is the handler's context.chain.id.
 import type { Context } from "ponder:registry";
 import { account, auditEvent, permission, userOperation } from "ponder:schema";
 import { replaceBigInts } from "ponder";
@@ -38,6 +39,7 @@ type AccountCounter = "sessionCount" | "revocationCount" | "operationCount" | "e
 /** Creates or updates the account's row: last activity, and `counters` added. */
 export async function touchAccount(
   db: Db,
+  chainId: number,
   address: Address,
   event: ChainEvent,
   counters: Partial<Record<AccountCounter, number>> = {},
@@ -46,6 +48,7 @@ export async function touchAccount(
   await db
     .insert(account)
     .values({
+      chainId,
       address,
       firstSeenBlock: number,
       firstSeenTimestamp: timestamp,
@@ -84,20 +87,20 @@ const NO_REGISTRATIONS = {
 };
 
 /** The permission's row, created empty when first seen. */
-export async function permissionOf(db: Db, accountAddress: Address, permissionId: Hex) {
-  const row = await db.find(permission, { account: accountAddress, permissionId });
+export async function permissionOf(db: Db, chainId: number, accountAddress: Address, permissionId: Hex) {
+  const row = await db.find(permission, { chainId, account: accountAddress, permissionId });
   if (row) return row;
-  return db.insert(permission).values({ account: accountAddress, permissionId, ...NO_REGISTRATIONS });
+  return db.insert(permission).values({ chainId, account: accountAddress, permissionId, ...NO_REGISTRATIONS });
 }
 
 /**
  * Counts one more registration of a policy for the permission. Returns its number (1 for the
  * first) and the permission's row.
  */
-export async function nextRegistration(db: Db, accountAddress: Address, permissionId: Hex, field: RegistrationField) {
+export async function nextRegistration(db: Db, chainId: number, accountAddress: Address, permissionId: Hex, field: RegistrationField) {
   const row = await db
     .insert(permission)
-    .values({ account: accountAddress, permissionId, ...NO_REGISTRATIONS, [field]: 1 })
+    .values({ chainId, account: accountAddress, permissionId, ...NO_REGISTRATIONS, [field]: 1 })
     .onConflictDoUpdate((current) => ({ [field]: current[field] + 1 }));
   return { registration: row[field], permission: row };
 }
@@ -125,12 +128,14 @@ export function outcomeColumns(outcome: Outcome | null) {
 /** Appends the event to the audit log. */
 export async function audit(
   db: Db,
+  chainId: number,
   event: ChainEvent & { args: object },
   contract: string,
   name: string,
   subject: { account?: Address | null; permissionId?: Hex | null } = {},
 ) {
   await db.insert(auditEvent).values({
+    chainId,
     id: event.id,
     contract,
     event: name,
@@ -160,13 +165,14 @@ export const USE_COUNT: Record<UseKind, "executionCount" | "callScopeUses" | "sp
  */
 export async function recordUse(
   db: Db,
+  chainId: number,
   event: ChainEvent,
   op: { account: Address; nonce: bigint; permissionId: Hex },
   kind: UseKind,
   registration: number | null,
   outcome: Outcome | null,
 ): Promise<{ useIndex: number; newOperation: boolean }> {
-  const key = { account: op.account, nonce: op.nonce };
+  const key = { chainId, account: op.account, nonce: op.nonce };
   const field = USE_COUNT[kind];
   const existing = await db.find(userOperation, key);
   if (existing) {
@@ -196,6 +202,7 @@ export async function recordUse(
   if (outcome) {
     await audit(
       db,
+      chainId,
       { ...event, id: logIdInTransaction(event, outcome.log.logIndex), log: { logIndex: outcome.log.logIndex }, args: outcome.log.args },
       "EntryPoint",
       "UserOperationEvent",

@@ -1,28 +1,33 @@
-// What the indexer indexes, read from the environment and the deployments file. Every problem is
-// reported as one SettingsError naming the variable or file and what is wrong with it.
-import { type DeployedContract, type Deployments, deploymentsPath, readDeployments } from "../../sdk/deployments.js";
+// What the indexer indexes, read from the environment and the deployments files: the chains to
+// follow (sdk/chains.ts, the rule every Leash service shares) and the indexer's own settings. Every
+// problem is reported as one SettingsError naming the variable or file and what is wrong with it.
+import { ChainSettingsError, readChainSettings } from "../../sdk/chains.js";
+import type { DeployedContract, Deployments } from "../../sdk/deployments.js";
 
 export class SettingsError extends Error {
   override name = "SettingsError";
 }
 
-/** Chains we run ourselves: a default RPC URL is fine there, and block numbers are reused. */
-export const LOCAL_CHAIN_IDS: readonly number[] = [31337, 1337];
-export const DEFAULT_LOCAL_RPC_URL = "http://127.0.0.1:8545";
 export const DEFAULT_POLLING_INTERVAL_MS = 1_000;
 
-export interface IndexerSettings {
+/** One chain the indexer follows. */
+export interface IndexedChain {
   chainId: number;
-  /** Ponder's name for the chain: the deployments file's network name. */
+  /** Ponder's name for the chain: the deployments file's network name (distinct per chain). */
   chainName: string;
   deploymentsFile: string;
   deployments: Deployments;
   /** RPC URLs, each repeated `rpcFanout` times (Ponder rate-limits each URL on its own). */
   rpcUrls: string[];
-  rpcFanout: number;
-  pollingIntervalMs: number;
   /** Local chains reuse block numbers after a restart: Ponder's RPC cache would serve stale blocks. */
   disableRpcCache: boolean;
+}
+
+export interface IndexerSettings {
+  /** Every chain followed, in the order LEASH_CHAINS gives (at least one). */
+  chains: IndexedChain[];
+  rpcFanout: number;
+  pollingIntervalMs: number;
   database: { kind: "postgres"; connectionString: string } | { kind: "pglite"; directory?: string };
 }
 
@@ -36,24 +41,6 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number,
   return value;
 }
 
-function parseRpcUrls(variable: string, raw: string): string[] {
-  const urls = raw.split(/[\s,]+/).filter(Boolean);
-  if (urls.length === 0) throw new SettingsError(`${variable} is set but empty`);
-  for (const url of urls) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new SettingsError(`${variable}: "${url}" is not a URL`);
-    }
-    // Polling over HTTP: Hardhat's WebSocket endpoint made Ponder miss blocks.
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      throw new SettingsError(`${variable}: "${url}" must be an http(s) URL (the indexer polls over HTTP)`);
-    }
-  }
-  return urls;
-}
-
 /** Repeats each URL `fanout` times with a distinct fragment (never sent): one Ponder rate bucket each. */
 export function fanOut(urls: readonly string[], fanout: number): string[] {
   if (fanout === 1) return [...urls];
@@ -62,28 +49,26 @@ export function fanOut(urls: readonly string[], fanout: number): string[] {
 
 /** Reads and checks the indexer's settings; throws a SettingsError naming the problem. */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): IndexerSettings {
-  const chainId = positiveInteger(env, "LEASH_CHAIN_ID", 31337);
-  const deploymentsFile = deploymentsPath(chainId, env);
-  let deployments: Deployments;
-  try {
-    deployments = readDeployments(deploymentsFile);
-  } catch (error) {
-    throw new SettingsError((error as Error).message);
-  }
-  if (deployments.chainId !== chainId) {
-    throw new SettingsError(
-      `deployments file ${deploymentsFile} is for chain ${deployments.chainId}, but LEASH_CHAIN_ID is ${chainId}`,
-    );
-  }
-
-  const local = LOCAL_CHAIN_IDS.includes(chainId);
-  const rpcVariable = env[`PONDER_RPC_URL_${chainId}`]?.trim() ? `PONDER_RPC_URL_${chainId}` : "LEASH_RPC_URL";
-  const rpcRaw = env[rpcVariable]?.trim();
-  if (!rpcRaw && !local) {
-    throw new SettingsError(`no RPC URL for chain ${chainId}: set PONDER_RPC_URL_${chainId} or LEASH_RPC_URL`);
-  }
+  // LEASH_CHAIN_ID was checked here before sdk/chains.ts: the same message for a bad one.
+  const one = env.LEASH_CHAINS?.trim() ? undefined : env.LEASH_CHAIN_ID?.trim();
+  if (one) positiveInteger(env, "LEASH_CHAIN_ID", 31337);
   const rpcFanout = positiveInteger(env, "LEASH_RPC_FANOUT", 1);
-  const rpcUrls = fanOut(rpcRaw ? parseRpcUrls(rpcVariable, rpcRaw) : [DEFAULT_LOCAL_RPC_URL], rpcFanout);
+
+  let chains: IndexedChain[];
+  try {
+    // Ponder's own variable, PONDER_RPC_URL_<id>, is the most specific one.
+    chains = readChainSettings(env, { rpcVariables: (chainId) => [`PONDER_RPC_URL_${chainId}`] }).map((chain) => ({
+      chainId: chain.chainId,
+      chainName: chain.deployments.network,
+      deploymentsFile: chain.deploymentsFile,
+      deployments: chain.deployments,
+      rpcUrls: fanOut(chain.rpc.urls, rpcFanout),
+      disableRpcCache: chain.local,
+    }));
+  } catch (error) {
+    if (error instanceof ChainSettingsError) throw new SettingsError(error.message);
+    throw error;
+  }
 
   const pollingIntervalMs = positiveInteger(env, "LEASH_POLLING_INTERVAL_MS", DEFAULT_POLLING_INTERVAL_MS, 100);
 
@@ -98,17 +83,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): IndexerSetti
     database = { kind: "pglite", directory: env.LEASH_PGLITE_DIR?.trim() || undefined };
   }
 
-  return {
-    chainId,
-    chainName: deployments.network,
-    deploymentsFile,
-    deployments,
-    rpcUrls,
-    rpcFanout,
-    pollingIntervalMs,
-    disableRpcCache: local,
-    database,
-  };
+  return { chains, rpcFanout, pollingIntervalMs, database };
 }
 
 /** A contract of the deployments file as Ponder wants it: address and the block to start from. */

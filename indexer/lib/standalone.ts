@@ -1,5 +1,6 @@
 // The four standalone policies share one life cycle: registered per (account, permission id),
-// used by operations, revoked by the account. One row per registration, one per use.
+// used by operations, revoked by the account. One row per registration, one per use, each on the
+// chain of its event (context.chain.id).
 import { policyRegistration, policyUse } from "ponder:schema";
 import type { Address, Hex } from "viem";
 import type { StandalonePolicy } from "./policies.js";
@@ -25,21 +26,28 @@ const REGISTRATION_FIELD: Record<StandalonePolicy, RegistrationField> = {
   ExpiryPolicy: "expiryRegistration",
 };
 
+/** What the handlers need of their context: the database and the event's chain. */
+export interface OnChain {
+  db: Db;
+  chain: { id: number };
+}
+
 interface PolicyEvent<Args> extends ChainEvent {
   args: Args & { account: Address; id: Hex };
 }
 
-export async function registerPolicy(db: Db, policy: StandalonePolicy, name: string, event: PolicyEvent<{ config: object }>) {
+export async function registerPolicy({ db, chain: { id: chainId } }: OnChain, policy: StandalonePolicy, name: string, event: PolicyEvent<{ config: object }>) {
   const { account, id, config } = event.args;
-  const { registration } = await nextRegistration(db, account, id, REGISTRATION_FIELD[policy]);
+  const { registration } = await nextRegistration(db, chainId, account, id, REGISTRATION_FIELD[policy]);
   if (registration > 1) {
-    const key = { policy, account, permissionId: id, registration: registration - 1 };
+    const key = { chainId, policy, account, permissionId: id, registration: registration - 1 };
     const previous = await db.find(policyRegistration, key);
     if (previous?.status === "active") {
       await db.update(policyRegistration, key).set({ status: "replaced", replacedBlock: event.block.number });
     }
   }
   await db.insert(policyRegistration).values({
+    chainId,
     policy,
     account,
     permissionId: id,
@@ -55,8 +63,8 @@ export async function registerPolicy(db: Db, policy: StandalonePolicy, name: str
     revokedTimestamp: null,
     replacedBlock: null,
   });
-  await touchAccount(db, account, event);
-  await audit(db, event, policy, name, { account, permissionId: id });
+  await touchAccount(db, chainId, account, event);
+  await audit(db, chainId, event, policy, name, { account, permissionId: id });
 }
 
 /** What a *Used event reports, beyond (account, id, nonce); absent fields are stored as null. */
@@ -73,19 +81,21 @@ export interface PolicyUseFields {
 }
 
 export async function usePolicy(
-  context: OutcomeContext & { db: Db },
+  context: OutcomeContext & OnChain,
   policy: StandalonePolicy,
   name: string,
   event: PolicyEvent<{ nonce: bigint }>,
   fields: PolicyUseFields,
 ) {
   const { db } = context;
+  const chainId = context.chain.id;
   const { account, id, nonce } = event.args;
-  const registration = (await permissionOf(db, account, id))[REGISTRATION_FIELD[policy]];
+  const registration = (await permissionOf(db, chainId, account, id))[REGISTRATION_FIELD[policy]];
   const outcome = await operationOutcome(context, event, account, nonce);
   // SpendLimitUsed comes once per token: its second token is use 1, …
-  const { useIndex, newOperation } = await recordUse(db, event, { account, nonce, permissionId: id }, policy, null, outcome);
+  const { useIndex, newOperation } = await recordUse(db, chainId, event, { account, nonce, permissionId: id }, policy, null, outcome);
   await db.insert(policyUse).values({
+    chainId,
     policy,
     account,
     nonce,
@@ -104,19 +114,19 @@ export async function usePolicy(
     ...positionOf(event),
     ...outcomeColumns(outcome),
   });
-  const key = { policy, account, permissionId: id, registration };
+  const key = { chainId, policy, account, permissionId: id, registration };
   const current = await db.find(policyRegistration, key);
   if (current) {
     await db.update(policyRegistration, key).set({ useCount: current.useCount + 1, lastUsedBlock: event.block.number });
   }
-  await touchAccount(db, account, event, { operationCount: newOperation ? 1 : 0 });
-  await audit(db, event, policy, name, { account, permissionId: id });
+  await touchAccount(db, chainId, account, event, { operationCount: newOperation ? 1 : 0 });
+  await audit(db, chainId, event, policy, name, { account, permissionId: id });
 }
 
-export async function revokePolicy(db: Db, policy: StandalonePolicy, name: string, event: PolicyEvent<object>) {
+export async function revokePolicy({ db, chain: { id: chainId } }: OnChain, policy: StandalonePolicy, name: string, event: PolicyEvent<object>) {
   const { account, id } = event.args;
-  const registration = (await permissionOf(db, account, id))[REGISTRATION_FIELD[policy]];
-  const key = { policy, account, permissionId: id, registration };
+  const registration = (await permissionOf(db, chainId, account, id))[REGISTRATION_FIELD[policy]];
+  const key = { chainId, policy, account, permissionId: id, registration };
   if (await db.find(policyRegistration, key)) {
     await db.update(policyRegistration, key).set({
       status: "revoked",
@@ -124,6 +134,6 @@ export async function revokePolicy(db: Db, policy: StandalonePolicy, name: strin
       revokedTimestamp: event.block.timestamp,
     });
   }
-  await touchAccount(db, account, event, { revocationCount: 1 });
-  await audit(db, event, policy, name, { account, permissionId: id });
+  await touchAccount(db, chainId, account, event, { revocationCount: 1 });
+  await audit(db, chainId, event, policy, name, { account, permissionId: id });
 }

@@ -8,13 +8,14 @@ import { zeroAddress } from "viem";
 
 const CONTRACT = "SessionPolicy";
 
-ponder.on("SessionPolicy:SessionRegistered", async ({ event, context: { db } }) => {
+ponder.on("SessionPolicy:SessionRegistered", async ({ event, context: { db, chain } }) => {
+  const chainId = chain.id;
   const { account, id, config } = event.args;
-  const { registration, permission: perm } = await nextRegistration(db, account, id, "sessionRegistration");
+  const { registration, permission: perm } = await nextRegistration(db, chainId, account, id, "sessionRegistration");
 
   // Registering the id again replaces the previous registration (its counters start over).
   if (registration > 1) {
-    const key = { account, permissionId: id, registration: registration - 1 };
+    const key = { chainId, account, permissionId: id, registration: registration - 1 };
     const previous = await db.find(session, key);
     if (previous && (previous.status === "active" || previous.status === "exhausted")) {
       await db.update(session, key).set({
@@ -26,6 +27,7 @@ ponder.on("SessionPolicy:SessionRegistered", async ({ event, context: { db } }) 
   }
 
   await db.insert(session).values({
+    chainId,
     account,
     permissionId: id,
     registration,
@@ -44,6 +46,7 @@ ponder.on("SessionPolicy:SessionRegistered", async ({ event, context: { db } }) 
   if (config.tokens.length > 0) {
     await db.insert(spend).values(
       config.tokens.map((limit) => ({
+        chainId,
         account,
         permissionId: id,
         registration,
@@ -63,21 +66,23 @@ ponder.on("SessionPolicy:SessionRegistered", async ({ event, context: { db } }) 
     );
   }
 
-  await touchAccount(db, account, event, { sessionCount: 1 });
-  await audit(db, event, CONTRACT, "SessionRegistered", { account, permissionId: id });
+  await touchAccount(db, chainId, account, event, { sessionCount: 1 });
+  await audit(db, chainId, event, CONTRACT, "SessionRegistered", { account, permissionId: id });
 });
 
 ponder.on("SessionPolicy:SessionUsed", async ({ event, context }) => {
   const { db } = context;
+  const chainId = context.chain.id;
   const { account, id, token, nonce, amount, period, remainingTotal, remainingInPeriod, callsInWindow, callsLeft, feeLeft } =
     event.args;
-  const registration = (await db.find(permission, { account, permissionId: id }))?.sessionRegistration ?? 0;
+  const registration = (await db.find(permission, { chainId, account, permissionId: id }))?.sessionRegistration ?? 0;
   // Whether the operation's call succeeded and what it cost: its UserOperationEvent, later in this transaction.
   const outcome = await operationOutcome(context, event, account, nonce);
 
   // One SessionUsed per token: the operation's first use is 0, its second token 1, …
-  const { useIndex, newOperation } = await recordUse(db, event, { account, nonce, permissionId: id }, "execution", registration, outcome);
+  const { useIndex, newOperation } = await recordUse(db, chainId, event, { account, nonce, permissionId: id }, "execution", registration, outcome);
   await db.insert(execution).values({
+    chainId,
     account,
     nonce,
     useIndex,
@@ -95,7 +100,7 @@ ponder.on("SessionPolicy:SessionUsed", async ({ event, context }) => {
     ...outcomeColumns(outcome),
   });
 
-  const sessionKey = { account, permissionId: id, registration };
+  const sessionKey = { chainId, account, permissionId: id, registration };
   const current = await db.find(session, sessionKey);
   let tokenExhausted = false;
   if (amount > 0n) {
@@ -170,14 +175,15 @@ ponder.on("SessionPolicy:SessionUsed", async ({ event, context }) => {
     });
   }
 
-  await touchAccount(db, account, event, { executionCount: 1, operationCount: newOperation ? 1 : 0 });
-  await audit(db, event, CONTRACT, "SessionUsed", { account, permissionId: id });
+  await touchAccount(db, chainId, account, event, { executionCount: 1, operationCount: newOperation ? 1 : 0 });
+  await audit(db, chainId, event, CONTRACT, "SessionUsed", { account, permissionId: id });
 });
 
-ponder.on("SessionPolicy:SessionRevoked", async ({ event, context: { db } }) => {
+ponder.on("SessionPolicy:SessionRevoked", async ({ event, context: { db, chain } }) => {
+  const chainId = chain.id;
   const { account, id } = event.args;
-  const registration = (await db.find(permission, { account, permissionId: id }))?.sessionRegistration ?? 0;
-  const key = { account, permissionId: id, registration };
+  const registration = (await db.find(permission, { chainId, account, permissionId: id }))?.sessionRegistration ?? 0;
+  const key = { chainId, account, permissionId: id, registration };
   if (await db.find(session, key)) {
     await db.update(session, key).set({
       status: "revoked",
@@ -186,7 +192,7 @@ ponder.on("SessionPolicy:SessionRevoked", async ({ event, context: { db } }) => 
       revokedTransactionHash: event.transaction.hash,
     });
   }
-  await db.insert(revocation).values({ id: event.id, account, permissionId: id, registration, ...positionOf(event) });
-  await touchAccount(db, account, event, { revocationCount: 1 });
-  await audit(db, event, CONTRACT, "SessionRevoked", { account, permissionId: id });
+  await db.insert(revocation).values({ chainId, id: event.id, account, permissionId: id, registration, ...positionOf(event) });
+  await touchAccount(db, chainId, account, event, { revocationCount: 1 });
+  await audit(db, chainId, event, CONTRACT, "SessionRevoked", { account, permissionId: id });
 });

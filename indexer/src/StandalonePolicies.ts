@@ -4,17 +4,17 @@ import { ponder } from "ponder:registry";
 import { registerPolicy, revokePolicy, usePolicy } from "../lib/standalone.js";
 
 ponder.on("CallScopePolicy:CallScopeRegistered", ({ event, context }) =>
-  registerPolicy(context.db, "CallScopePolicy", "CallScopeRegistered", event),
+  registerPolicy(context, "CallScopePolicy", "CallScopeRegistered", event),
 );
 ponder.on("CallScopePolicy:CallScopeUsed", ({ event, context }) =>
   usePolicy(context, "CallScopePolicy", "CallScopeUsed", event, { calls: event.args.calls }),
 );
 ponder.on("CallScopePolicy:CallScopeRevoked", ({ event, context }) =>
-  revokePolicy(context.db, "CallScopePolicy", "CallScopeRevoked", event),
+  revokePolicy(context, "CallScopePolicy", "CallScopeRevoked", event),
 );
 
 ponder.on("SpendLimitPolicy:SpendLimitRegistered", ({ event, context }) =>
-  registerPolicy(context.db, "SpendLimitPolicy", "SpendLimitRegistered", event),
+  registerPolicy(context, "SpendLimitPolicy", "SpendLimitRegistered", event),
 );
 ponder.on("SpendLimitPolicy:SpendLimitUsed", ({ event, context }) => {
   const { token, amount, period, remainingTotal, remainingInPeriod } = event.args;
@@ -27,11 +27,11 @@ ponder.on("SpendLimitPolicy:SpendLimitUsed", ({ event, context }) => {
   });
 });
 ponder.on("SpendLimitPolicy:SpendLimitRevoked", ({ event, context }) =>
-  revokePolicy(context.db, "SpendLimitPolicy", "SpendLimitRevoked", event),
+  revokePolicy(context, "SpendLimitPolicy", "SpendLimitRevoked", event),
 );
 
 ponder.on("RateLimitPolicy:RateLimitRegistered", ({ event, context }) =>
-  registerPolicy(context.db, "RateLimitPolicy", "RateLimitRegistered", event),
+  registerPolicy(context, "RateLimitPolicy", "RateLimitRegistered", event),
 );
 ponder.on("RateLimitPolicy:RateLimitUsed", ({ event, context }) => {
   const { calls, window, callsInWindow, callsLeft } = event.args;
@@ -43,15 +43,15 @@ ponder.on("RateLimitPolicy:RateLimitUsed", ({ event, context }) => {
   });
 });
 ponder.on("RateLimitPolicy:RateLimitRevoked", ({ event, context }) =>
-  revokePolicy(context.db, "RateLimitPolicy", "RateLimitRevoked", event),
+  revokePolicy(context, "RateLimitPolicy", "RateLimitRevoked", event),
 );
 
 ponder.on("ExpiryPolicy:ExpiryRegistered", ({ event, context }) =>
-  registerPolicy(context.db, "ExpiryPolicy", "ExpiryRegistered", event),
+  registerPolicy(context, "ExpiryPolicy", "ExpiryRegistered", event),
 );
 ponder.on("ExpiryPolicy:ExpiryUsed", ({ event, context }) =>
   usePolicy(context, "ExpiryPolicy", "ExpiryUsed", event, {}),
 );
 ponder.on("ExpiryPolicy:ExpiryRevoked", ({ event, context }) =>
-  revokePolicy(context.db, "ExpiryPolicy", "ExpiryRevoked", event),
+  revokePolicy(context, "ExpiryPolicy", "ExpiryRevoked", event),
 );

@@ -47,6 +47,7 @@ const event = (blockHash: Hex = BLOCK) => ({
 function client(answer: () => ReceiptLike, blockReceipts: () => ReceiptLike[] | null = () => null) {
   const calls = { receipts: 0, blockReceipts: 0 };
   const context: OutcomeContext = {
+    chain: { id: 31337 },
     contracts: {},
     client: {
       getTransactionReceipt: (async () => {

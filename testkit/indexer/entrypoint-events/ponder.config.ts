@@ -6,8 +6,11 @@ import config from "../../../ponder.config.js";
 import { userOperationEventAbi } from "../../../sdk/generated/contracts.js";
 import { readSettings } from "../../../indexer/lib/settings.js";
 
-const { contracts } = readSettings().deployments;
-const chain = Object.keys(config.chains)[0]!;
+// One chain: the comparison runs on the local chain.
+const [followed, ...others] = readSettings().chains;
+if (!followed || others.length > 0) throw new Error("the EntryPoint-events configuration follows one chain only");
+const { contracts } = followed.deployments;
+const chain = followed.chainName;
 
 export default createConfig({
   ...config,

@@ -13,29 +13,33 @@ interface UserOperationEvent extends ChainEvent {
   args: { userOpHash: Hex; sender: Address; paymaster: Address; nonce: bigint; success: boolean; actualGasCost: bigint; actualGasUsed: bigint };
 }
 // The product's configuration, which types ponder:registry, has no EntryPoint source; this one does.
-const on = ponder.on.bind(ponder) as unknown as (name: string, handler: (arg: { event: UserOperationEvent; context: { db: Db } }) => Promise<void>) => void;
+const on = ponder.on.bind(ponder) as unknown as (
+  name: string,
+  handler: (arg: { event: UserOperationEvent; context: { db: Db; chain: { id: number } } }) => Promise<void>,
+) => void;
 
-on("EntryPoint:UserOperationEvent", async ({ event, context: { db } }) => {
+on("EntryPoint:UserOperationEvent", async ({ event, context: { db, chain } }) => {
+  const chainId = chain.id;
   const { userOpHash, sender: account, paymaster, nonce, success, actualGasCost, actualGasUsed } = event.args;
-  const op = await db.find(userOperation, { account, nonce });
+  const op = await db.find(userOperation, { chainId, account, nonce });
   // Every other operation on the chain goes through the same EntryPoint: not ours.
   if (!op || op.transactionHash !== event.transaction.hash) return;
 
   const outcome = { userOpHash, success, actualGasCost, actualGasUsed };
-  await db.update(userOperation, { account, nonce }).set({ ...outcome, paymaster });
+  await db.update(userOperation, { chainId, account, nonce }).set({ ...outcome, paymaster });
   for (let useIndex = 0; useIndex < op.executionCount; useIndex++) {
-    await db.update(execution, { account, nonce, useIndex }).set(outcome);
+    await db.update(execution, { chainId, account, nonce, useIndex }).set(outcome);
   }
   // What the account really paid for its session's operation (a paymaster pays from its own deposit).
   if (op.registration !== null && paymaster === zeroAddress) {
-    const key = { account, permissionId: op.permissionId, registration: op.registration };
+    const key = { chainId, account, permissionId: op.permissionId, registration: op.registration };
     const row = await db.find(session, key);
     if (row) await db.update(session, key).set({ feePaid: row.feePaid + actualGasCost });
   }
   for (const policy of STANDALONE_POLICIES) {
     for (let useIndex = 0; useIndex < op[USE_COUNT[policy]]; useIndex++) {
-      await db.update(policyUse, { policy, account, nonce, useIndex }).set(outcome);
+      await db.update(policyUse, { chainId, policy, account, nonce, useIndex }).set(outcome);
     }
   }
-  await audit(db, event, "EntryPoint", "UserOperationEvent", { account, permissionId: op.permissionId });
+  await audit(db, chainId, event, "EntryPoint", "UserOperationEvent", { account, permissionId: op.permissionId });
 });
