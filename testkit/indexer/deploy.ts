@@ -20,8 +20,12 @@ export interface LeashChain {
   deploymentsFile: string;
 }
 
-/** Deploys everything (idempotent: CREATE2) and writes a deployments file in a fresh temporary folder. */
-export async function deployLeash(opts: { client: DeployClient; artifacts: ArtifactSource }): Promise<LeashChain> {
+/**
+ * Deploys everything (idempotent: CREATE2) and writes a deployments file in a fresh temporary folder.
+ * `network` names the chain there (default "localhost"): an indexer following several chains needs
+ * a distinct name for each.
+ */
+export async function deployLeash(opts: { client: DeployClient; artifacts: ArtifactSource; network?: string }): Promise<LeashChain> {
   const { client, artifacts } = opts;
   // Everything lands after this block: a safe start block for every contract.
   const startBlock = Number(await client.getBlockNumber());
@@ -44,7 +48,7 @@ export async function deployLeash(opts: { client: DeployClient; artifacts: Artif
   };
   const deployments: Deployments = {
     chainId: bed.chainId,
-    network: "localhost",
+    network: opts.network ?? "localhost",
     contracts: Object.fromEntries(
       CONTRACT_NAMES.map((name) => [name, { address: addresses[name], blockNumber: startBlock }]),
     ) as Deployments["contracts"],

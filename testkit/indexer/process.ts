@@ -1,12 +1,23 @@
 // The indexer as a child process (what `npm run indexer` runs), and small clients of its HTTP API.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { readDeployments } from "../../sdk/deployments.js";
 import { projectRoot } from "../chain.js";
 import { freePort, type ManagedProcess, startProcess } from "../processes.js";
 
-export interface IndexerOptions {
+/** One chain the indexer follows: its deployments file (which says its chain id) and RPC. */
+export interface IndexerChain {
   deploymentsFile: string;
   rpcUrl: string;
+  chainId: number;
+}
+
+export interface IndexerOptions {
+  /** One chain: the deployments file's chain, at rpcUrl. */
+  deploymentsFile?: string;
+  rpcUrl?: string;
+  /** Several chains at once (LEASH_CHAINS), instead of deploymentsFile and rpcUrl. */
+  chains?: IndexerChain[];
   /** PGlite directory, or a Postgres URL. */
   database: { pgliteDir: string } | { postgresUrl: string };
   /** Database schema; the same schema and database resume after a restart. */
@@ -36,6 +47,33 @@ export interface Indexer {
   kill(): Promise<void>;
 }
 
+/** The variables naming the chains to follow: LEASH_CHAINS and per-chain ones, or one chain's. */
+function chainVariables(opts: IndexerOptions): NodeJS.ProcessEnv {
+  // Unset, so that the runner's own environment cannot add to them.
+  const cleared = { LEASH_CHAINS: "", LEASH_CHAIN_ID: "", LEASH_DEPLOYMENTS: "", LEASH_RPC_URL: "" };
+  if (opts.chains) {
+    if (opts.deploymentsFile !== undefined || opts.rpcUrl !== undefined) throw new Error("startIndexer: give chains, or deploymentsFile and rpcUrl, not both");
+    if (opts.chains.length === 0) throw new Error("startIndexer: chains is empty");
+    return {
+      ...cleared,
+      LEASH_CHAINS: opts.chains.map((chain) => chain.chainId).join(","),
+      ...Object.fromEntries(
+        opts.chains.flatMap((chain) => [
+          [`LEASH_DEPLOYMENTS_${chain.chainId}`, chain.deploymentsFile],
+          [`LEASH_RPC_URL_${chain.chainId}`, chain.rpcUrl],
+        ]),
+      ),
+    };
+  }
+  if (opts.deploymentsFile === undefined || opts.rpcUrl === undefined) throw new Error("startIndexer: give deploymentsFile and rpcUrl, or chains");
+  return {
+    ...cleared,
+    LEASH_CHAIN_ID: String(readDeployments(opts.deploymentsFile).chainId),
+    LEASH_DEPLOYMENTS: opts.deploymentsFile,
+    LEASH_RPC_URL: opts.rpcUrl,
+  };
+}
+
 /** Starts the indexer on 127.0.0.1 on a free port; resolves once its HTTP server is up. */
 export async function startIndexer(opts: IndexerOptions): Promise<Indexer> {
   const port = opts.port ?? (await freePort());
@@ -55,9 +93,7 @@ export async function startIndexer(opts: IndexerOptions): Promise<Indexer> {
     ],
     cwd: projectRoot,
     env: {
-      LEASH_CHAIN_ID: "31337",
-      LEASH_DEPLOYMENTS: opts.deploymentsFile,
-      LEASH_RPC_URL: opts.rpcUrl,
+      ...chainVariables(opts),
       LEASH_RPC_FANOUT: String(opts.rpcFanout ?? 1),
       LEASH_POLLING_INTERVAL_MS: String(opts.pollingIntervalMs ?? 200),
       LEASH_INDEXER_PORT: String(port),
@@ -105,12 +141,16 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`);
 }
 
-/** The block the indexer has indexed up to (from /status), or undefined before it has one. */
-export async function indexedBlock(url: string): Promise<{ number: number; timestamp: number } | undefined> {
+/**
+ * The block the indexer has indexed up to (from /status) on the chain of id `chainId` (default: the
+ * only or first chain it follows), or undefined before it has one.
+ */
+export async function indexedBlock(url: string, chainId?: number): Promise<{ number: number; timestamp: number } | undefined> {
   const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(5_000) });
   if (!response.ok) return undefined;
-  const status = (await response.json()) as Record<string, { block?: { number: number; timestamp: number } }>;
-  return Object.values(status)[0]?.block;
+  const status = (await response.json()) as Record<string, { id: number; block?: { number: number; timestamp: number } }>;
+  const chains = Object.values(status);
+  return (chainId === undefined ? chains[0] : chains.find((chain) => chain.id === chainId))?.block;
 }
 
 /**
@@ -121,14 +161,15 @@ export async function waitForBlock(
   indexer: Indexer,
   block: bigint | number | { number: bigint; timestamp: bigint },
   timeoutMs = 90_000,
+  chainId?: number,
 ) {
   const target = typeof block === "object" ? block : { number: BigInt(block), timestamp: undefined };
   await waitFor(
-    `the indexer to reach block ${target.number}\n${indexer.process.tail(10)}`,
+    `the indexer to reach block ${target.number}${chainId === undefined ? "" : ` of chain ${chainId}`}\n${indexer.process.tail(10)}`,
     async () => {
       const ready = await fetch(`${indexer.url}/ready`, { signal: AbortSignal.timeout(5_000) });
       if (ready.status !== 200) return undefined;
-      const indexed = await indexedBlock(indexer.url);
+      const indexed = await indexedBlock(indexer.url, chainId);
       if (!indexed || indexed.number < Number(target.number)) return undefined;
       if (indexed.number === Number(target.number) && target.timestamp !== undefined && indexed.timestamp !== Number(target.timestamp)) {
         return undefined;
