@@ -16,7 +16,7 @@ import { graphqlQuery, type Indexer, sqlQuery, startIndexer, waitForBlock } from
 import { configuredPolicy, encodeTimeClaim } from "../../sdk/policies.js";
 import type { Call } from "../../sdk/userops.js";
 import { STANDALONE_GAS } from "../policies/config.js";
-import { actualIndex, expectedIndex, orphanTransactions } from "./expected.js";
+import { INDEX_RELATIONS, actualIndex, chainIdsIn, expectedIndex, orphanTransactions } from "./expected.js";
 import {
   DAY,
   NATIVE_TOKEN,
@@ -43,6 +43,8 @@ const TRANSFER = toFunctionSelector("transfer(address,uint256)");
 const APPROVE = toFunctionSelector("approve(address,uint256)");
 const usdc = (amount: string) => parseUnits(amount, 6);
 const LOG_DIR = join(projectRoot, ".leash", "logs", "indexer-tests");
+/** The world's chain: Hardhat's. */
+const CHAIN_ID = 31337;
 /** SessionPolicy.getStatus's enum, in order. */
 
 describe("indexer: the index matches the chain (PGlite and Postgres)", function () {
@@ -74,7 +76,7 @@ describe("indexer: the index matches the chain (PGlite and Postgres)", function 
     await indexedUpToHead();
     const expected = await expectedIndex(world);
     for (const { name, indexer } of indexers) {
-      const actual = await actualIndex(indexer.url);
+      const actual = await actualIndex(indexer.url, CHAIN_ID);
       for (const table of Object.keys(expected) as (keyof typeof expected)[]) {
         expect(actual[table], `${name}: table ${table}`).to.deep.equal(expected[table]);
       }
@@ -235,9 +237,12 @@ describe("indexer: the index matches the chain (PGlite and Postgres)", function 
     expect(Object.values(expected.execution).some((e) => e.token === "0x0000000000000000000000000000000000000000")).to.equal(true);
     expect(Object.keys(expected.revocation)).to.have.length(1);
     expect(Object.keys(expected.policy_use)).to.have.length(4);
-    for (const { indexer } of indexers) {
+    for (const { name, indexer } of indexers) {
       const refused = await sqlQuery(indexer.url, `select id from audit_event where transaction_hash = '${refusedTx}'`);
       expect(refused, "rows of the refused operation's transaction").to.deep.equal([]);
+      // Every row of every table and view is on the chain followed, and says so.
+      const chains = await chainIdsIn(indexer.url);
+      for (const table of INDEX_RELATIONS) expect(chains[table], `${name}: chain ids in ${table}`).to.deep.equal([CHAIN_ID]);
     }
   });
 
@@ -307,7 +312,7 @@ describe("indexer: the index matches the chain (PGlite and Postgres)", function 
 
       const one = await graphqlQuery<{ session: { executionCount: number; spends: { items: { token: string; spent: string }[] }; executions: { totalCount: number } } }>(
         indexer.url,
-        `query ($account: String!, $id: String!) { session(account: $account, permissionId: $id, registration: 1) {
+        `query ($account: String!, $id: String!) { session(chainId: ${CHAIN_ID}, account: $account, permissionId: $id, registration: 1) {
            executionCount spends { items { token spent } } executions { totalCount } } }`,
         { account, id: A1.id },
       );
@@ -341,7 +346,7 @@ describe("indexer: the index matches the chain (PGlite and Postgres)", function 
     for (const { name, indexer } of indexers) {
       const sessions = await sqlQuery<{ account: Address; permission_id: Hex; registration: number; status: string; valid_after: string; valid_until: string; calls_left: string; fee_left: string }>(
         indexer.url,
-        "select s.account, s.permission_id, s.registration, s.status, s.valid_after, s.valid_until, s.calls_left, s.fee_left from session s join permission p on p.account = s.account and p.permission_id = s.permission_id and p.session_registration = s.registration",
+        `select s.account, s.permission_id, s.registration, s.status, s.valid_after, s.valid_until, s.calls_left, s.fee_left from session s join permission p on p.chain_id = s.chain_id and p.account = s.account and p.permission_id = s.permission_id and p.session_registration = s.registration where s.chain_id = ${CHAIN_ID}`,
       );
       expect(sessions, name).to.have.length(4);
       for (const s of sessions) {
@@ -360,7 +365,7 @@ describe("indexer: the index matches the chain (PGlite and Postgres)", function 
         expect(s.fee_left, `${name}: gas budget left`).to.equal(String(view.feeLeft));
         const spends = await sqlQuery<{ token: string; remaining_total: string; remaining_in_period: string; last_period: string | null }>(
           indexer.url,
-          `select token, remaining_total, remaining_in_period, last_period from spend where account = '${s.account}' and permission_id = '${s.permission_id}' and registration = ${s.registration}`,
+          `select token, remaining_total, remaining_in_period, last_period from spend where chain_id = ${CHAIN_ID} and account = '${s.account}' and permission_id = '${s.permission_id}' and registration = ${s.registration}`,
         );
         for (const token of view.tokens) {
           const spend = spends.find((row) => row.token === token.token.toLowerCase());

@@ -105,7 +105,7 @@ describe("indexer: killed mid-backfill and restarted (PGlite and Postgres)", fun
     expect(Object.keys(expected.execution)).to.have.length(BLOCKS * OPS_PER_BLOCK + 4 + 10);
     for (const [i, run] of runs.entries()) {
       const name = i === 0 ? "PGlite" : "Postgres";
-      const actual = await actualIndex(run.indexer.url);
+      const actual = await actualIndex(run.indexer.url, world.leash.deployments.chainId);
       for (const table of Object.keys(expected) as (keyof typeof expected)[]) {
         expect(actual[table], `${name}: table ${table}`).to.deep.equal(expected[table]);
       }

@@ -355,9 +355,9 @@ export async function expectedIndex(world: World): Promise<Index> {
   return index;
 }
 
-/** Rows of `table` keyed by `key`, with the columns `columns`, every value as a string. */
-async function rows(url: string, table: string, key: string, columns: string[]): Promise<Rows> {
-  const result = await sqlQuery(url, `select ${key} as key, ${columns.join(", ")} from ${table}`);
+/** Rows of `table` on chain `chainId` keyed by `key`, with the columns `columns`, every value as a string. */
+async function rows(url: string, chainId: number, table: string, key: string, columns: string[]): Promise<Rows> {
+  const result = await sqlQuery(url, `select ${key} as key, ${columns.join(", ")} from ${table} where chain_id = ${Number(chainId)}`);
   const out: Rows = {};
   for (const row of result) {
     const key = String(row.key);
@@ -367,38 +367,54 @@ async function rows(url: string, table: string, key: string, columns: string[]):
   return out;
 }
 
-/** What the indexer at `url` holds, in the same shape as expectedIndex. */
-export async function actualIndex(url: string): Promise<Index> {
+/** Every table and view of the index: each has a chain_id column. */
+export const INDEX_RELATIONS = [
+  "account", "permission", "session", "execution", "user_operation", "revocation", "spend", "period_spend",
+  "policy_registration", "policy_use", "audit_event", "session_state",
+] as const;
+
+/** The chain ids of each table's and view's rows (sorted; empty for an empty table). */
+export async function chainIdsIn(url: string): Promise<Record<(typeof INDEX_RELATIONS)[number], number[]>> {
+  const out = {} as Record<(typeof INDEX_RELATIONS)[number], number[]>;
+  for (const table of INDEX_RELATIONS) {
+    const result = await sqlQuery<{ chain_id: number }>(url, `select chain_id from ${table} group by chain_id order by chain_id`);
+    out[table] = result.map((row) => Number(row.chain_id));
+  }
+  return out;
+}
+
+/** What the indexer at `url` holds of chain `chainId`, in the same shape as expectedIndex. */
+export async function actualIndex(url: string, chainId: number): Promise<Index> {
   const expected = await (async () => {
     const sessionKey = "account || ':' || permission_id || ':' || registration";
     const at = "transaction_hash || ':' || log_index";
     const outcome = ["user_op_hash", "success", "actual_gas_cost"];
-    const executions = await rows(url, "execution", at, [
+    const executions = await rows(url, chainId, "execution", at, [
       "account", "use_index", "transaction_hash", "permission_id", "registration", "nonce", "token", "amount", "period", "remaining_total",
       "remaining_in_period", "calls_in_window", "calls_left", "fee_left", "block_number", ...outcome,
     ]);
     const audit = await sqlQuery<{ entry: string }>(
       url,
-      "select transaction_hash || ':' || log_index || ' ' || contract || '.' || event as entry from audit_event order by block_number, log_index",
+      `select transaction_hash || ':' || log_index || ' ' || contract || '.' || event as entry from audit_event where chain_id = ${Number(chainId)} order by block_number, log_index`,
     );
     const permissionColumns = ["session_key", "session_registration", "call_scope_registration", "spend_limit_registration", "rate_limit_registration", "expiry_registration"];
     return {
-      account: await rows(url, "account", "address", ["session_count", "revocation_count", "operation_count", "execution_count"]),
-      permission: await rows(url, "permission", "account || ':' || permission_id", permissionColumns),
-      session: await rows(url, "session", sessionKey, [
+      account: await rows(url, chainId, "account", "address", ["session_count", "revocation_count", "operation_count", "execution_count"]),
+      permission: await rows(url, chainId, "permission", "account || ':' || permission_id", permissionColumns),
+      session: await rows(url, chainId, "session", sessionKey, [
         "session_key", "status", "valid_after", "valid_until", "calls_left", "calls_in_window", "fee_left", "fee_paid", "token_count", "tokens_exhausted",
         "operation_count", "execution_count", "created_block", "created_log_index", "exhausted_block", "revoked_block", "replaced_block",
       ]),
       execution: executions,
-      user_operation: await rows(url, "user_operation", "account || ':' || nonce", [
+      user_operation: await rows(url, chainId, "user_operation", "account || ':' || nonce", [
         "permission_id", "registration", "transaction_hash", "execution_count", "call_scope_uses", "spend_limit_uses",
         "rate_limit_uses", "expiry_uses", ...outcome,
       ]),
-      revocation: await rows(url, "revocation", at, ["account", "permission_id", "registration", "block_number"]),
-      spend: await rows(url, "spend", `${sessionKey} || ':' || token`, ["total", "spent", "execution_count", "remaining_total", "remaining_in_period", "last_period"]),
-      period_spend: await rows(url, "period_spend", `${sessionKey} || ':' || token || ':' || period`, ["spent", "execution_count", "starts_at", "ends_at", "remaining_in_period"]),
-      policy_registration: await rows(url, "policy_registration", `policy || ':' || ${sessionKey}`, ["status", "use_count", "created_block"]),
-      policy_use: await rows(url, "policy_use", at, [
+      revocation: await rows(url, chainId, "revocation", at, ["account", "permission_id", "registration", "block_number"]),
+      spend: await rows(url, chainId, "spend", `${sessionKey} || ':' || token`, ["total", "spent", "execution_count", "remaining_total", "remaining_in_period", "last_period"]),
+      period_spend: await rows(url, chainId, "period_spend", `${sessionKey} || ':' || token || ':' || period`, ["spent", "execution_count", "starts_at", "ends_at", "remaining_in_period"]),
+      policy_registration: await rows(url, chainId, "policy_registration", `policy || ':' || ${sessionKey}`, ["status", "use_count", "created_block"]),
+      policy_use: await rows(url, chainId, "policy_use", at, [
         "policy", "account", "use_index", "transaction_hash", "permission_id", "registration", "nonce", "calls", "token", "amount", "period", "remaining_total",
         "window_index", "calls_in_window", "calls_left", ...outcome,
       ]),
@@ -408,12 +424,13 @@ export async function actualIndex(url: string): Promise<Index> {
   return expected;
 }
 
-/** Rows that name a transaction missing from the canonical chain, or in another block. */
+/** Rows of the world's chain that name a transaction missing from the canonical chain, or in another block. */
 export async function orphanTransactions(world: World, url: string): Promise<string[]> {
+  const chainId = world.leash.deployments.chainId;
   const orphans: string[] = [];
   for (const table of ["execution", "policy_use", "user_operation", "revocation", "audit_event", "session"]) {
     const [tx, block] = table === "session" ? ["created_transaction_hash", "created_block"] : ["transaction_hash", "block_number"];
-    const used = await sqlQuery<{ tx: string; block: string }>(url, `select ${tx} as tx, ${block} as block from ${table} group by ${tx}, ${block}`);
+    const used = await sqlQuery<{ tx: string; block: string }>(url, `select ${tx} as tx, ${block} as block from ${table} where chain_id = ${chainId} group by ${tx}, ${block}`);
     for (const row of used) {
       const receipt = await world.client.getTransactionReceipt({ hash: row.tx as Hex }).catch(() => undefined);
       if (!receipt || receipt.blockNumber !== BigInt(row.block)) orphans.push(`${table}: ${row.tx}`);

@@ -19,7 +19,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { entryPoint07Abi, toPackedUserOperation, type UserOperation } from "viem/account-abstraction";
 import { deployLeash } from "../../testkit/indexer/deploy.js";
-import { type LocalChain, startChain } from "../../testkit/chain.js";
+import { type LocalChain, startAnvil, startChain } from "../../testkit/chain.js";
 import { createOwnerAccount, createSessionAccount, type KernelAccount, sessionPermission } from "../../sdk/accounts.js";
 import { localClient } from "../../testkit/testbed/client.js";
 import { configuredPolicy, encodeTimeClaim, type PolicySlices } from "../../sdk/policies.js";
@@ -30,11 +30,17 @@ export { NATIVE_TOKEN, NO_ARG } from "../../sdk/rules.js";
 
 export type World = Awaited<ReturnType<typeof startWorld>>;
 
-export async function startWorld(opts: { logFile?: string } = {}) {
-  const chain: LocalChain = await startChain({ logFile: opts.logFile });
+/**
+ * Starts the world's chain and deploys Leash on it: `hardhat node` (chain 31337) by default, or
+ * anvil with the chain id `anvil.chainId`; `network` names it in the deployments file.
+ */
+export async function startWorld(opts: { logFile?: string; anvil?: { chainId: number }; network?: string } = {}) {
+  const chain: LocalChain = opts.anvil
+    ? await startAnvil({ chainId: opts.anvil.chainId, logFile: opts.logFile })
+    : await startChain({ logFile: opts.logFile });
   try {
     const client = await localClient(http(chain.rpcUrl, { retryCount: 0 }));
-    const leash = await deployLeash({ client, artifacts: hre.artifacts });
+    const leash = await deployLeash({ client, artifacts: hre.artifacts, network: opts.network });
     const read = async (name: ContractName) => contractAbis[name] as Abi;
     const abis = {
       SessionPolicy: await read("SessionPolicy"),
@@ -87,17 +93,29 @@ export interface Permission {
   id: Hex;
 }
 
-/** A new permission on the account of `owner` (a new account unless that owner already has one). */
+/**
+ * A new permission on the account of `owner` (a new account unless that owner already has one), with
+ * a new session key unless `sessionKey` is given, and the id Kernel derives unless `permissionId` is.
+ */
 export async function openPermission(
   world: World,
   policies: Policy[],
-  opts: { owner?: LocalAccount; index?: bigint; slices?: PolicySlices } = {},
+  opts: { owner?: LocalAccount; index?: bigint; slices?: PolicySlices; sessionKey?: LocalAccount; permissionId?: Hex } = {},
 ): Promise<Permission> {
   const owner = opts.owner ?? privateKeyToAccount(generatePrivateKey());
-  const sessionKey = privateKeyToAccount(generatePrivateKey());
+  const sessionKey = opts.sessionKey ?? privateKeyToAccount(generatePrivateKey());
   const index = opts.index ?? 0n;
   const slices: PolicySlices = opts.slices ?? (async () => [{ index: 0, data: encodeTimeClaim(await world.now()) }]);
-  const account = await createSessionAccount({ client: world.client, bed: world.leash.bed, owner, sessionKey, policies, index, policySlices: slices });
+  const account = await createSessionAccount({
+    client: world.client,
+    bed: world.leash.bed,
+    owner,
+    sessionKey,
+    policies,
+    index,
+    policySlices: slices,
+    permissionId: opts.permissionId,
+  });
   await fund(world, account.address);
   const permissionId = `0x${account.kernelPluginManager.getIdentifier().slice(4, 12)}` as Hex;
   return { world, account, owner, sessionKey, policies, slices, index, permissionId, id: pad(permissionId, { size: 32, dir: "right" }) };
