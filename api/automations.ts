@@ -7,13 +7,13 @@ import { z } from "zod";
 import { type AutomationSummary, automationListSchema, automationSummarySchema } from "../sdk/automations.js";
 import { ApiError, describeError } from "./errors.js";
 import type { RevocationView } from "./responses.js";
-import type { Revocations } from "./revocation.js";
+import type { Chains } from "./chains.js";
 
 export class Automations {
   constructor(
     private readonly executorUrl: string,
     private readonly timeoutMs: number,
-    private readonly revocations: Revocations,
+    private readonly chains: Chains,
   ) {}
 
   private async ask<T>(what: string, path: string, schema: z.ZodType<T>, method: "GET" | "POST" = "GET"): Promise<{ status: number; body: T | { error?: { code?: string; message?: string } } }> {
@@ -56,7 +56,8 @@ export class Automations {
     const automation = automationSummarySchema.parse((await this.list(account)).find((a) => a.id === id));
     let revocation: RevocationView | null = null;
     if (automation.permissionId) {
-      revocation = await this.revocations.prepare(account, automation.permissionId as `0x${string}`).catch((error: unknown) => {
+      const { revocations } = this.chains.get(automation.chainId, "params.id");
+      revocation = await revocations.prepare(account, automation.permissionId as `0x${string}`).catch((error: unknown) => {
         // Revoked, replaced or expired unused already: nothing left for the owner to sign.
         if (error instanceof ApiError && (error.code === "session_already_revoked" || error.code === "session_not_found")) return null;
         throw error;

@@ -40,6 +40,7 @@ export class RequestExplainer {
       warnings,
       toSign: {
         account: prepared.account,
+        chainId: this.deployments.chainId,
         sessionKey: prepared.sessionKeyAddress,
         permissionId: prepared.permissionId,
         validationId: typedData.message.validationId as Hex,

@@ -1,18 +1,16 @@
 // `npm run api`: the API on HOST:PORT (127.0.0.1:4000), reading the indexer and the chain named by
 // the environment (api/config.ts). Stops cleanly on SIGINT/SIGTERM.
-import { DeploymentsError, deploymentsPath, readDeployments } from "../sdk/deployments.js";
+import { ChainSettingsError, readChainSettings } from "../sdk/chains.js";
+import { DeploymentsError } from "../sdk/deployments.js";
 import { SettingsError, readSettings, withoutPassword } from "./config.js";
 import { buildServer } from "./server.js";
 import { StoreError } from "./store/db.js";
 
 async function main() {
   const settings = readSettings();
-  const path = settings.LEASH_DEPLOYMENTS ?? deploymentsPath(settings.LEASH_CHAIN_ID);
-  const deployments = readDeployments(path);
-  if (deployments.chainId !== settings.LEASH_CHAIN_ID) {
-    throw new SettingsError(`${path} is for chain ${deployments.chainId}, but LEASH_CHAIN_ID is ${settings.LEASH_CHAIN_ID}`);
-  }
-  const { app, store } = await buildServer({ settings, deployments });
+  // Which chains, with their deployments files and RPC URLs (one rule for every service: sdk/chains.ts).
+  const followed = readChainSettings(process.env);
+  const { app, store } = await buildServer({ settings, chains: followed.map((c) => ({ deployments: c.deployments, rpcUrl: c.rpc.urls[0]! })) });
   // The API's own tables are created (or brought to the latest migration) before it listens.
   const opened = await store();
   app.log.info({ store: opened.describe }, "session requests stored in");
@@ -33,9 +31,7 @@ async function main() {
     {
       url: address,
       indexer: settings.LEASH_INDEXER_URL,
-      rpc: settings.LEASH_RPC_URL,
-      chainId: deployments.chainId,
-      deployments: path,
+      chains: followed.map((c) => ({ chainId: c.chainId, rpc: withoutPassword(c.rpc.urls[0]!), deployments: c.deploymentsFile })),
       redis: settings.REDIS_URL ? withoutPassword(settings.REDIS_URL) : null,
     },
     "Leash API listening",
@@ -43,7 +39,7 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof SettingsError || error instanceof DeploymentsError || error instanceof StoreError) {
+  if (error instanceof SettingsError || error instanceof ChainSettingsError || error instanceof DeploymentsError || error instanceof StoreError) {
     console.error(`leash api: ${error.message}`);
   } else if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
     console.error(`leash api: ${(error as Error).message} (set PORT to another port)`);

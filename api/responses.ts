@@ -52,6 +52,7 @@ export const requestLinkSchema = z
 export const sessionSchema = z
   .object({
     account: address,
+    chainId: z.number().int().positive().meta({ description: "The chain the session is on" }),
     permissionId,
     registration: z.number().int().min(1).nullable().meta({ description: "n-th registration of this permission id; null while approved but not on chain yet" }),
     status,
@@ -182,6 +183,7 @@ export const explanationSchema = z
     warnings: z.array(z.object({ code: z.enum(WARNING_CODES), message: z.string() })),
     toSign: z.object({
       account: address,
+      chainId: z.number().int().positive().meta({ description: "The chain the owner approves the session on (the typed data's domain)" }),
       sessionKey: address,
       permissionId,
       validationId: hex,
@@ -249,6 +251,7 @@ export const declineSchema = sessionRequestSchema
 export const revocationSchema = z
   .object({
     account: address,
+    chainId: z.number().int().positive().meta({ description: "The chain the session is on" }),
     permissionId,
     registration: z.number().int().nullable().meta({ description: "null: an approval not on chain yet" }),
     status,
@@ -278,11 +281,26 @@ export const redisStatusSchema = z
   })
   .meta({ title: "RedisStatus", description: "The Redis the API's processes share (REDIS_URL)" });
 
+export const chainListSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        chainId: z.number().int().positive(),
+        network: z.string().meta({ description: "The network name Leash was deployed with (its deployments file)" }),
+        sessionPolicy: address.meta({ description: "SessionPolicy's address there (the same on every chain)" }),
+      }),
+    ),
+  })
+  .meta({ title: "ChainList" });
+
 export const readySchema = z
   .object({
     status: z.literal("ready"),
-    chainBlock: decimal.nullable(),
-    indexedBlock: decimal.nullable(),
+    chainBlock: decimal.nullable().meta({ description: "The first followed chain's latest block (see chains for each)" }),
+    indexedBlock: decimal.nullable().meta({ description: "The indexer's latest block of that chain" }),
+    chains: z
+      .array(z.object({ chainId: z.number().int().positive(), chainBlock: decimal, indexedBlock: decimal }))
+      .meta({ description: "Every chain the API follows, its latest block and the indexer's" }),
     redis: redisStatusSchema.nullable().meta({
       description: "null without REDIS_URL. Not a condition of readiness: while Redis is unavailable, requests are answered without being counted by the rate limit",
     }),

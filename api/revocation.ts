@@ -69,6 +69,7 @@ export class Revocations {
           : "";
     return {
       account: session.account,
+      chainId: session.chainId,
       permissionId: id,
       registration: session.registration,
       status: session.status,
@@ -77,7 +78,7 @@ export class Revocations {
       warning: `Revocation cannot be undone: to let an agent act for the account again, the owner must approve a new session.${
         uninstall ? "" : " It also cancels the account's other approvals that have not been used yet."
       }`,
-      text: `To revoke session ${id}, sign this call with the owner's wallet: it is sent from account ${session.account} to itself. ${effect}${already}`,
+      text: `To revoke session ${id}, sign this call with the owner's wallet on chain ${session.chainId}: it is sent from account ${session.account} to itself. ${effect}${already}`,
       asOf: session.asOf,
     };
   }

@@ -34,6 +34,15 @@ const registration = z.coerce
   .optional()
   .meta({ description: "Which registration of the permission id (default: the latest)" });
 
+/** The chain a session is on; may be left out when the API follows one chain (GET /ready lists them). */
+const chainId = z.coerce
+  .number({ error: "must be a chain id number" })
+  .int("must be a whole number")
+  .min(1, "must be a chain id (at least 1)")
+  .max(Number.MAX_SAFE_INTEGER, "is too large")
+  .optional()
+  .meta({ description: "Chain id of the session (required when the API follows several chains)", example: 84532 });
+
 export const STATUS_FILTERS = ["all", ...SESSION_VIEW_STATUSES] as const;
 
 export const accountParams = z.object({ account: addressParam });
@@ -44,12 +53,14 @@ export const listQuery = z
     status: z.enum(STATUS_FILTERS, { error: `must be one of ${STATUS_FILTERS.join(", ")}` }).default("all"),
     cursor,
     limit: limit(20),
+    chainId,
   })
   .strict();
 
-export const sessionQuery = z.object({ registration }).strict();
-export const historyQuery = z.object({ cursor, limit: limit(50), registration }).strict();
-export const activityQuery = z.object({ cursor, limit: limit(50) }).strict();
+export const sessionQuery = z.object({ registration, chainId }).strict();
+export const historyQuery = z.object({ cursor, limit: limit(50), registration, chainId }).strict();
+export const activityQuery = z.object({ cursor, limit: limit(50), chainId }).strict();
+export const chainQuery = z.object({ chainId }).strict();
 
 export const sessionRequestBody = sessionRequestSchema;
 
@@ -57,7 +68,7 @@ export const requestIdParams = z.object({
   id: z.string().uuid("must be a session request id (a UUID)").meta({ description: "Session request id", example: "4b0c6a52-0c43-4c9b-9d0e-0f5b1f1c2a3d" }),
 });
 
-export const requestListQuery = z.object({ limit: limit(20) }).strict();
+export const requestListQuery = z.object({ limit: limit(20), chainId }).strict();
 
 export const approvalBody = z
   .object({
@@ -100,5 +111,5 @@ export function errorCodeFor(part: string, field: string): ErrorCode {
   if (part === "body") return "invalid_session_request";
   if (part === "headers") return "invalid_request";
   if (part === "params") return field === "account" ? "invalid_address" : field === "id" ? "invalid_request_id" : "invalid_permission_id";
-  return field === "cursor" ? "invalid_cursor" : "invalid_query";
+  return field === "cursor" ? "invalid_cursor" : field === "chainId" ? "invalid_chain" : "invalid_query";
 }

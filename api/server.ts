@@ -28,11 +28,17 @@ import { type Store, openStore } from "./store/db.js";
 import { RequestReads } from "./store/requests.js";
 import { errorCodeFor } from "./schemas.js";
 import { SessionService } from "./sessions/service.js";
+import { sessionRequest } from "./store/schema.js";
+import { Chains, type FollowedChain } from "./chains.js";
+import { isNull } from "drizzle-orm";
 import { ChainClient, IndexerClient } from "./upstream.js";
 
 export interface ServerOptions {
   settings: Settings;
-  deployments: Deployments;
+  /** The chains to follow, each with its deployments and RPC URL (api/main.ts reads them with sdk/chains.ts). */
+  chains?: { deployments: Deployments; rpcUrl: string }[];
+  /** One chain only, at settings.LEASH_RPC_URL: the same as `chains` with one entry. */
+  deployments?: Deployments;
   /** Fastify's logger option (default: JSON lines at settings.LEASH_LOG_LEVEL). */
   logger?: FastifyServerOptions["logger"];
   /** The clock "now" is read from (Date.now); tests fix it to compare answers. */
@@ -43,6 +49,9 @@ export interface LeashApi {
   app: FastifyInstance;
   /** The API's own database (session requests), opened and migrated on first use. */
   store(): Promise<Store>;
+  /** Every chain followed, with what reads it. */
+  chains: Chains;
+  /** The first chain's sessions and RPC client (the only ones when it follows one chain). */
   sessions: SessionService;
   indexer: IndexerClient;
   chain: ChainClient;
@@ -74,7 +83,9 @@ function validationError(part: string, issues: z.core.$ZodIssue[]): ApiError {
 }
 
 export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
-  const { settings, deployments } = opts;
+  const { settings } = opts;
+  const followed = opts.chains ?? (opts.deployments ? [{ deployments: opts.deployments, rpcUrl: settings.LEASH_RPC_URL }] : []);
+  if (followed.length === 0) throw new Error("buildServer needs the chains to follow (chains or deployments)");
   const app = Fastify({
     logger: opts.logger ?? { level: settings.LEASH_LOG_LEVEL },
     bodyLimit: settings.LEASH_BODY_LIMIT,
@@ -84,7 +95,6 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   const indexer = new IndexerClient(settings.LEASH_INDEXER_URL, { timeoutMs: settings.LEASH_UPSTREAM_TIMEOUT_MS, pollMs: settings.LEASH_POLL_MS });
-  const chain = new ChainClient(settings.LEASH_RPC_URL, deployments.chainId, { timeoutMs: settings.LEASH_UPSTREAM_TIMEOUT_MS, pollMs: settings.LEASH_POLL_MS });
   const index = connectIndex({
     indexerUrl: settings.LEASH_INDEXER_URL,
     databaseUrl: settings.DATABASE_URL,
@@ -101,6 +111,12 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
       pgliteDir: settings.LEASH_API_PGLITE_DIR,
       poolSize: settings.LEASH_INDEX_POOL_SIZE,
       timeoutMs: settings.LEASH_UPSTREAM_TIMEOUT_MS,
+    }).then(async (ready) => {
+      // Requests stored before they recorded their chain are of the one chain then followed.
+      if (followed.length === 1) {
+        await ready.db.update(sessionRequest).set({ chainId: followed[0]!.deployments.chainId }).where(isNull(sessionRequest.chainId));
+      }
+      return ready;
     });
     // A failed opening is tried again by the next request.
     opened.catch(() => (opened = undefined));
@@ -110,12 +126,23 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
     if (opened) await (await opened.catch(() => undefined))?.close();
   });
   const stored = new RequestReads(store);
-  const sessions = new SessionService({ indexer, index: index.db, requests: stored, chain, deployments, cacheSize: settings.LEASH_CACHE_SIZE, clock: opts.clock });
-  const explainer = new RequestExplainer(chain, deployments, sessions);
-  const approvals = new ApprovalSignatures(chain, deployments);
-  const requests = new SessionRequests({ stored, explainer, sessions, chain, approvals, ttlSeconds: settings.LEASH_REQUEST_TTL_SECONDS, clock: opts.clock });
-  const revocations = new Revocations(sessions, chain, deployments);
-  const automations = new Automations(settings.LEASH_EXECUTOR_URL, settings.LEASH_UPSTREAM_TIMEOUT_MS, revocations);
+  const chains = new Chains(
+    followed.map(({ deployments, rpcUrl }): FollowedChain => {
+      const chain = new ChainClient(rpcUrl, deployments.chainId, { timeoutMs: settings.LEASH_UPSTREAM_TIMEOUT_MS, pollMs: settings.LEASH_POLL_MS });
+      const sessions = new SessionService({ indexer, index: index.db, requests: stored, chain, deployments, cacheSize: settings.LEASH_CACHE_SIZE, clock: opts.clock });
+      return {
+        chainId: deployments.chainId,
+        deployments,
+        chain,
+        sessions,
+        explainer: new RequestExplainer(chain, deployments, sessions),
+        approvals: new ApprovalSignatures(chain, deployments),
+        revocations: new Revocations(sessions, chain, deployments),
+      };
+    }),
+  );
+  const requests = new SessionRequests({ stored, chains, ttlSeconds: settings.LEASH_REQUEST_TTL_SECONDS, clock: opts.clock });
+  const automations = new Automations(settings.LEASH_EXECUTOR_URL, settings.LEASH_UPSTREAM_TIMEOUT_MS, chains);
 
   // zod validates every part; its issues become one ApiError naming each bad field.
   app.setValidatorCompiler(({ schema, httpPart }) => {
@@ -202,13 +229,14 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   // One plugin per concern; the versioned routes under /v1.
-  await app.register(serviceRoutes, { settings, chain, indexer, redis });
-  await app.register(sessionRoutes, { prefix: "/v1", sessions, revocations });
+  await app.register(serviceRoutes, { settings, chains, indexer, redis });
+  await app.register(sessionRoutes, { prefix: "/v1", chains });
   await app.register(sessionRequestRoutes, { prefix: "/v1", requests });
   await app.register(automationRoutes, { prefix: "/v1", automations });
   await app.register(dashboardRoutes);
 
-  return { app, store, sessions, indexer, chain, redis };
+  const [first] = chains.list;
+  return { app, store, chains, sessions: first!.sessions, indexer, chain: first!.chain, redis };
 }
 
 /** Any error as the API's error: client mistakes keep their 4xx, the unknown become 500. */

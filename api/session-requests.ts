@@ -8,15 +8,12 @@ import { createHash, randomUUID } from "node:crypto";
 import { and, desc, eq, gt, sql } from "drizzle-orm";
 import { type Address, type Hex, getAddress } from "viem";
 import { formatDuration } from "../sdk/format.js";
-import type { ApprovalSignatures } from "./approval-signature.js";
+import type { Chains, FollowedChain } from "./chains.js";
 import { ApiError } from "./errors.js";
-import type { RequestExplainer } from "./explain.js";
 import type { DeclineView, Explanation, SessionRequestView } from "./responses.js";
 import { requestLink } from "./sessions/approved.js";
-import type { SessionService } from "./sessions/service.js";
 import type { RequestReads, RequestRow } from "./store/requests.js";
 import { sessionRequest } from "./store/schema.js";
-import type { ChainClient } from "./upstream.js";
 
 type Row = RequestRow;
 
@@ -32,11 +29,8 @@ const STATUS_TEXT: Record<SessionRequestView["status"], string> = {
 export interface SessionRequestsOptions {
   /** The stored requests (the API's database, opened on first use). */
   stored: RequestReads;
-  explainer: RequestExplainer;
-  sessions: SessionService;
-  chain: ChainClient;
-  /** Checks the account of a request and verifies the owner's approval (approval-signature.ts). */
-  approvals: ApprovalSignatures;
+  /** Per chain: its explainer, its sessions, and its checks of accounts and approvals (approval-signature.ts). */
+  chains: Chains;
   /** How long a request waits for the owner's signature. */
   ttlSeconds: number;
   clock?: () => number;
@@ -52,10 +46,32 @@ export class SessionRequests {
     return this.opts.stored.query(what, run);
   }
 
-  /** The API's "now" in milliseconds: the later of the chain's latest block and the clock. */
-  private async now(): Promise<number> {
-    const head = await this.opts.chain.head();
+  /** The API's "now" on a chain in milliseconds: the later of its latest block and the clock. */
+  private async now(on: FollowedChain): Promise<number> {
+    const head = await on.chain.head();
     return Math.max(this.clock(), Number(head.timestamp) * 1000);
+  }
+
+  /**
+   * The chain a new request is for: its first permission's chainId. With one chain followed, that
+   * chain (the request's check then names a chainId that differs); with several, the one named.
+   */
+  private chainForBody(body: unknown): FollowedChain {
+    const { chains } = this.opts;
+    // One permission or a list of them (sdk/request.ts takes both).
+    const permissions = (body as { permissions?: unknown } | null)?.permissions;
+    const first = (Array.isArray(permissions) ? permissions[0] : permissions) as { chainId?: unknown } | undefined;
+    const named = first?.chainId;
+    if (typeof named === "number" && chains.has(named)) return chains.get(named);
+    if (chains.list.length === 1 || typeof named !== "number") return chains.list[0]!;
+    throw new ApiError("invalid_session_request", `this API does not follow chain ${named}; it follows ${chains.ids.join(", ")}`, [
+      { field: Array.isArray(permissions) ? "body.permissions.0.chainId" : "body.permissions.chainId", message: `not one of ${chains.ids.join(", ")}` },
+    ]);
+  }
+
+  /** The chain of a stored request (one stored before chains were recorded: the only one followed). */
+  private chainOf(row: Row): FollowedChain {
+    return this.opts.chains.get(row.chainId ?? undefined, "params.id");
   }
 
   /** Explains and stores a request; with an idempotency key, a retry returns the first request. */
@@ -65,14 +81,16 @@ export class SessionRequests {
       const found = await this.byKey(idempotencyKey);
       if (found) return { view: await this.view(this.sameBody(found, bodyHash)), created: false };
     }
-    const explanation = await this.opts.explainer.explain(body);
-    await this.opts.approvals.requireKernelAccount(explanation, body);
-    await this.requireUsable(explanation);
-    const now = new Date(await this.now());
+    const on = this.chainForBody(body);
+    const explanation = await on.explainer.explain(body);
+    await on.approvals.requireKernelAccount(explanation, body);
+    await this.requireUsable(on, explanation);
+    const now = new Date(await this.now(on));
     const row = {
       id: randomUUID(),
       idempotencyKey: idempotencyKey ?? null,
       bodyHash,
+      chainId: on.chainId,
       account: explanation.toSign.account.toLowerCase(),
       sessionKey: explanation.toSign.sessionKey.toLowerCase(),
       permissionId: explanation.toSign.permissionId,
@@ -96,10 +114,10 @@ export class SessionRequests {
    * Refuses a session key that already acts for a live session of the account (one key per
    * session, so that revoking one session never leaves its key acting through another).
    */
-  private async requireUsable(explanation: Explanation) {
+  private async requireUsable(on: FollowedChain, explanation: Explanation) {
     const account = getAddress(explanation.toSign.account);
     const sessionKey = getAddress(explanation.toSign.sessionKey);
-    const live = await this.opts.sessions.liveWithKey(account, sessionKey);
+    const live = await on.sessions.liveWithKey(account, sessionKey);
     if (live.length) {
       throw new ApiError(
         "invalid_session_request",
@@ -123,10 +141,16 @@ export class SessionRequests {
     return row;
   }
 
-  /** An account's requests, newest first (at most `limit`), each with where it stands. */
-  async listFor(account: Address, limit: number): Promise<SessionRequestView[]> {
+  /** An account's requests (on one chain, or on every chain followed), newest first (at most `limit`), each with where it stands. */
+  async listFor(account: Address, limit: number, chainId?: number): Promise<SessionRequestView[]> {
+    if (chainId !== undefined) this.opts.chains.get(chainId);
     const rows = await this.query("read the account's requests", (db) =>
-      db.select().from(sessionRequest).where(eq(sessionRequest.account, account.toLowerCase())).orderBy(desc(sessionRequest.createdAt)).limit(limit),
+      db
+        .select()
+        .from(sessionRequest)
+        .where(and(eq(sessionRequest.account, account.toLowerCase()), chainId === undefined ? undefined : eq(sessionRequest.chainId, chainId)))
+        .orderBy(desc(sessionRequest.createdAt))
+        .limit(limit),
     );
     return Promise.all(rows.map((row) => this.view(row)));
   }
@@ -147,10 +171,11 @@ export class SessionRequests {
     const row = await this.row(id);
     // The same approval sent again (its answer was lost on the way): the stored approval.
     if (row.status === "approved" && row.signature?.toLowerCase() === signature.toLowerCase()) return this.view(row);
-    this.requireOpen(row, await this.now());
+    const on = this.chainOf(row);
+    this.requireOpen(row, await this.now(on));
     const explanation = row.explanation as Explanation;
-    const signer = await this.opts.approvals.verify(explanation, row.request, signature);
-    const now = new Date(await this.now());
+    const signer = await on.approvals.verify(explanation, row.request, signature);
+    const now = new Date(await this.now(on));
     const updated = await this.query("store the approval", (db) =>
       db
         .update(sessionRequest)
@@ -168,7 +193,7 @@ export class SessionRequests {
 
   async decline(id: string, reason: string | undefined): Promise<DeclineView> {
     const row = await this.row(id);
-    const now = new Date(await this.now());
+    const now = new Date(await this.now(this.chainOf(row)));
     this.requireOpen(row, now.getTime());
     const updated = await this.query("store the refusal", (db) =>
       db
@@ -222,7 +247,7 @@ export class SessionRequests {
         { field: "params.id", message: `request ${view.status}` },
       ]);
     }
-    const now = new Date(await this.now());
+    const now = new Date(await this.now(this.chainOf(row)));
     const updated = await this.query("store the failure", (db) =>
       db
         .update(sessionRequest)
@@ -234,18 +259,20 @@ export class SessionRequests {
     return this.view(updated[0]);
   }
 
-  /** The stored request as the API shows it; once approved, with its session's status. */
   /** The stored request as the API shows it, its status read with the index. */
   private async view(row: Row): Promise<SessionRequestView> {
-    const explanation = row.explanation as Explanation;
-    const now = await this.now();
+    const stored = row.explanation as Explanation;
+    const on = this.chainOf(row);
+    // Explanations stored before they named their chain get it from the request's row.
+    const explanation = { ...stored, toSign: { ...stored.toSign, chainId: on.chainId } };
+    const now = await this.now(on);
     let status: SessionRequestView["status"] = row.status;
     let sessionStatus: SessionRequestView["sessionStatus"] = null;
     if (row.status === "awaiting_approval" && row.expiresAt.getTime() <= now) status = "expired";
     if (row.status === "approved") {
       // The session of this approval: on chain once its first operation registered it, else shown
       // from this request (approved, or revoked or expired before any operation).
-      const session = await this.opts.sessions.getSession(getAddress(row.account), row.permissionId as Hex);
+      const session = await on.sessions.getSession(getAddress(row.account), row.permissionId as Hex);
       const ours = session.request?.id === row.id;
       sessionStatus = session.status;
       if (ours && session.registration !== null) status = "active";

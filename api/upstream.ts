@@ -34,7 +34,7 @@ class Polled<T> {
 }
 
 export class IndexerClient {
-  private readonly status: Polled<{ head: Head; ready: boolean }>;
+  private readonly status: Polled<{ heads: Map<number, Head>; ready: boolean }>;
 
   constructor(readonly url: string, private readonly opts: { timeoutMs: number; pollMs: number }) {
     this.status = new Polled(opts.pollMs, () => this.readStatus());
@@ -48,18 +48,30 @@ export class IndexerClient {
     }
   }
 
-  private async readStatus(): Promise<{ head: Head; ready: boolean }> {
+  /** Ponder's /status: per chain (keyed by its name), its id and latest indexed block. */
+  private async readStatus(): Promise<{ heads: Map<number, Head>; ready: boolean }> {
     const [status, ready] = await Promise.all([this.fetch("/status"), this.fetch("/ready")]);
     if (!status.ok) throw new UpstreamError("indexer", `GET /status answered ${status.status}`);
-    const body = (await status.json().catch(() => null)) as Record<string, { block?: { number: number; timestamp: number } }> | null;
-    const block = body && Object.values(body)[0]?.block;
-    if (!block) throw new UpstreamError("indexer", "it has not indexed any block yet");
-    return { head: { number: BigInt(block.number), timestamp: block.timestamp }, ready: ready.status === 200 };
+    const body = (await status.json().catch(() => null)) as Record<string, { id?: number; block?: { number: number; timestamp: number } }> | null;
+    const heads = new Map<number, Head>();
+    for (const chain of Object.values(body ?? {})) {
+      if (typeof chain?.id === "number" && chain.block) heads.set(chain.id, { number: BigInt(chain.block.number), timestamp: chain.block.timestamp });
+    }
+    return { heads, ready: ready.status === 200 };
   }
 
-  /** The latest indexed block, and whether the backfill is done. */
-  progress(): Promise<{ head: Head; ready: boolean }> {
-    return this.status.get();
+  /** The latest indexed block of `chainId`, and whether the backfill (of every chain) is done. */
+  async progress(chainId: number): Promise<{ head: Head; ready: boolean }> {
+    const { heads, ready } = await this.status.get();
+    const head = heads.get(chainId);
+    if (!head) {
+      const followed = [...heads.keys()];
+      throw new UpstreamError(
+        "indexer",
+        followed.length ? `it does not index chain ${chainId} (it indexes ${followed.join(", ")})` : "it has not indexed any block yet",
+      );
+    }
+    return { head, ready };
   }
 }
 

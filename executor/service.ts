@@ -176,7 +176,7 @@ export class AutomationService {
       rows.map(async (a) => {
         const slots = await db.select().from(slot).where(eq(slot.automationId, a.id)).orderBy(asc(slot.index));
         const attempts = await db.select().from(attempt).where(eq(attempt.automationId, a.id)).orderBy(asc(attempt.id));
-        return summarize(a, slots, attempts, this.o.apiUrl);
+        return summarize(a, slots, attempts, this.o.apiUrl, this.o.chain.deployments.chainId);
       }),
     );
   }

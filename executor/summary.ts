@@ -20,7 +20,8 @@ const STATUS_TEXT: Record<AutomationSummary["status"], string> = {
   cancelled: "Cancelled",
 };
 
-export function summarize(a: Row<typeof automation>, slots: Row<typeof slot>[], attempts: Row<typeof attempt>[], apiUrl: string): AutomationSummary {
+/** `chainId`: the chain the executor acts on (its deployments'). */
+export function summarize(a: Row<typeof automation>, slots: Row<typeof slot>[], attempts: Row<typeof attempt>[], apiUrl: string, chainId: number): AutomationSummary {
   const plan = a.plan as { tokenIn: Address; tokenInInfo?: TokenInfo; amounts?: string[] };
   const token = { address: getAddress(plan.tokenIn), symbol: plan.tokenInInfo?.symbol ?? null, decimals: plan.tokenInInfo?.decimals ?? null };
   const executedSlots = slots.filter((s) => s.status === "done" || s.status === "reverted");
@@ -39,6 +40,7 @@ export function summarize(a: Row<typeof automation>, slots: Row<typeof slot>[], 
     id: a.id,
     kind: a.kind,
     account: getAddress(a.account),
+    chainId,
     status: a.status,
     stopKind: a.stopKind,
     stopReason: a.stopReason,

@@ -74,29 +74,31 @@ export class LeashClient {
     this.fetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
 
+  // `chainId`: the chain of the session; may be left out when the API follows one chain.
+
   /** GET /v1/accounts/:account/sessions */
-  listSessions(account: string, query: { status?: StatusFilter; cursor?: string; limit?: number } = {}): Promise<SessionPage> {
+  listSessions(account: string, query: { status?: StatusFilter; cursor?: string; limit?: number; chainId?: number } = {}): Promise<SessionPage> {
     return this.request("GET", `/v1/accounts/${segment(account)}/sessions`, query);
   }
 
   /** GET /v1/accounts/:account/sessions/:permissionId */
-  getSession(account: string, permissionId: string, query: { registration?: number } = {}): Promise<SessionView> {
+  getSession(account: string, permissionId: string, query: { registration?: number; chainId?: number } = {}): Promise<SessionView> {
     return this.request("GET", `/v1/accounts/${segment(account)}/sessions/${segment(permissionId)}`, query);
   }
 
   /** GET /v1/accounts/:account/sessions/:permissionId/history */
-  sessionHistory(account: string, permissionId: string, query: { cursor?: string; limit?: number; registration?: number } = {}): Promise<HistoryPage> {
+  sessionHistory(account: string, permissionId: string, query: { cursor?: string; limit?: number; registration?: number; chainId?: number } = {}): Promise<HistoryPage> {
     return this.request("GET", `/v1/accounts/${segment(account)}/sessions/${segment(permissionId)}/history`, query);
   }
 
   /** GET /v1/accounts/:account/activity */
-  activity(account: string, query: { cursor?: string; limit?: number } = {}): Promise<HistoryPage> {
+  activity(account: string, query: { cursor?: string; limit?: number; chainId?: number } = {}): Promise<HistoryPage> {
     return this.request("GET", `/v1/accounts/${segment(account)}/activity`, query);
   }
 
   /** POST /v1/accounts/:account/sessions/:permissionId/revocation: the owner's call, prepared (nothing is sent). */
-  prepareRevocation(account: string, permissionId: string): Promise<RevocationView> {
-    return this.request("POST", `/v1/accounts/${segment(account)}/sessions/${segment(permissionId)}/revocation`, {});
+  prepareRevocation(account: string, permissionId: string, query: { chainId?: number } = {}): Promise<RevocationView> {
+    return this.request("POST", `/v1/accounts/${segment(account)}/sessions/${segment(permissionId)}/revocation`, query);
   }
 
   /** GET /v1/accounts/:account/automations */
@@ -110,8 +112,8 @@ export class LeashClient {
   }
 
   /** The dashboard page where the owner revokes a session with their wallet. */
-  revocationLink(account: string, permissionId: string): string {
-    return `${this.baseUrl}/dashboard?${new URLSearchParams({ account, revoke: permissionId })}`;
+  revocationLink(account: string, permissionId: string, chainId?: number): string {
+    return `${this.baseUrl}/dashboard?${new URLSearchParams({ account, revoke: permissionId, ...(chainId === undefined ? {} : { chain: String(chainId) }) })}`;
   }
 
   /** The page where the owner reads and signs a session request. */
@@ -125,7 +127,7 @@ export class LeashClient {
   }
 
   /** GET /v1/accounts/:account/session-requests */
-  sessionRequests(account: string, query: { limit?: number } = {}): Promise<{ items: SessionRequestView[] }> {
+  sessionRequests(account: string, query: { limit?: number; chainId?: number } = {}): Promise<{ items: SessionRequestView[] }> {
     return this.request("GET", `/v1/accounts/${segment(account)}/session-requests`, query);
   }
 

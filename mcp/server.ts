@@ -50,6 +50,12 @@ const cursorArg = z
   .optional()
   .describe("Leave out for the first page; to read on, pass the nextCursor of the previous answer unchanged.");
 const limitArg = (fallback: number) => z.number().int().min(1).max(100).optional().describe(`Items per page, 1 to 100 (default ${fallback}).`);
+const chainIdArg = z
+  .number()
+  .int()
+  .min(1)
+  .optional()
+  .describe("The chain id the session is on (e.g. 84532 for Base Sepolia); needed only when the Leash API follows several chains: its error then lists them.");
 const registrationArg = z
   .number()
   .int()
@@ -213,12 +219,12 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
         "(waiting for the session's first operation), declined, expired, or active. Use it with list_sessions when the owner asks what " +
         "automations they have, so that requests not yet on chain are shown too. The argument is the account (0x + 40 hex digits); limit is optional (1-100). " +
         NO_KEYS,
-      inputSchema: { account: accountArg, limit: limitArg(20) },
+      inputSchema: { account: accountArg, limit: limitArg(20), chainId: chainIdArg },
       outputSchema: sessionRequestListSchema,
       annotations: readOnly,
     },
-    async ({ account, limit }) =>
-      answer("list_session_requests", () => client.sessionRequests(account, { limit }), (page) => requestListText(account, page.items)),
+    async ({ account, limit, chainId }) =>
+      answer("list_session_requests", () => client.sessionRequests(account, { limit, chainId }), (page) => requestListText(account, page.items)),
   );
 
   server.registerTool(
@@ -238,12 +244,13 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
         status: z.enum(STATUS_FILTERS).optional().describe("Which sessions: all (default), approved, active, pending, expired, exhausted, revoked or replaced."),
         cursor: cursorArg,
         limit: limitArg(20),
+        chainId: chainIdArg,
       },
       outputSchema: sessionPageSchema,
       annotations: readOnly,
     },
-    async ({ account, status, cursor, limit }) =>
-      answer("list_sessions", () => client.listSessions(account, { status, cursor, limit }), (page) => sessionListText(page, account, status ?? "all")),
+    async ({ account, status, cursor, limit, chainId }) =>
+      answer("list_sessions", () => client.listSessions(account, { status, cursor, limit, chainId }), (page) => sessionListText(page, account, status ?? "all")),
   );
 
   server.registerTool(
@@ -257,12 +264,12 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
         "Returns several lines in plain words, and structuredContent = the session: {status, secondsLeft, tokens [{symbol, limits, spent, remaining, display}], " +
         "calls {remaining, max, remainingInWindow, perWindow}, permissions, executions, approved, revoked, display, asOf}; amounts carry raw base units and a display string such as \"$41.67\". " +
         NO_KEYS,
-      inputSchema: { account: accountArg, permissionId: permissionIdArg, registration: registrationArg },
+      inputSchema: { account: accountArg, permissionId: permissionIdArg, registration: registrationArg, chainId: chainIdArg },
       outputSchema: sessionSchema,
       annotations: readOnly,
     },
-    async ({ account, permissionId, registration }) =>
-      answer("get_session", () => client.getSession(account, permissionId, { registration }), sessionText),
+    async ({ account, permissionId, registration, chainId }) =>
+      answer("get_session", () => client.getSession(account, permissionId, { registration, chainId }), sessionText),
   );
 
   server.registerTool(
@@ -277,14 +284,14 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
         "first_operation_failed | registration | execution | revocation, permissionId, requestId, " +
         "timestamp, transactionHash, execution {amount, gasCost, success}, text}], nextCursor (null on the last page), asOf}. " +
         NO_KEYS,
-      inputSchema: { account: accountArg, permissionId: permissionIdArg, cursor: cursorArg, limit: limitArg(50), registration: registrationArg },
+      inputSchema: { account: accountArg, permissionId: permissionIdArg, cursor: cursorArg, limit: limitArg(50), registration: registrationArg, chainId: chainIdArg },
       outputSchema: historyPageSchema,
       annotations: readOnly,
     },
-    async ({ account, permissionId, cursor, limit, registration }) =>
+    async ({ account, permissionId, cursor, limit, registration, chainId }) =>
       answer(
         "get_session_history",
-        () => client.sessionHistory(account, permissionId, { cursor, limit, registration }),
+        () => client.sessionHistory(account, permissionId, { cursor, limit, registration, chainId }),
         (page) => historyText(page, { account, permissionId, tool: "get_session_history" }),
       ),
   );
@@ -298,12 +305,12 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
         "Use this for a timeline of the whole account; for one session use get_session_history. Returns one line per entry (naming the session), and " +
         "structuredContent {items, nextCursor (null on the last page), asOf} in the shape get_session_history returns. " +
         NO_KEYS,
-      inputSchema: { account: accountArg, cursor: cursorArg, limit: limitArg(50) },
+      inputSchema: { account: accountArg, cursor: cursorArg, limit: limitArg(50), chainId: chainIdArg },
       outputSchema: historyPageSchema,
       annotations: readOnly,
     },
-    async ({ account, cursor, limit }) =>
-      answer("get_account_activity", () => client.activity(account, { cursor, limit }), (page) => historyText(page, { account, tool: "get_account_activity" })),
+    async ({ account, cursor, limit, chainId }) =>
+      answer("get_account_activity", () => client.activity(account, { cursor, limit, chainId }), (page) => historyText(page, { account, tool: "get_account_activity" })),
   );
 
   server.registerTool(
@@ -317,15 +324,15 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
         "permission id (0x + 8 hex digits) from list_sessions. Returns the text to show (what revoking does, its warning, the link) and structuredContent " +
         "{account, permissionId, status, method, call {to, data, value}, warning, text, asOf}. Nothing is signed or sent: only the owner's wallet can revoke. " +
         NO_KEYS,
-      inputSchema: { account: accountArg, permissionId: permissionIdArg },
+      inputSchema: { account: accountArg, permissionId: permissionIdArg, chainId: chainIdArg },
       outputSchema: revocationSchema,
       annotations: readOnly,
     },
-    async ({ account, permissionId }) =>
+    async ({ account, permissionId, chainId }) =>
       answer(
         "revoke_session",
-        () => client.prepareRevocation(account, permissionId),
-        (r) => revocationText(r, client.revocationLink(r.account, r.permissionId)),
+        () => client.prepareRevocation(account, permissionId, { chainId }),
+        (r) => revocationText(r, client.revocationLink(r.account, r.permissionId, r.chainId)),
       ),
   );
 
@@ -364,7 +371,7 @@ export function createMcpServer(opts: McpServerOptions): McpServer {
         () => client.cancelAutomation(account, id),
         (r) =>
           r.revocation && r.automation.permissionId
-            ? `${r.text}\nThe owner revokes it on this page, with their wallet: ${client.revocationLink(r.automation.account, r.automation.permissionId)}`
+            ? `${r.text}\nThe owner revokes it on this page, with their wallet: ${client.revocationLink(r.automation.account, r.automation.permissionId, r.automation.chainId)}`
             : r.text,
       ),
   );

@@ -57,7 +57,7 @@ export function sessionListText(page: SessionPage, account: string, status: stri
 
 export function sessionText(v: SessionView): string {
   const lines = [
-    `Session ${v.permissionId} of account ${v.account}${v.registration !== null && v.registration > 1 ? ` (approval number ${v.registration} of this permission id)` : ""}.`,
+    `Session ${v.permissionId} of account ${v.account} on chain ${v.chainId}${v.registration !== null && v.registration > 1 ? ` (approval number ${v.registration} of this permission id)` : ""}.`,
     `Status: ${statusPhrase(v)}.`,
   ];
   if (v.sessionKey) lines.push(`Session key: ${v.sessionKey}.`);

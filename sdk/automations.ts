@@ -16,6 +16,7 @@ export const automationSummarySchema = z
     id: z.string().meta({ description: "The automation's id (a UUID)" }),
     kind: z.enum(AUTOMATION_KINDS),
     account: address,
+    chainId: z.number().int().positive().meta({ description: "The chain it acts on" }),
     status: z.enum(AUTOMATION_STATUS_NAMES),
     stopKind: z.string().nullable().meta({ description: "Why it stopped: the refusal's kind (revoked, total-cap, expired, …), declined, retries-exhausted" }),
     stopReason: z.string().nullable(),

@@ -17,10 +17,12 @@ import { type Address, custom, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { CONTRACT_NAMES, type Deployments, readDeployments } from "../sdk/deployments.js";
 import { deployLeash } from "../scripts/deploy-leash.js";
-import { type LocalChain, projectRoot, startAnvil } from "../testkit/chain.js";
+import { type LocalChain, projectRoot, startAnvil, startChain } from "../testkit/chain.js";
+import { LeashClient } from "../mcp/client.js";
+import { sessionText } from "../mcp/text.js";
 import { type Indexer, startIndexer, waitForBlock } from "../testkit/indexer/process.js";
 import { startProcess } from "../testkit/processes.js";
-import { approveTwap, deployDemoContracts, fundedAccount, trade, twapRequest } from "../testkit/scenario.js";
+import { type ApprovedSession, approveTwap, deployDemoContracts, fundedAccount, trade, twapRequest } from "../testkit/scenario.js";
 import { CANONICAL_CONTRACTS, placeCanonical } from "../testkit/testbed/canonical.js";
 import { devKey, localClient } from "../testkit/testbed/client.js";
 
@@ -136,6 +138,10 @@ describe("npm run deploy on a testnet (a local stand-in of Base Sepolia and of S
     expect(await client.getTransactionCount({ address: deployer.address })).to.equal(0);
   });
 
+  /** The owner's account on the stand-in, and its session there (registered by its first trade). */
+  let account: Address;
+  let baseSession: ApprovedSession;
+
   it("the indexer and the API follow the chain by its id and name: a session registered there is seen", async function () {
     const deploymentsFile = join(dir, `${BASE_SEPOLIA}.json`);
     const client = await localClient(http(base.rpcUrl, { retryCount: 0 }));
@@ -144,8 +150,9 @@ describe("npm run deploy on a testnet (a local stand-in of Base Sepolia and of S
     const demo = await deployDemoContracts({ client, artifacts: hre.artifacts, deploymentsFile });
     const leash = { client, deployments: readDeployments(deploymentsFile) };
     const owner = privateKeyToAccount(devKey(6));
-    const account: Address = await fundedAccount({ leash, demo, owner, usdc: "1000" });
-    const session = await approveTwap(leash, { owner, request: (sessionKey) => twapRequest({ account, sessionKey, demo, chainId: BASE_SEPOLIA }) });
+    account = await fundedAccount({ leash, demo, owner, usdc: "1000" });
+    baseSession = await approveTwap(leash, { owner, request: (sessionKey) => twapRequest({ account, sessionKey, demo, chainId: BASE_SEPOLIA }) });
+    const session = baseSession;
     const traded = await trade(leash, session, demo, "10", { direct: true });
     if (!traded.ok) expect.fail(`the session's first trade was refused: ${traded.refusal.message}`);
 
@@ -177,15 +184,126 @@ describe("npm run deploy on a testnet (a local stand-in of Base Sepolia and of S
       logFile: join(dir, "api.log"),
     });
     stops.push(() => api.stop());
-    const listening = JSON.parse(match[1]!) as { url: string; chainId: number; deployments: string };
-    expect(listening.chainId).to.equal(BASE_SEPOLIA);
-    expect(listening.deployments).to.equal(deploymentsFile);
+    const listening = JSON.parse(match[1]!) as { url: string; chains: { chainId: number; deployments: string }[] };
+    expect(listening.chains.map((c) => [c.chainId, c.deployments])).to.deep.equal([[BASE_SEPOLIA, deploymentsFile]]);
     const answer = await fetch(`${listening.url}/v1/accounts/${account}/sessions`);
     const text = await answer.text();
     expect(answer.status, text).to.equal(200);
     const body = JSON.parse(text) as { items: { permissionId: string; status: string }[] };
     expect(body.items.map((s) => s.permissionId)).to.deep.equal([session.approval.permissionId]);
     expect(body.items[0]!.status).to.equal("active");
+  });
+
+  it("one indexer and one API follow two chains at once (a Hardhat node as 31337, the stand-in as 84532): each session on its chain", async function () {
+    // The local chain as `npm start` has it: a Hardhat node, Leash deployed with Ignition, the demo contracts.
+    const node = await startChain({ logFile: join(dir, "hardhat-node.log") });
+    stops.push(() => node.stop());
+    const localFile = join(dir, "31337-node.json");
+    const nodeClient = await localClient(http(node.rpcUrl, { retryCount: 0 }));
+    const connection = await network.create({ network: "localhost", override: { url: node.rpcUrl } } as never);
+    try {
+      await deployLeash({ connection, client: nodeClient, artifacts: hre.artifacts, networkName: "localhost", path: localFile });
+    } finally {
+      await connection.close();
+    }
+    const localDemo = await deployDemoContracts({ client: nodeClient, artifacts: hre.artifacts, deploymentsFile: localFile });
+    const local = { client: nodeClient, deployments: readDeployments(localFile) };
+    // The same owner's account here (another address: the local chain's Kernel factory is the test
+    // bed's, not the canonical one), with a session of other limits: 300 USDC in all, against 1,000.
+    const owner = privateKeyToAccount(devKey(6));
+    const localAccount = await fundedAccount({ leash: local, demo: localDemo, owner, usdc: "1000" });
+    const localSession = await approveTwap(local, { owner, request: (sessionKey) => twapRequest({ account: localAccount, sessionKey, demo: localDemo, chainId: 31337, maxTotal: "300" }) });
+    const traded = await trade(local, localSession, localDemo, "20", { direct: true });
+    if (!traded.ok) expect.fail(`the local session's first trade was refused: ${traded.refusal.message}`);
+
+    const baseFile = join(dir, `${BASE_SEPOLIA}.json`);
+    const chains = {
+      LEASH_CHAINS: `31337,${BASE_SEPOLIA}`,
+      LEASH_DEPLOYMENTS_31337: localFile,
+      LEASH_RPC_URL_31337: node.rpcUrl,
+      [`LEASH_DEPLOYMENTS_${BASE_SEPOLIA}`]: baseFile,
+      [`LEASH_RPC_URL_${BASE_SEPOLIA}`]: base.rpcUrl,
+    };
+    const indexer = await startIndexer({
+      chains: [
+        { chainId: 31337, deploymentsFile: localFile, rpcUrl: node.rpcUrl },
+        { chainId: BASE_SEPOLIA, deploymentsFile: baseFile, rpcUrl: base.rpcUrl },
+      ],
+      database: { pgliteDir: join(dir, "indexer-two-chains") },
+      schema: "two_chains",
+      logFile: join(dir, "indexer-two-chains.log"),
+    });
+    stops.push(() => indexer.stop());
+    const baseClient = await localClient(http(base.rpcUrl, { retryCount: 0 }));
+    await waitForBlock(indexer, await nodeClient.getBlockNumber({ cacheTime: 0 }), 90_000, 31337);
+    await waitForBlock(indexer, await baseClient.getBlockNumber({ cacheTime: 0 }), 90_000, BASE_SEPOLIA);
+
+    const { process: api, match } = await startProcess({
+      name: "api-two-chains",
+      command: process.execPath,
+      args: ["--import", "tsx", join(projectRoot, "api", "main.ts")],
+      cwd: projectRoot,
+      env: { ...chains, LEASH_CHAIN_ID: "", LEASH_DEPLOYMENTS: "", LEASH_RPC_URL: "", HOST: "127.0.0.1", PORT: "0", LEASH_INDEXER_URL: indexer.url, LEASH_API_PGLITE_DIR: "memory://" },
+      ready: /^(\{.*"msg":"Leash API listening".*\})$/,
+      timeoutMs: 60_000,
+      logFile: join(dir, "api-two-chains.log"),
+    });
+    stops.push(() => api.stop());
+    const { url } = JSON.parse(match[1]!) as { url: string };
+    const get = async (path: string) => {
+      const response = await fetch(`${url}${path}`);
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> & { error?: { code: string; message: string } } };
+    };
+
+    const listed = await get("/v1/chains");
+    expect((listed.body.items as { chainId: number; network: string }[]).map((c) => [c.chainId, c.network])).to.deep.equal([
+      [31337, "localhost"],
+      [BASE_SEPOLIA, "baseSepolia"],
+    ]);
+    const ready = await get("/ready");
+    expect(ready.status, JSON.stringify(ready.body)).to.equal(200);
+    expect((ready.body.chains as { chainId: number }[]).map((c) => c.chainId)).to.deep.equal([31337, BASE_SEPOLIA]);
+
+    // Each chain's sessions, with their own limits and their chain named.
+    type Page = { items: { chainId: number; permissionId: string; status: string; tokens: { limits: { total: { raw: string } | null } }[] }[] };
+    const onLocal = (await get(`/v1/accounts/${localAccount}/sessions?chainId=31337`)).body as unknown as Page;
+    const onBase = (await get(`/v1/accounts/${account}/sessions?chainId=${BASE_SEPOLIA}`)).body as unknown as Page;
+    expect(onLocal.items.map((s) => [s.chainId, s.permissionId, s.status])).to.deep.equal([[31337, localSession.approval.permissionId, "active"]]);
+    expect(onBase.items.map((s) => [s.chainId, s.permissionId, s.status])).to.deep.equal([[BASE_SEPOLIA, baseSession.approval.permissionId, "active"]]);
+    expect(onLocal.items[0]!.tokens[0]!.limits.total!.raw).to.equal("300000000");
+    expect(onBase.items[0]!.tokens[0]!.limits.total!.raw).to.equal("1000000000");
+    const one = await get(`/v1/accounts/${localAccount}/sessions/${localSession.approval.permissionId}?chainId=31337`);
+    expect(one.status).to.equal(200);
+    expect(one.body.chainId).to.equal(31337);
+    // A session is looked for on the chain named, not on the other.
+    const elsewhere = await get(`/v1/accounts/${account}/sessions/${localSession.approval.permissionId}?chainId=${BASE_SEPOLIA}`);
+    expect(elsewhere.status).to.equal(404);
+    expect(elsewhere.body.error!.message).to.match(new RegExp(`no session with permission id ${localSession.approval.permissionId} on chain ${BASE_SEPOLIA}`));
+    const notThere = await get(`/v1/accounts/${localAccount}/sessions?chainId=${BASE_SEPOLIA}`);
+    expect(notThere.status).to.equal(404);
+    expect(notThere.body.error!.message).to.match(new RegExp(`no session of account ${localAccount} has been seen on chain ${BASE_SEPOLIA}`));
+    // The revocation is prepared for the session's chain.
+    const revocation = await fetch(`${url}/v1/accounts/${account}/sessions/${baseSession.approval.permissionId}/revocation?chainId=${BASE_SEPOLIA}`, { method: "POST" });
+    expect(revocation.status).to.equal(200);
+    expect(((await revocation.json()) as { chainId: number }).chainId).to.equal(BASE_SEPOLIA);
+
+    // Following two chains, a route that names no chain, or one not followed, is refused in words.
+    const unnamed = await get(`/v1/accounts/${account}/sessions`);
+    expect(unnamed.status).to.equal(400);
+    expect(unnamed.body.error).to.deep.include({ code: "chain_required", message: `this API follows chains 31337, ${BASE_SEPOLIA}: say which with chainId` });
+    const unknown = await get(`/v1/accounts/${account}/sessions?chainId=1`);
+    expect(unknown.status).to.equal(404);
+    expect(unknown.body.error!.code).to.equal("chain_not_followed");
+    const malformed = await get(`/v1/accounts/${account}/sessions?chainId=base`);
+    expect(malformed.status).to.equal(400);
+    expect(malformed.body.error!.code).to.equal("invalid_chain");
+
+    // The MCP tools (through the API's client) name the chain too.
+    const client = new LeashClient(url);
+    const viaClient = await client.getSession(account, baseSession.approval.permissionId, { chainId: BASE_SEPOLIA });
+    expect(viaClient.chainId).to.equal(BASE_SEPOLIA);
+    expect(sessionText(viaClient)).to.include(`of account ${account} on chain ${BASE_SEPOLIA}`);
+    expect(client.revocationLink(account, viaClient.permissionId, BASE_SEPOLIA)).to.match(new RegExp(`chain=${BASE_SEPOLIA}$`));
   });
 
   it("leaves the checkout as it found it", function () {

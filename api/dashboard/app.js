@@ -5,8 +5,8 @@
 // (textContent, text nodes, attribute values): nothing the API returns is ever parsed as HTML.
 
 import { ApiFailure, api, failure, h, nextId, timeElement } from "./dom.js";
-import { formatDuration } from "./format.js";
-import { WalletFailure, connectWallet, holds, walletRequest } from "./wallet.js";
+import { chainName, formatDuration } from "./format.js";
+import { WalletFailure, connectWallet, holds, switchChain, walletChain, walletRequest } from "./wallet.js";
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const PAGE_SIZE = 50;
@@ -269,7 +269,7 @@ function historySection(session) {
     status.textContent = "Loading…";
     more.hidden = true;
     try {
-      const query = new URLSearchParams({ limit: String(HISTORY_PAGE) });
+      const query = new URLSearchParams({ limit: String(HISTORY_PAGE), chainId: String(session.chainId) });
       if (session.registration !== null) query.set("registration", String(session.registration));
       if (cursor) query.set("cursor", cursor);
       const page = await api(`${path}?${query}`);
@@ -316,7 +316,7 @@ async function confirmRevocation() {
   result.hidden = false;
   result.replaceChildren(h("p", { class: "hint", text: "Preparing the revocation…" }));
   try {
-    const prepared = await api(`/v1/accounts/${session.account}/sessions/${session.permissionId}/revocation`, { method: "POST" });
+    const prepared = await api(`/v1/accounts/${session.account}/sessions/${session.permissionId}/revocation?chainId=${session.chainId}`, { method: "POST" });
     result.replaceChildren(...preparedCall(prepared, session, result));
   } catch (error) {
     result.replaceChildren(h("p", { class: "error", role: "alert", text: `The revocation could not be prepared: ${error.message}` }));
@@ -351,6 +351,11 @@ function walletSend(prepared, session, result) {
         );
         return;
       }
+      // The revocation is sent on the session's chain: the wallet is asked to switch when on another.
+      if ((await walletChain()) !== session.chainId) {
+        say(`Switching your wallet to ${chainName(session.chainId)}…`);
+        await switchChain(session.chainId);
+      }
       say("Confirm the transaction in your wallet…");
       const hash = await walletRequest("eth_sendTransaction", [{ from: session.account, to: prepared.call.to, data: prepared.call.data, value: "0x0" }], REVOKE_REFUSED);
       await awaitRevocation(String(hash));
@@ -368,8 +373,8 @@ function walletSend(prepared, session, result) {
     const tx = () => h("code", { class: "send-hash", text: hash });
     const deadline = performance.now() + REVOKE_WAIT_MS;
     progress.replaceChildren(h("p", { class: "waiting", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Sent in transaction ", tx(), "; waiting for the revocation on chain…"));
-    const pinned = session.registration === null ? "" : `?registration=${session.registration}`;
-    const path = `/v1/accounts/${session.account}/sessions/${session.permissionId}${pinned}`;
+    const pinned = session.registration === null ? "" : `&registration=${session.registration}`;
+    const path = `/v1/accounts/${session.account}/sessions/${session.permissionId}?chainId=${session.chainId}${pinned}`;
     let last = "";
     while (performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, REVOKE_POLL_MS));
@@ -450,8 +455,11 @@ function preparedCall(prepared, session, result) {
                                PAGE
 //////////////////////////////////////////////////////////////*/
 
-/** `revoke`: a session to offer revoking once the page has loaded (?revoke=<permission id>, the chat's revocation link). */
-const state = { account: null, cursor: null, loading: 0, revoke: null, automations: [] };
+/**
+ * `revoke`: a session to offer revoking once the page has loaded (?revoke=<permission id>, the chat's
+ * revocation link). `chainId`: the chain shown (?chain=), null while the API follows one chain only.
+ */
+const state = { account: null, chainId: null, cursor: null, loading: 0, revoke: null, automations: [] };
 
 function showError(message) {
   const el = $("error");
@@ -466,6 +474,7 @@ async function loadSessions(account, { append = false } = {}) {
   showError("");
   try {
     const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    if (state.chainId !== null) query.set("chainId", String(state.chainId));
     if (append && state.cursor) query.set("cursor", state.cursor);
     const [page, automations] = await Promise.all([api(`/v1/accounts/${account}/sessions?${query}`), loadAutomations(account)]);
     if (ticket !== state.loading) return;
@@ -481,13 +490,14 @@ async function loadSessions(account, { append = false } = {}) {
     if (state.revoke) offerRevocation(state.revoke);
     const count = cards.childElementCount;
     $("summary").textContent =
-      `${count} session${count === 1 ? "" : "s"} of ${account}${page.nextCursor ? " so far" : ""} · chain block ${page.asOf.chainBlock}` +
+      `${count} session${count === 1 ? "" : "s"} of ${account}${page.nextCursor ? " so far" : ""}${state.chainId === null ? "" : ` on ${chainName(state.chainId)}`} · chain block ${page.asOf.chainBlock}` +
       (page.asOf.indexedBlock === page.asOf.chainBlock ? "" : ` (indexed up to ${page.asOf.indexedBlock})`);
   } catch (error) {
     if (ticket !== state.loading) return;
     if (!append) cards.replaceChildren();
     $("summary").textContent = "";
-    showError(error.code === "account_not_found" ? `No session of ${account} has been seen on chain yet.` : error.message);
+    const where = state.chainId === null ? "on chain" : `on ${chainName(state.chainId)}`;
+    showError(error.code === "account_not_found" ? `No session of ${account} has been seen ${where} yet.` : error.message);
   }
 }
 
@@ -548,12 +558,37 @@ function selectAccount(value, { push }) {
   if (push) {
     const url = new URL(location.href);
     url.searchParams.set("account", account);
+    if (state.chainId !== null) url.searchParams.set("chain", String(state.chainId));
     history.pushState(null, "", url);
   }
   loadSessions(account);
 }
 
-function start() {
+/**
+ * The chains the API follows (GET /v1/chains): with several, a choice of chain beside the account,
+ * starting on ?chain= (the chat's revocation link names it) or the first. One chain: nothing to choose.
+ */
+async function loadChains(wanted) {
+  let chains = [];
+  try {
+    chains = (await api("/v1/chains")).items;
+  } catch (error) {
+    showError(`The chains this API follows could not be read: ${error.message}`);
+  }
+  if (chains.length < 2) return;
+  const select = /** @type {HTMLSelectElement} */ ($("chain-select"));
+  select.replaceChildren(...chains.map((c) => h("option", { value: String(c.chainId), text: chainName(c.chainId) })));
+  const chosen = chains.find((c) => String(c.chainId) === wanted) ?? chains[0];
+  state.chainId = chosen.chainId;
+  select.value = String(chosen.chainId);
+  select.hidden = false;
+  select.addEventListener("change", () => {
+    state.chainId = Number(select.value);
+    if (state.account) selectAccount(state.account, { push: true });
+  });
+}
+
+async function start() {
   $("account-form").addEventListener("submit", (event) => {
     event.preventDefault();
     selectAccount(/** @type {HTMLInputElement} */ ($("account-input")).value, { push: true });
@@ -572,6 +607,7 @@ function start() {
   window.addEventListener("popstate", () => selectAccount(new URLSearchParams(location.search).get("account") ?? "", { push: false }));
   const query = new URLSearchParams(location.search);
   state.revoke = query.get("revoke");
+  await loadChains(query.get("chain"));
   selectAccount(query.get("account") ?? "", { push: false });
 }
 

@@ -1,49 +1,71 @@
-// Service routes: is the process up, and is it ready (chain answering with the deployments' chain id,
-// indexer past its backfill and close behind the chain). /ready also reports the shared Redis when
+// Service routes: is the process up, and is it ready (each chain followed answering with its
+// deployments' chain id, indexer past its backfill and close behind each chain). /ready also reports the shared Redis when
 // REDIS_URL is set, without depending on it: the API answers while Redis is away (redis.ts).
 import type { FastifyPluginAsync } from "fastify";
 import type { Settings } from "../config.js";
 import { ApiError, describeError } from "../errors.js";
 import type { SharedRedis } from "../redis.js";
-import { documented, healthSchema, readySchema } from "../responses.js";
-import type { ChainClient, IndexerClient } from "../upstream.js";
+import { chainListSchema, documented, healthSchema, readySchema } from "../responses.js";
+import type { Chains } from "../chains.js";
+import type { IndexerClient } from "../upstream.js";
 
 export interface ServiceRoutesOptions {
   settings: Settings;
-  chain: ChainClient;
+  chains: Chains;
   indexer: IndexerClient;
   redis?: SharedRedis;
 }
 
-export const serviceRoutes: FastifyPluginAsync<ServiceRoutesOptions> = async (app, { settings, chain, indexer, redis }) => {
+export const serviceRoutes: FastifyPluginAsync<ServiceRoutesOptions> = async (app, { settings, chains, indexer, redis }) => {
   app.get("/health", { schema: { tags: ["service"], summary: "The process is up", response: documented("ok", healthSchema) }, config: { rateLimit: false } }, async () => ({
     status: "ok",
   }));
 
-  app.get("/ready", { schema: { tags: ["service"], summary: "The indexer is in sync and the chain answers", response: documented("ready", readySchema) }, config: { rateLimit: false } }, async (_request, reply) => {
-    const [[chainHead, progress], redisStatus] = await Promise.all([
-      Promise.allSettled([chain.head().then(async (h) => (await chain.checkChainId(), h)), indexer.progress()]),
-      redis ? redis.status() : null,
-    ]);
-    const problems: string[] = [];
-    if (chainHead.status === "rejected") problems.push(describeError(chainHead.reason));
-    if (progress.status === "rejected") problems.push(describeError(progress.reason));
-    else if (!progress.value.ready) problems.push("the indexer is still backfilling");
-    if (chainHead.status === "fulfilled" && progress.status === "fulfilled") {
-      const lag = chainHead.value.number - progress.value.head.number;
-      if (lag > BigInt(settings.LEASH_READY_MAX_LAG)) {
-        problems.push(`the indexer is ${lag} blocks behind the chain (block ${progress.value.head.number} of ${chainHead.value.number})`);
+  app.get(
+    "/v1/chains",
+    { schema: { tags: ["service"], summary: "The chains this API follows: the chainId every session route takes", response: documented("The chains", chainListSchema) } },
+    async () => ({
+      items: chains.list.map(({ chainId, deployments }) => ({ chainId, network: deployments.network, sessionPolicy: deployments.contracts.SessionPolicy.address })),
+    }),
+  );
+
+  app.get(
+    "/ready",
+    { schema: { tags: ["service"], summary: "Every chain followed answers and the indexer is in sync with each", response: documented("ready", readySchema) }, config: { rateLimit: false } },
+    async (_request, reply) => {
+      const [states, redisStatus] = await Promise.all([
+        Promise.all(
+          chains.list.map(async ({ chainId, chain }) => {
+            const [head, progress] = await Promise.allSettled([chain.head().then(async (h) => (await chain.checkChainId(), h)), indexer.progress(chainId)]);
+            return { chainId, head, progress };
+          }),
+        ),
+        redis ? redis.status() : null,
+      ]);
+      const problems: string[] = [];
+      const several = states.length > 1;
+      for (const { chainId, head, progress } of states) {
+        const on = several ? `chain ${chainId}: ` : "";
+        if (head.status === "rejected") problems.push(on + describeError(head.reason));
+        if (progress.status === "rejected") problems.push(on + describeError(progress.reason));
+        else if (!progress.value.ready) problems.push("the indexer is still backfilling");
+        if (head.status === "fulfilled" && progress.status === "fulfilled") {
+          const lag = head.value.number - progress.value.head.number;
+          if (lag > BigInt(settings.LEASH_READY_MAX_LAG)) {
+            problems.push(`${on}the indexer is ${lag} blocks behind the chain (block ${progress.value.head.number} of ${head.value.number})`);
+          }
+        }
       }
-    }
-    if (problems.length) {
-      const error = new ApiError("not_ready", `not ready: ${problems.join("; ")}`, [], { "retry-after": "2" });
-      return reply.status(error.status).headers(error.headers).send(error.toJSON());
-    }
-    return {
-      status: "ready",
-      chainBlock: chainHead.status === "fulfilled" ? chainHead.value.number.toString() : null,
-      indexedBlock: progress.status === "fulfilled" ? progress.value.head.number.toString() : null,
-      redis: redisStatus,
-    };
-  });
+      if (problems.length) {
+        const error = new ApiError("not_ready", `not ready: ${[...new Set(problems)].join("; ")}`, [], { "retry-after": "2" });
+        return reply.status(error.status).headers(error.headers).send(error.toJSON());
+      }
+      const blocks = states.map(({ chainId, head, progress }) => ({
+        chainId,
+        chainBlock: head.status === "fulfilled" ? head.value.number.toString() : "",
+        indexedBlock: progress.status === "fulfilled" ? progress.value.head.number.toString() : "",
+      }));
+      return { status: "ready", chainBlock: blocks[0]!.chainBlock, indexedBlock: blocks[0]!.indexedBlock, chains: blocks, redis: redisStatus };
+    },
+  );
 };

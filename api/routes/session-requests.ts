@@ -43,8 +43,8 @@ export const sessionRequestRoutes: FastifyPluginAsync<SessionRequestRoutesOption
     },
     async (request) => {
       const { account } = request.params as z.output<typeof accountParams>;
-      const { limit } = request.query as z.output<typeof requestListQuery>;
-      return { items: await requests.listFor(account, limit) };
+      const { limit, chainId } = request.query as z.output<typeof requestListQuery>;
+      return { items: await requests.listFor(account, limit, chainId) };
     },
   );
 

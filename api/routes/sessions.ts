@@ -3,22 +3,22 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { z } from "zod";
 import { documented, historyPageSchema, revocationSchema, sessionPageSchema, sessionSchema } from "../responses.js";
-import type { Revocations } from "../revocation.js";
-import { accountParams, activityQuery, historyQuery, listQuery, sessionParams, sessionQuery } from "../schemas.js";
-import type { SessionService } from "../sessions/service.js";
+import type { Chains } from "../chains.js";
+import { accountParams, activityQuery, chainQuery, historyQuery, listQuery, sessionParams, sessionQuery } from "../schemas.js";
 
 export interface SessionRoutesOptions {
-  sessions: SessionService;
-  revocations: Revocations;
+  /** Each route reads the chain its query names (chainId), or the only one followed. */
+  chains: Chains;
 }
 
-export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { sessions, revocations }) => {
+export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { chains }) => {
   app.get(
     "/accounts/:account/sessions",
     { schema: { tags: ["sessions"], summary: "Every session of an account, newest first", params: accountParams, querystring: listQuery, response: documented("A page of sessions", sessionPageSchema) } },
     async (request) => {
       const { account } = request.params as z.output<typeof accountParams>;
-      return sessions.listSessions(account, request.query as z.output<typeof listQuery>);
+      const { chainId, ...query } = request.query as z.output<typeof listQuery>;
+      return chains.get(chainId).sessions.listSessions(account, query);
     },
   );
 
@@ -35,8 +35,8 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
     },
     async (request) => {
       const { account, permissionId } = request.params as z.output<typeof sessionParams>;
-      const { registration } = request.query as z.output<typeof sessionQuery>;
-      return sessions.getSession(account, permissionId, registration);
+      const { registration, chainId } = request.query as z.output<typeof sessionQuery>;
+      return chains.get(chainId).sessions.getSession(account, permissionId, registration);
     },
   );
 
@@ -53,7 +53,8 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
     },
     async (request) => {
       const { account, permissionId } = request.params as z.output<typeof sessionParams>;
-      return sessions.history(account, permissionId, request.query as z.output<typeof historyQuery>);
+      const { chainId, ...query } = request.query as z.output<typeof historyQuery>;
+      return chains.get(chainId).sessions.history(account, permissionId, query);
     },
   );
 
@@ -70,7 +71,8 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
     },
     async (request) => {
       const { account } = request.params as z.output<typeof accountParams>;
-      return sessions.activity(account, request.query as z.output<typeof activityQuery>);
+      const { chainId, ...query } = request.query as z.output<typeof activityQuery>;
+      return chains.get(chainId).sessions.activity(account, query);
     },
   );
 
@@ -81,12 +83,14 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
         tags: ["sessions"],
         summary: "Prepare the owner's revocation of a session: the call for the owner's wallet to sign (the API never signs)",
         params: sessionParams,
+        querystring: chainQuery,
         response: documented("The call revoking the session's latest registration", revocationSchema),
       },
     },
     async (request) => {
       const { account, permissionId } = request.params as z.output<typeof sessionParams>;
-      return revocations.prepare(account, permissionId);
+      const { chainId } = request.query as z.output<typeof chainQuery>;
+      return chains.get(chainId).revocations.prepare(account, permissionId);
     },
   );
 };

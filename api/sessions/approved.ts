@@ -47,6 +47,8 @@ export function approvedSessionRow(request: RequestRow, isCancelled: boolean): S
   const approvedAt = Math.floor((request.approvedAt ?? request.createdAt).getTime() / 1000);
   return {
     account: request.account as Hex,
+    // Read through a chain's reads (RequestReads.forChain), which return that chain's rows only.
+    chainId: request.chainId!,
     permissionId: policyId(request.permissionId as Hex),
     registration: 0,
     sessionKey: request.sessionKey as Hex,

@@ -137,7 +137,7 @@ export class IndexReads {
   /** Whether the index has seen the account at all. */
   accountExists(account: Address, indexed: Head): Promise<boolean> {
     return this.cached(`account:${account}:${indexed.number}`, async () => {
-      const rows = await this.run("account", () => this.prepared.account.execute({ account: lower(account) }));
+      const rows = await this.run("account", () => this.prepared.account.execute({ chainId: this.chainId, account: lower(account) }));
       return rows.length > 0;
     });
   }
@@ -179,8 +179,10 @@ export class IndexReads {
    */
   private readonly prepared;
 
+  /** `chainId`: every read is of that chain's rows (one index holds every followed chain). */
   constructor(
     private readonly db: IndexDb,
+    private readonly chainId: number,
     private readonly cached: Cached,
   ) {
     this.prepared = this.prepare();
@@ -188,17 +190,22 @@ export class IndexReads {
 
   private prepare() {
     return {
-      latest: this.rowsQuery(and(eq(session.account, placeholder("account")), eq(session.permissionId, placeholder("id")))!, 1).prepare(
+      latest: this.rowsQuery(and(eq(session.chainId, placeholder("chainId")), eq(session.account, placeholder("account")), eq(session.permissionId, placeholder("id")))!, 1).prepare(
         "leash_session_latest",
       ),
       registration: this.rowsQuery(
-        and(eq(session.account, placeholder("account")), eq(session.permissionId, placeholder("id")), eq(session.registration, placeholder("registration")))!,
+        and(
+          eq(session.chainId, placeholder("chainId")),
+          eq(session.account, placeholder("account")),
+          eq(session.permissionId, placeholder("id")),
+          eq(session.registration, placeholder("registration")),
+        )!,
         1,
       ).prepare("leash_session_registration"),
       account: this.db
         .select({ address: accountTable.address })
         .from(accountTable)
-        .where(eq(accountTable.address, placeholder("account")))
+        .where(and(eq(accountTable.chainId, placeholder("chainId")), eq(accountTable.address, placeholder("account"))))
         .limit(1)
         .prepare("leash_account"),
     };
@@ -213,8 +220,8 @@ export class IndexReads {
   async loadSessionRows(account: Address, id: Hex, registration: number | undefined): Promise<SessionRow[]> {
     const rows = await this.run("session", () =>
       registration === undefined
-        ? this.prepared.latest.execute({ account: lower(account), id })
-        : this.prepared.registration.execute({ account: lower(account), id, registration }),
+        ? this.prepared.latest.execute({ chainId: this.chainId, account: lower(account), id })
+        : this.prepared.registration.execute({ chainId: this.chainId, account: lower(account), id, registration }),
     );
     return toRows(rows);
   }
@@ -229,7 +236,7 @@ export class IndexReads {
         // Every registration of these permission ids (one IN list: a query of a hundred ORed pairs
         // is refused by the indexer's SQL endpoint), the ones asked for picked below.
         const ids = [...new Set(chunk.map((s) => s.permissionId))];
-        const where = and(eq(session.account, lower(account)), inArray(session.permissionId, ids))!;
+        const where = and(eq(session.chainId, this.chainId), eq(session.account, lower(account)), inArray(session.permissionId, ids))!;
         return toRows(await this.run("sessions", () => this.rowsQuery(where, 10_000)));
       });
       for (const row of rows) found.set(`${row.permissionId}/${row.registration}`, row);
@@ -257,7 +264,7 @@ export class IndexReads {
             createdTimestamp: session.createdTimestamp,
           })
           .from(session)
-          .where(eq(session.account, lower(account)))
+          .where(and(eq(session.chainId, this.chainId), eq(session.account, lower(account))))
           .orderBy(desc(session.createdBlock), desc(session.createdLogIndex)),
       ),
     );
@@ -270,7 +277,7 @@ export class IndexReads {
         this.db
           .select({ permissionId: session.permissionId, block: session.createdBlock, logIndex: session.createdLogIndex, timestamp: session.createdTimestamp })
           .from(session)
-          .where(and(eq(session.account, lower(account)), id ? eq(session.permissionId, id) : undefined))
+          .where(and(eq(session.chainId, this.chainId), eq(session.account, lower(account)), id ? eq(session.permissionId, id) : undefined))
           .orderBy(asc(session.createdBlock), asc(session.createdLogIndex)),
       );
       return rows as Registered[];
@@ -296,6 +303,7 @@ export class IndexReads {
           .from(auditEvent)
           .where(
             and(
+              eq(auditEvent.chainId, this.chainId),
               eq(auditEvent.account, lower(bounds.account)),
               eq(auditEvent.contract, "SessionPolicy"),
               inArray(auditEvent.event, SESSION_EVENTS),
@@ -326,7 +334,7 @@ export class IndexReads {
             actualGasCost: execution.actualGasCost,
           })
           .from(execution)
-          .where(and(eq(execution.account, lower(account)), inArray(execution.nonce, [...nonces]))),
+          .where(and(eq(execution.chainId, this.chainId), eq(execution.account, lower(account)), inArray(execution.nonce, [...nonces]))),
       ),
     );
   }

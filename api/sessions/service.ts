@@ -49,6 +49,8 @@ export interface SessionServiceOptions {
 }
 
 export class SessionService {
+  /** The chain whose sessions these are (the deployments'). */
+  readonly chainId: number;
   private readonly indexer: IndexerClient;
   private readonly index: IndexReads;
   private readonly requests: RequestReads;
@@ -61,12 +63,13 @@ export class SessionService {
   readonly cache: PromiseCache<unknown>;
 
   constructor(opts: SessionServiceOptions) {
+    this.chainId = opts.deployments.chainId;
     this.indexer = opts.indexer;
     this.chain = opts.chain;
-    this.requests = opts.requests;
+    this.requests = opts.requests.forChain(this.chainId);
     this.clock = opts.clock ?? Date.now;
     this.cache = new PromiseCache(opts.cacheSize);
-    this.index = new IndexReads(opts.index, (key, load) => this.cached(key, load));
+    this.index = new IndexReads(opts.index, this.chainId, (key, load) => this.cached(key, load));
     for (const [name, contract] of Object.entries({ ...opts.deployments.contracts, ...opts.deployments.extras })) {
       this.labels.set(contract.address.toLowerCase(), name);
     }
@@ -78,7 +81,7 @@ export class SessionService {
 
   /** Both sources' latest blocks and "now"; a 503 when either cannot answer. */
   async heads(): Promise<Moment> {
-    const [chain, progress] = await Promise.all([this.chain.head(), this.indexer.progress()]);
+    const [chain, progress] = await Promise.all([this.chain.head(), this.indexer.progress(this.chainId)]);
     return { chain, indexed: progress.head, now: chainNow(chain.timestamp, this.clock()) };
   }
 
@@ -126,7 +129,7 @@ export class SessionService {
   private async requireAccount(account: Address, indexed: Head, requests?: readonly RequestRow[]): Promise<boolean> {
     const found = await this.index.accountExists(account, indexed);
     if (!found && !(requests ?? (await this.requests.historyOf(account))).length) {
-      throw new ApiError("account_not_found", `no session of account ${account} has been seen on chain (as of block ${indexed.number}) or approved here`, [
+      throw new ApiError("account_not_found", `no session of account ${account} has been seen on chain ${this.chainId} (as of block ${indexed.number}) or approved here`, [
         { field: "params.account", message: "unknown account" },
       ]);
     }
@@ -153,7 +156,7 @@ export class SessionService {
       await this.requireAccount(account, indexed);
       throw new ApiError(
         "session_not_found",
-        `account ${account} has no session with permission id ${permissionId}${registration === undefined ? "" : ` and registration ${registration}`} (as of block ${indexed.number})`,
+        `account ${account} has no session with permission id ${permissionId}${registration === undefined ? "" : ` and registration ${registration}`} on chain ${this.chainId} (as of block ${indexed.number})`,
         [{ field: "params.permissionId", message: "unknown session" }],
       );
     }
@@ -332,7 +335,7 @@ export class SessionService {
     const known = await this.requireAccount(account, indexed, requests);
     const registrations = known ? await this.index.registrationIds(account, indexed, id) : [];
     if (registrations.length === 0 && requests.length === 0) {
-      throw new ApiError("session_not_found", `account ${account} has no session with permission id ${permissionId}`, [
+      throw new ApiError("session_not_found", `account ${account} has no session with permission id ${permissionId} on chain ${this.chainId}`, [
         { field: "params.permissionId", message: "unknown session" },
       ]);
     }

@@ -103,7 +103,7 @@ export interface SessionFrame {
   }[];
   fixed: Pick<
     SessionView,
-    "account" | "permissionId" | "registration" | "sessionKey" | "validAfter" | "expiresAt" | "permissions" | "gas" | "executions" | "approved" | "revoked" | "request"
+    "account" | "chainId" | "permissionId" | "registration" | "sessionKey" | "validAfter" | "expiresAt" | "permissions" | "gas" | "executions" | "approved" | "revoked" | "request"
   >;
   rateLimit: string | null;
   permissionLines: string[];
@@ -173,6 +173,7 @@ export async function sessionFrame(row: SessionRow, names: Names, request: Sessi
     tokens,
     fixed: {
       account: getAddress(row.account),
+      chainId: row.chainId,
       permissionId: kernelPermissionId(row.permissionId),
       registration: row.registration,
       sessionKey: row.sessionKey ? getAddress(row.sessionKey) : null,
@@ -260,6 +261,7 @@ export function sessionViewAt(frame: SessionFrame, moment: Moment): SessionView 
   const { fixed } = frame;
   return {
     account: fixed.account,
+    chainId: fixed.chainId,
     permissionId: fixed.permissionId,
     registration: fixed.registration,
     status,

@@ -1,7 +1,7 @@
 // Reads of the stored session requests, shared by the requests' routes and the session views (an
 // approved session is shown from its request until its first operation reaches the chain). A
 // database that cannot answer is a 503 naming the API's store.
-import { and, asc, desc, eq } from "drizzle-orm";
+import { type SQL, and, asc, desc, eq } from "drizzle-orm";
 import type { Address, Hex } from "viem";
 import { ApiError, describeError } from "../errors.js";
 import type { Store } from "./db.js";
@@ -10,7 +10,20 @@ import { sessionRequest } from "./schema.js";
 export type RequestRow = typeof sessionRequest.$inferSelect;
 
 export class RequestReads {
-  constructor(private readonly store: () => Promise<Store>) {}
+  /** `chainId`: only that chain's requests (the session views of one chain read these). */
+  constructor(
+    private readonly store: () => Promise<Store>,
+    readonly chainId?: number,
+  ) {}
+
+  /** The same store, reading one chain's requests only. */
+  forChain(chainId: number): RequestReads {
+    return new RequestReads(this.store, chainId);
+  }
+
+  private onChain(): SQL | undefined {
+    return this.chainId === undefined ? undefined : eq(sessionRequest.chainId, this.chainId);
+  }
 
   /** Runs `run` on the store; any failure but an ApiError is a 503 saying what could not be done. */
   async query<T>(what: string, run: (db: Store["db"]) => Promise<T>): Promise<T> {
@@ -28,7 +41,7 @@ export class RequestReads {
       db
         .select()
         .from(sessionRequest)
-        .where(and(eq(sessionRequest.account, account.toLowerCase()), eq(sessionRequest.status, "approved")))
+        .where(and(eq(sessionRequest.account, account.toLowerCase()), eq(sessionRequest.status, "approved"), this.onChain()))
         .orderBy(desc(sessionRequest.approvedAt), desc(sessionRequest.id)),
     );
   }
@@ -44,6 +57,7 @@ export class RequestReads {
             eq(sessionRequest.account, account.toLowerCase()),
             eq(sessionRequest.permissionId, permissionId.toLowerCase()),
             eq(sessionRequest.status, "approved"),
+            this.onChain(),
           ),
         )
         .orderBy(desc(sessionRequest.approvedAt))
@@ -62,6 +76,7 @@ export class RequestReads {
           and(
             eq(sessionRequest.account, account.toLowerCase()),
             permissionId ? eq(sessionRequest.permissionId, permissionId.toLowerCase()) : undefined,
+            this.onChain(),
           ),
         )
         .orderBy(asc(sessionRequest.createdAt), asc(sessionRequest.id)),

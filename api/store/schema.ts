@@ -17,6 +17,11 @@ export const sessionRequest = apiSchema.table(
     idempotencyKey: text("idempotency_key"),
     /** Hash of the request body, so that a key reused for another request is refused. */
     bodyHash: text("body_hash").notNull(),
+    /**
+     * The chain the session is approved on (the typed data's domain). Null only in requests stored
+     * before the API followed several chains; an API following one chain fills them in at start.
+     */
+    chainId: integer("chain_id"),
     account: text("account").notNull(),
     sessionKey: text("session_key").notNull(),
     /** Kernel's 4-byte permission id. */
@@ -41,6 +46,6 @@ export const sessionRequest = apiSchema.table(
   (t) => [
     uniqueIndex("session_request_idempotency_key").on(t.idempotencyKey),
     index("session_request_account").on(t.account, t.createdAt),
-    index("session_request_permission").on(t.account, t.permissionId),
+    index("session_request_permission").on(t.account, t.permissionId, t.chainId),
   ],
 );

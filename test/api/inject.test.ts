@@ -52,6 +52,11 @@ describe("api: requests checked before any upstream", function () {
     [`/v1/accounts/${ACCOUNT}/sessions/0x1234abcd1111111111111111111111111111111111111111111111111111111`, 400, "invalid_permission_id", "params.permissionId"],
     [`/v1/accounts/${ACCOUNT}/sessions/0x1234abcd/history?cursor=aDoxMjM`, 400, "invalid_cursor", "query.cursor"],
     [`/v1/accounts/${ACCOUNT}/activity?limit=-1`, 400, "invalid_query", "query.limit"],
+    [`/v1/accounts/${ACCOUNT}/sessions?chainId=base`, 400, "invalid_chain", "query.chainId"],
+    [`/v1/accounts/${ACCOUNT}/sessions/0x1234abcd?chainId=0`, 400, "invalid_chain", "query.chainId"],
+    // The API follows one chain here: another is not followed.
+    [`/v1/accounts/${ACCOUNT}/sessions/0x1234abcd/history?chainId=84532`, 404, "chain_not_followed", "query.chainId"],
+    [`/v1/accounts/${ACCOUNT}/session-requests?chainId=1`, 404, "chain_not_followed", "query.chainId"],
   ];
   for (const [url, status, code, field] of cases) {
     it(`${url} -> ${status} ${code} naming ${field}`, async function () {

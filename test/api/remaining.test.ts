@@ -101,7 +101,7 @@ describe("api: what remains, from the index, equals SessionPolicy's views at any
     });
     // The API's own reads, over the indexer's SQL over HTTP, uncached.
     index = connectIndex({ indexerUrl: indexer.url, viewsSchema: "leash", poolSize: 1, timeoutMs: 10_000 });
-    reads = new IndexReads(index.db, (_key, load) => load());
+    reads = new IndexReads(index.db, 31337, (_key, load) => load());
   });
 
   after(async function () {
