@@ -77,8 +77,13 @@ export class UpstreamError extends ApiError {
 /** A short description of any thrown value, without stack traces. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
-    const code = (cause as { code?: string } | undefined)?.code;
+    // The first code down the chain of causes (viem's HttpRequestError → fetch's TypeError → the
+    // socket's error: ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET).
+    let code: string | undefined;
+    for (let cause = (error as { cause?: unknown }).cause, depth = 0; cause && !code && depth < 4; cause = (cause as { cause?: unknown }).cause, depth++) {
+      const found = (cause as { code?: unknown }).code;
+      if (typeof found === "string") code = found;
+    }
     const short = (error as { shortMessage?: string }).shortMessage ?? error.message;
     return code && !short.includes(code) ? `${short} (${code})` : short;
   }

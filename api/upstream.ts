@@ -86,7 +86,9 @@ export class ChainClient {
       nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
       rpcUrls: { default: { http: [url] } },
     });
-    this.client = createPublicClient({ chain, transport: http(url, { timeout: opts.timeoutMs, retryCount: 0 }) });
+    // One retry, soon: a request can meet a kept-alive connection the node has just closed, which is
+    // no outage (an endpoint really down still answers 503 within a tenth of a second more).
+    this.client = createPublicClient({ chain, transport: http(url, { timeout: opts.timeoutMs, retryCount: 1, retryDelay: 100 }) });
     this.latest = new Polled(opts.pollMs, async () => {
       const block = await this.call("latest block", () => this.client.getBlock({ blockTag: "latest" }));
       return { number: block.number, timestamp: Number(block.timestamp) };

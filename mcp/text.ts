@@ -3,7 +3,7 @@
 // client of the API. The structured answer travels next to this text unchanged.
 import type { AsOf, HistoryEntry, HistoryPage, RevocationView, SessionPage, SessionRequestView, SessionView } from "../api/responses.js";
 import type { AutomationSummary } from "../sdk/automations.js";
-import { formatTime } from "../sdk/format.js";
+import { chainName, formatTime } from "../sdk/format.js";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -57,7 +57,7 @@ export function sessionListText(page: SessionPage, account: string, status: stri
 
 export function sessionText(v: SessionView): string {
   const lines = [
-    `Session ${v.permissionId} of account ${v.account} on chain ${v.chainId}${v.registration !== null && v.registration > 1 ? ` (approval number ${v.registration} of this permission id)` : ""}.`,
+    `Session ${v.permissionId} of account ${v.account} on ${chainName(v.chainId)}${v.registration !== null && v.registration > 1 ? ` (approval number ${v.registration} of this permission id)` : ""}.`,
     `Status: ${statusPhrase(v)}.`,
   ];
   if (v.sessionKey) lines.push(`Session key: ${v.sessionKey}.`);

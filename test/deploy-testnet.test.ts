@@ -20,6 +20,7 @@ import { deployLeash } from "../scripts/deploy-leash.js";
 import { type LocalChain, projectRoot, startAnvil, startChain } from "../testkit/chain.js";
 import { LeashClient } from "../mcp/client.js";
 import { sessionText } from "../mcp/text.js";
+import { launchChromium, pageProblems } from "./api/fixture.js";
 import { type Indexer, startIndexer, waitForBlock } from "../testkit/indexer/process.js";
 import { startProcess } from "../testkit/processes.js";
 import { type ApprovedSession, approveTwap, deployDemoContracts, fundedAccount, trade, twapRequest } from "../testkit/scenario.js";
@@ -302,8 +303,27 @@ describe("npm run deploy on a testnet (a local stand-in of Base Sepolia and of S
     const client = new LeashClient(url);
     const viaClient = await client.getSession(account, baseSession.approval.permissionId, { chainId: BASE_SEPOLIA });
     expect(viaClient.chainId).to.equal(BASE_SEPOLIA);
-    expect(sessionText(viaClient)).to.include(`of account ${account} on chain ${BASE_SEPOLIA}`);
+    expect(sessionText(viaClient)).to.include(`of account ${account} on Base Sepolia (chain ${BASE_SEPOLIA})`);
     expect(client.revocationLink(account, viaClient.permissionId, BASE_SEPOLIA)).to.match(new RegExp(`chain=${BASE_SEPOLIA}$`));
+
+    // The dashboard offers both chains and shows the account's sessions on the one chosen.
+    const browser = await launchChromium(this, "TWO-CHAIN DASHBOARD");
+    try {
+      const page = await browser.newPage();
+      const problems = pageProblems(page);
+      await page.goto(`${url}/dashboard?account=${localAccount}&chain=${BASE_SEPOLIA}`);
+      const select = page.locator("#chain-select");
+      await select.waitFor({ state: "visible" });
+      expect(await select.locator("option").allTextContents()).to.deep.equal(["the local development chain (chain 31337)", "Base Sepolia (chain 84532)"]);
+      expect(await select.inputValue()).to.equal(String(BASE_SEPOLIA));
+      await page.locator("#error").getByText(`No session of ${localAccount} has been seen on Base Sepolia (chain 84532) yet.`).waitFor();
+      await select.selectOption("31337");
+      await page.locator(`article.card[data-permission-id="${localSession.approval.permissionId}"]`).waitFor();
+      expect(new URL(page.url()).searchParams.get("chain")).to.equal("31337");
+      expect(problems).to.deep.equal([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it("leaves the checkout as it found it", function () {

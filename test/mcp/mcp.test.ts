@@ -185,7 +185,7 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     expect(data.tokens[0].remaining.total).to.include({ raw: "908330000", display: "$908.33" });
 
     const lines = text.split("\n");
-    expect(lines[0]).to.equal(`Session ${twap.approval.permissionId} of account ${account}.`);
+    expect(lines[0]).to.equal(`Session ${twap.approval.permissionId} of account ${account} on the local development chain (chain 31337).`);
     expect(lines[1]).to.match(/^Status: Active, (23h \d+m|1d) remaining \(until \d{4}-\d\d-\d\d \d\d:\d\d UTC\)\.$/);
     expect(lines).to.include(`Session key: ${twap.sessionKey.address}.`);
     expect(lines).to.include("Can call: exactInputSingle on MockSwapRouter (output only to the account); nothing else.");
@@ -236,7 +236,7 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
     expect(lines[0]).to.equal(data.text);
     expect(lines[1]).to.equal(`Warning: ${data.warning}`);
     expect(lines[2]).to.equal(
-      `The owner revokes it on this page, with their wallet (nothing has been signed or sent yet): ${stack.apiUrl}/dashboard?account=${account}&revoke=${second.approval.permissionId}`,
+      `The owner revokes it on this page, with their wallet (nothing has been signed or sent yet): ${stack.apiUrl}/dashboard?account=${account}&revoke=${second.approval.permissionId}&chain=31337`,
     );
     expect(lines[3]).to.equal(`(Or the owner's wallet sends this call from account ${account} to itself: to ${data.call.to}, data ${data.call.data}.)`);
     // Nothing was sent: the session is still active.
