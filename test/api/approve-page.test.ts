@@ -431,9 +431,11 @@ describe("api: the approval page and the revocation sent with the owner's wallet
       return session.approval.permissionId;
     }
 
-    it("'Send with my wallet': eth_sendTransaction from the account, the hash shown, then the session revoked", async function () {
+    it("'Send with my wallet': the wallet switched to the session's chain, eth_sendTransaction from the account, the hash shown, then the session revoked", async function () {
       const permissionId = await activeSession();
       wallet.reset([account]);
+      // The wallet is on another chain: the page asks it to switch to the session's first.
+      wallet.chainId = 1;
       await prepare(permissionId);
       // The prepared call stays for wallets that cannot send it.
       expect(await card(permissionId).locator(".call-data").inputValue()).to.match(/^0x[0-9a-fA-F]{8,}$/);
@@ -446,7 +448,8 @@ describe("api: the approval page and the revocation sent with the owner's wallet
       expect(await card(permissionId).getAttribute("data-status")).to.equal("revoked");
       expect(await card(permissionId).locator(".badge").textContent()).to.equal("Revoked");
       expect(await card(permissionId).locator("button.revoke").count()).to.equal(0);
-      expect(wallet.asked).to.deep.equal(["eth_requestAccounts", "eth_sendTransaction"]);
+      expect(wallet.asked).to.deep.equal(["eth_requestAccounts", "eth_chainId", "wallet_switchEthereumChain", "eth_sendTransaction"]);
+      expect(wallet.chainId).to.equal(chainId);
     });
 
     it("the wallet refuses (4001): 'You declined; nothing was revoked'; a wallet that is not the account is told so", async function () {

@@ -108,7 +108,7 @@ describe("a chat conversation: set up a TWAP, approve it, watch it, stop it", fu
     const stop = await call(mcp, "revoke_session", { account, permissionId });
     expect(stop.isError, stop.text).to.equal(false);
     const revokeLink = stop.text.match(/with their wallet \(nothing has been signed or sent yet\): (\S+)\n/)?.[1];
-    expect(revokeLink).to.equal(`${stack.apiUrl}/dashboard?account=${account}&revoke=${permissionId}`);
+    expect(revokeLink).to.equal(`${stack.apiUrl}/dashboard?account=${account}&revoke=${permissionId}&chain=31337`);
     wallet.reset([account]);
     await page.goto(revokeLink!);
     // The link opens the confirmation for that session.
@@ -117,7 +117,7 @@ describe("a chat conversation: set up a TWAP, approve it, watch it, stop it", fu
     await page.locator("#revoke-confirm").click();
     await card(permissionId).getByRole("button", { name: "Send with my wallet" }).click();
     await card(permissionId).locator(".revocation .done").waitFor({ timeout: 30_000 });
-    expect(wallet.asked).to.deep.equal(["eth_requestAccounts", "eth_sendTransaction"]);
+    expect(wallet.asked).to.deep.equal(["eth_requestAccounts", "eth_chainId", "eth_sendTransaction"]);
 
     const after = await call(mcp, "get_session", { account, permissionId });
     expect(after.data.status).to.equal("revoked");
