@@ -18,7 +18,7 @@ import { type Approval, SessionOperationError, createSessionKey, executeWithSess
 import { fundedAccount } from "../../testkit/scenario.js";
 import type { Stack } from "../../testkit/stack.js";
 import { approvalOfRequest, signRequest } from "../../testkit/requests.js";
-import { injectJson, startApiStack } from "./fixture.js";
+import { injectJson, sharedApiStack } from "./fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "leash-approval-signature-"));
 
@@ -31,7 +31,7 @@ describe("api: approvals of accounts not deployed yet, and accounts the API refu
   let synced: () => Promise<void>;
 
   before(async function () {
-    ({ stack, owner, account: deployedAccount, synced } = await startApiStack({ dir, schema: "leash_approval_signature_test" }));
+    ({ stack, owner, account: deployedAccount, synced } = await sharedApiStack({ dir, schema: "leash_approval_signature_test" }));
   });
 
   after(async function () {

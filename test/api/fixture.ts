@@ -17,9 +17,45 @@ export interface ApiStack {
   synced(): Promise<void>;
 }
 
+type ApiStackOptions = { dir: string; schema: string; owner?: LocalAccount; bundler?: boolean | "safe"; chain?: "hardhat" | "anvil"; apiEnv?: Record<string, string> };
+
+/**
+ * The stack of the test files that need nothing of their own (no bundler, no settings, no moving of
+ * the chain's clock): started by the first of them, in its `dir`, and stopped once every file has run
+ * (a hook of mocha's root suite). Each file still gets a new owner and account of its own, so their
+ * sessions, requests and automations never meet; its `stop` leaves the stack to the others.
+ */
+let shared: Promise<Stack> | undefined;
+if (typeof after === "function") {
+  after(async function () {
+    const stack = await shared?.catch(() => undefined);
+    shared = undefined;
+    await stack?.stop();
+  });
+}
+
+/** The shared stack (above), with a new funded account of `owner` (or of a new key). */
+export async function sharedApiStack(opts: { dir: string; schema: string; owner?: LocalAccount }): Promise<ApiStack> {
+  shared ??= newStack(opts);
+  // A failed start is tried again by the next file.
+  shared.catch(() => (shared = undefined));
+  const stack = await shared;
+  return withAccount({ ...stack, stop: async () => {} }, opts.owner);
+}
+
 /** Starts the stack in `dir` with the indexer's tables in `schema`; the account's owner is `owner`, or a new key. */
-export async function startApiStack(opts: { dir: string; schema: string; owner?: LocalAccount; bundler?: boolean | "safe"; chain?: "hardhat" | "anvil"; apiEnv?: Record<string, string> }): Promise<ApiStack> {
-  const stack = await startStack({
+export async function startApiStack(opts: ApiStackOptions): Promise<ApiStack> {
+  const stack = await newStack(opts);
+  try {
+    return await withAccount(stack, opts.owner);
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
+
+function newStack(opts: ApiStackOptions): Promise<Stack> {
+  return startStack({
     network: hre.network,
     artifacts: hre.artifacts,
     dir: opts.dir,
@@ -30,24 +66,22 @@ export async function startApiStack(opts: { dir: string; schema: string; owner?:
     ...(opts.bundler ? { bundlerPort: 0, bundlerSafeMode: opts.bundler === "safe" } : {}),
     apiEnv: { LEASH_RATE_LIMIT: "0", LEASH_POLL_MS: "50", LEASH_LOG_LEVEL: "warn", ...opts.apiEnv },
   });
-  try {
-    const owner = opts.owner ?? privateKeyToAccount(generatePrivateKey());
-    const account = await fundedAccount({ leash: stack.leash, demo: stack.demo, owner, usdc: "2000" });
-    const synced = async () => {
-      await stack.synced();
-      const head = await stack.leash.client.getBlockNumber({ cacheTime: 0 });
-      for (let tries = 0; tries < 100; tries++) {
-        const heads = await stack.api.sessions.heads();
-        if (heads.chain.number >= head && heads.indexed.number >= head) return;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      throw new Error("the API did not reach the chain's head");
-    };
-    return { stack, owner, account, synced };
-  } catch (error) {
-    await stack.stop();
-    throw error;
-  }
+}
+
+/** An owner's Kernel account on `stack`, funded with ETH and 2,000 USDC. */
+async function withAccount(stack: Stack, owner: LocalAccount = privateKeyToAccount(generatePrivateKey())): Promise<ApiStack> {
+  const account = await fundedAccount({ leash: stack.leash, demo: stack.demo, owner, usdc: "2000" });
+  const synced = async () => {
+    await stack.synced();
+    const head = await stack.leash.client.getBlockNumber({ cacheTime: 0 });
+    for (let tries = 0; tries < 100; tries++) {
+      const heads = await stack.api.sessions.heads();
+      if (heads.chain.number >= head && heads.indexed.number >= head) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error("the API did not reach the chain's head");
+  };
+  return { stack, owner, account, synced };
 }
 
 /** Debian's Chromium (apt-get install chromium), as the browser tests drive it. */

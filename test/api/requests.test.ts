@@ -14,7 +14,7 @@ import { approveSession, createSessionKey, prepareSession } from "../../sdk/sess
 import { trade, twapRequest } from "../../testkit/scenario.js";
 import type { Stack } from "../../testkit/stack.js";
 import { approvalOfRequest, signRequest } from "../../testkit/requests.js";
-import { injectJson, startApiStack } from "./fixture.js";
+import { injectJson, sharedApiStack } from "./fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "leash-requests-"));
 
@@ -27,7 +27,7 @@ describe("api: session requests stored, approved, declined, expired", function (
   const extra: LeashApi[] = [];
 
   before(async function () {
-    ({ stack, owner, account, synced } = await startApiStack({ dir, schema: "leash_requests_test" }));
+    ({ stack, owner, account, synced } = await sharedApiStack({ dir, schema: "leash_requests_test" }));
   });
 
   after(async function () {

@@ -14,7 +14,7 @@ import { projectRoot } from "../../testkit/chain.js";
 import { createTestDatabase, type TestDatabase } from "../../testkit/indexer/postgres.js";
 import { devKey } from "../../testkit/testbed/client.js";
 import type { Stack } from "../../testkit/stack.js";
-import { startApiStack } from "../api/fixture.js";
+import { sharedApiStack } from "../api/fixture.js";
 import { balanceOf, createApproved, executorEnv, json, twapSpec, waitFor } from "./fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "leash-executor-restart-"));
@@ -43,7 +43,7 @@ describe("executor: killed mid-run and restarted", function () {
   };
 
   before(async function () {
-    ({ stack, owner } = await startApiStack({ dir, schema: "leash_executor_restart_test" }));
+    ({ stack, owner } = await sharedApiStack({ dir, schema: "leash_executor_restart_test" }));
     port = await freePort();
   });
 

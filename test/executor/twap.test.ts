@@ -14,7 +14,7 @@ import { approvalOfRequest } from "../../sdk/approved-request.js";
 import { revokeSession } from "../../sdk/session.js";
 import { fundedAccount } from "../../testkit/scenario.js";
 import type { Stack } from "../../testkit/stack.js";
-import { startApiStack } from "../api/fixture.js";
+import { sharedApiStack } from "../api/fixture.js";
 import { balanceOf, createApproved, json, startInProcess, twapSpec, waitFor } from "./fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "leash-executor-"));
@@ -36,7 +36,7 @@ describe("executor: TWAP automations on the local stack", function () {
   const account = async () => fundedAccount({ leash: stack.leash, demo: stack.demo, owner, index: index++, usdc: "1000" });
 
   before(async function () {
-    ({ stack, owner } = await startApiStack({ dir, schema: "leash_executor_test" }));
+    ({ stack, owner } = await sharedApiStack({ dir, schema: "leash_executor_test" }));
     running = await startInProcess(stack, join(dir, "state"));
     url = running.executor.url;
   });

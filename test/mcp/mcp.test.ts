@@ -15,7 +15,7 @@ import { revocationSchema } from "../../api/responses.js";
 import { freePort } from "../../testkit/processes.js";
 import { type ApprovedSession, approveTwap, trade, twapRequest } from "../../testkit/scenario.js";
 import type { Stack } from "../../testkit/stack.js";
-import { startApiStack } from "../api/fixture.js";
+import { sharedApiStack } from "../api/fixture.js";
 import { type Mcp, call, entry, root, startMcp, tsx } from "./fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "leash-mcp-"));
@@ -40,7 +40,7 @@ describe("mcp: the API's tools over stdio, against chain + indexer + API", funct
   const sessionPath = () => `/v1/accounts/${account}/sessions/${twap.approval.permissionId}`;
 
   before(async function () {
-    ({ stack, owner, account } = await startApiStack({ dir, schema: "leash_mcp_test" }));
+    ({ stack, owner, account } = await sharedApiStack({ dir, schema: "leash_mcp_test" }));
     twap = await approveTwap(stack.leash, { owner, request: (k) => request(k) });
     for (const amount of ["41.67", "50"]) {
       const outcome = await trade(stack.leash, twap, stack.demo, amount, { direct: true });
