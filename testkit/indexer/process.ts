@@ -184,7 +184,13 @@ export async function waitForBlock(
 export async function sqlQuery<Row = Record<string, unknown>>(url: string, text: string): Promise<Row[]> {
   // @ponder/client's wire format: superjson of { sql, params }; plain JSON when there are no params.
   const payload = encodeURIComponent(JSON.stringify({ json: { sql: text, params: [] } }));
-  const response = await fetch(`${url}/sql/db?sql=${payload}`, { signal: AbortSignal.timeout(30_000) });
+  const get = () => fetch(`${url}/sql/db?sql=${payload}`, { signal: AbortSignal.timeout(30_000) });
+  // Once more after a socket the server had just closed ("fetch failed: other side closed"): a
+  // kept-alive connection meeting its end, not an indexer that cannot answer.
+  const response = await get().catch((error: unknown) => {
+    if (error instanceof TypeError && error.message === "fetch failed") return get();
+    throw error;
+  });
   if (!response.ok) throw new Error(`SQL query failed (${response.status}): ${await response.text()}\n${text}`);
   return ((await response.json()) as { rows: Row[] }).rows;
 }
