@@ -352,13 +352,18 @@ export async function usableClaim(
   chain: LeashReader,
   approval: Pick<Approval, "policy">,
   via: Transport,
-  opts: { maxWaitSeconds?: number; sleep?: (ms: number) => Promise<void> } = {},
+  opts: {
+    maxWaitSeconds?: number;
+    sleep?: (ms: number) => Promise<void>;
+    /** A time "now" is at least: the bundler's clock as its last refusal reported it. */
+    notBefore?: number;
+  } = {},
 ): Promise<ClaimChoice> {
   const latest = Number((await chain.client.getBlock()).timestamp);
   const schedule = sessionClaimSchedule(approvalConfig(approval));
   // Straight to the EntryPoint: the block's time decides, and the policy explains a refusal.
   if (!("bundlerUrl" in via)) return { claim: latest, waitSeconds: 0, ...claimRange(schedule, latest) };
-  const now = chainNow(latest);
+  const now = Math.max(chainNow(latest), opts.notBefore ?? 0);
   const choice = chooseClaim(schedule, now, marginsOf(via));
   const maxWait = opts.maxWaitSeconds ?? 60;
   if (choice.waitSeconds > maxWait) {
@@ -377,23 +382,38 @@ export async function usableClaim(
 
 /**
  * Sends `calls` signed by the session key; a refusal is thrown as SessionOperationError. Through a
- * bundler it first waits for a claim the bundler accepts (usableClaim).
+ * bundler it first waits for a claim the bundler accepts (usableClaim). The claim is chosen before the
+ * operation is estimated and signed; should that take longer than the second of skew allowed, so that
+ * the bundler refuses its time range, nothing was spent: the claim is chosen again from the bundler's
+ * clock (waiting for the next window if it must) and the operation sent once more (`attempts`: 2).
  */
 export async function executeWithSession(
   chain: LeashChain,
   opts: { approval: Approval; sessionPrivateKey: Hex; calls: readonly Call[]; via: Transport; maxWaitSeconds?: number },
-): Promise<UserOperationResult & { claim: ClaimChoice }> {
+): Promise<UserOperationResult & { claim: ClaimChoice; attempts: number }> {
   sessionKeyOf(opts.approval, opts.sessionPrivateKey);
-  const claim = await usableClaim(chain, opts.approval, opts.via, { maxWaitSeconds: opts.maxWaitSeconds });
-  const account = await restoreSessionAccount(chain, opts.approval, opts.sessionPrivateKey, { claim: claim.claim });
   const cap = approvalConfig(opts.approval).maxFeePerOperation;
-  try {
-    return { ...(await send(chain, account, opts.calls, opts.via, cap === 0n ? undefined : cap)), claim };
-  } catch (error) {
-    if (error instanceof UserOperationError) throw new SessionOperationError(explainFailure(error.failure, opts.approval.tokens), error);
-    throw error;
+  let notBefore: number | undefined;
+  for (let attempts = 1; ; attempts++) {
+    const claim = await usableClaim(chain, opts.approval, opts.via, { maxWaitSeconds: opts.maxWaitSeconds, notBefore });
+    const account = await restoreSessionAccount(chain, opts.approval, opts.sessionPrivateKey, { claim: claim.claim });
+    try {
+      return { ...(await send(chain, account, opts.calls, opts.via, cap === 0n ? undefined : cap)), claim, attempts };
+    } catch (error) {
+      if (!(error instanceof UserOperationError)) throw error;
+      const refusal = explainFailure(error.failure, opts.approval.tokens);
+      if (refusal.kind === "time-range" && "bundlerUrl" in opts.via && attempts < TIME_RANGE_ATTEMPTS) {
+        const bundlerTime = Number(refusal.details.bundlerTime);
+        notBefore = Number.isFinite(bundlerTime) ? bundlerTime + 1 : undefined;
+        continue;
+      }
+      throw new SessionOperationError(refusal, error);
+    }
   }
 }
+
+/** Sends of one operation whose time range a bundler refused (the claim is chosen anew for each). */
+const TIME_RANGE_ATTEMPTS = 2;
 
 /*//////////////////////////////////////////////////////////////
                               STATUS
