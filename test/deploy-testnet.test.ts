@@ -94,6 +94,8 @@ describe("npm run deploy on a testnet (a local stand-in of Base Sepolia and of S
       const { address, blockNumber } = deployments.contracts[name];
       expect(await client.getCode({ address, blockNumber: BigInt(blockNumber) }), name).to.match(/^0x[0-9a-f]+$/);
       expect(await client.getCode({ address, blockNumber: BigInt(blockNumber - 1) }), name).to.equal(undefined);
+      // What deploys is what the tests and the gas figures ran: the artifact's runtime code, byte for byte.
+      expect(await client.getCode({ address }), `${name}: the deployed code is the tested artifact's`).to.equal((await hre.artifacts.readArtifact(name)).deployedBytecode);
     }
 
     // The same deploy on the local chain (Hardhat's in-process network, 31337).
