@@ -307,6 +307,8 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
         override
         returns (uint256)
     {
+        (bool done, uint256 range) = _fastPath(id, userOp);
+        if (done) return range;
         Session storage session = _sessions[id][msg.sender];
         SessionHeader word = session.header;
         HeaderFields memory header = word.unpack();
@@ -343,6 +345,285 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
 
         if (op.validAfter > op.validUntil) revert ClaimOutsideValidity(op.claim, header.validAfter, header.validUntil);
         return ValidationDataLib.pack(op.validAfter, op.validUntil);
+    }
+
+    /// @dev The common operation, by hand: one call (Kernel's execute, single mode, canonically
+    /// encoded), no native value, at most one fixed argument and the account as an argument, an
+    /// ERC-20 spending function of a limited token or no amount at all, a fee cap or budget and no
+    /// paymaster, a time claim, no period rollover. It accepts exactly what the Solidity path below
+    /// accepts, with the same writes, event and validity; anything else (every refusal included)
+    /// is left to that path, which decides it and names the reason. Nothing is written before every
+    /// check has passed.
+    // One assembly block: its Yul functions cannot be shared across Solidity functions.
+    // solhint-disable-next-line function-max-lines
+    function _fastPath(bytes32 id, PackedUserOperation calldata userOp) internal virtual returns (bool done, uint256 range) {
+        uint256 sessionsSlot;
+        uint256 callsSlot;
+        uint256 tokensSlot;
+        bytes32 topic = SessionUsed.selector;
+        assembly ("memory-safe") {
+            sessionsSlot := _sessions.slot
+            callsSlot := _calls.slot
+            tokensSlot := _tokens.slot
+        }
+        assembly ("memory-safe") {
+            // Scratch at m: 0x00-0x7f keys, 0x80 lo, 0xa0 hi, 0xc0 claim, 0xe0 anchor, 0x100-0x1ff the event.
+            function mapSlot(key, slot) -> s {
+                mstore(0, key)
+                mstore(0x20, slot)
+                mstore(0x20, keccak256(0, 0x40))
+                mstore(0, caller())
+                s := keccak256(0, 0x40)
+            }
+            function subKey(m, pid, gen, a, b) -> k {
+                mstore(m, pid)
+                mstore(add(m, 0x20), gen)
+                mstore(add(m, 0x40), a)
+                mstore(add(m, 0x60), b)
+                k := keccak256(m, 0x80)
+            }
+            /// Cuts the range at m to slot `index` of `length` seconds from the anchor; 0 if the index is too far.
+            function narrow(m, index, length) -> good {
+                if gt(index, 0xffffffff) { leave }
+                let start := add(mload(add(m, 0xe0)), mul(index, length))
+                let end := sub(add(start, length), 1)
+                if gt(start, 0xffffffffffff) { start := 0xffffffffffff }
+                if gt(end, 0xffffffffffff) { end := 0xffffffffffff }
+                if gt(start, mload(add(m, 0x80))) { mstore(add(m, 0x80), start) }
+                if lt(end, mload(add(m, 0xa0))) { mstore(add(m, 0xa0), end) }
+                good := 1
+            }
+            /// The fee bounds, no paymaster: the fees word after the operation and the budget left.
+            function fees(op, word) -> good, rest, left {
+                if calldataload(add(op, calldataload(add(op, 0xe0)))) { leave }
+                let cap := and(word, 0xffffffffffffffffffffffff)
+                left := and(shr(96, word), 0xffffffffffffffffffffffff)
+                let budget := iszero(eq(left, 0xffffffffffffffffffffffff))
+                if and(iszero(cap), iszero(budget)) { leave }
+                let agl := calldataload(add(op, 0x80))
+                let pvg := calldataload(add(op, 0xa0))
+                let limits := add(add(shr(128, agl), and(agl, 0xffffffffffffffffffffffffffffffff)), pvg)
+                if lt(limits, pvg) { leave }
+                let maxFee := and(calldataload(add(op, 0xc0)), 0xffffffffffffffffffffffffffffffff)
+                let cost := mul(limits, maxFee)
+                if maxFee { if iszero(eq(div(cost, maxFee), limits)) { leave } }
+                if cap { if gt(cost, cap) { leave } }
+                rest := word
+                switch budget
+                case 0 { left := not(0) }
+                default {
+                    if gt(cost, left) { leave }
+                    left := sub(left, cost)
+                    rest := or(cap, shl(96, left))
+                }
+                good := 1
+            }
+            /// Kernel's execute in single mode, canonically encoded: the call's target, value and data.
+            function single(op) -> good, target, value, data, dataLen {
+                let cdAt := add(op, calldataload(add(op, 0x60)))
+                let cdLen := calldataload(cdAt)
+                let cd := add(cdAt, 0x20)
+                if lt(cdLen, 100) { leave }
+                if gt(add(cd, cdLen), calldatasize()) { leave }
+                if iszero(eq(shr(224, calldataload(cd)), 0xe9ae5c53)) { leave }
+                let mode := calldataload(add(cd, 4))
+                if or(shl(8, mode), shr(248, mode)) { leave }
+                if iszero(eq(calldataload(add(cd, 36)), 0x40)) { leave }
+                let len := calldataload(add(cd, 68))
+                if gt(len, cdLen) { leave }
+                let padded := and(add(len, 31), not(31))
+                if iszero(eq(cdLen, add(100, padded))) { leave }
+                if gt(padded, len) {
+                    if and(calldataload(add(cd, sub(cdLen, 32))), sub(shl(shl(3, sub(padded, len)), 1), 1)) { leave }
+                }
+                if lt(len, 52) { leave }
+                let exec := add(cd, 100)
+                target := shr(96, calldataload(exec))
+                value := calldataload(add(exec, 20))
+                data := add(exec, 52)
+                dataLen := sub(len, 52)
+                good := 1
+            }
+            /// Argument word `index` of a call's data, if it has one.
+            function arg(data, dataLen, index) -> v, present {
+                let at := add(4, shl(5, index))
+                if lt(dataLen, add(at, 32)) { leave }
+                v := calldataload(add(data, at))
+                present := 1
+            }
+            /// The call against its permission (pid and generation at m + 0x2a0, 0x2c0): the rule,
+            /// the target and the amount it spends (0: none).
+            function scope(m, op, slot) -> good, rule, target, amount {
+                let fine, value, data, dataLen
+                fine, target, value, data, dataLen := single(op)
+                if iszero(fine) { leave }
+                if value { leave }
+                let selector := 0
+                if dataLen {
+                    if lt(dataLen, 4) { leave }
+                    selector := shr(224, calldataload(data))
+                    if iszero(selector) { leave }
+                }
+                if or(eq(target, caller()), eq(target, address())) { leave }
+                if or(eq(selector, 0x6d61fe70), eq(selector, 0x8a91b0e3)) { leave }
+                let record := ruleSlot(m, target, selector, slot)
+                rule := sload(record)
+                if iszero(and(rule, 1)) { leave }
+                good, amount := argsOk(rule, record, data, dataLen)
+            }
+            function ruleSlot(m, target, selector, slot) -> record {
+                record := mapSlot(subKey(m, mload(add(m, 0x2a0)), mload(add(m, 0x2c0)), target, shl(224, selector)), slot)
+            }
+            /// The rule's argument conditions, and the amount an ERC-20 spending function of a limited token counts.
+            function argsOk(rule, record, data, dataLen) -> good, amount {
+                let a := and(shr(32, rule), 0xff)
+                if iszero(eq(a, 0xff)) {
+                    let v, present := arg(data, dataLen, a)
+                    if iszero(present) { leave }
+                    if iszero(eq(v, caller())) { leave }
+                }
+                a := and(shr(40, rule), 0xff)
+                if iszero(eq(a, 0xff)) {
+                    let v, present := arg(data, dataLen, a)
+                    if iszero(present) { leave }
+                    if iszero(eq(v, sload(add(record, 1)))) { leave }
+                }
+                a := and(shr(8, rule), 0xff)
+                if iszero(eq(a, 0xff)) {
+                    if iszero(and(rule, 4)) { leave }
+                    if iszero(eq(and(shr(16, rule), 0xff), 0xff)) { leave }
+                    let v, present := arg(data, dataLen, a)
+                    if iszero(present) { leave }
+                    if iszero(v) { leave }
+                    amount := v
+                }
+                good := 1
+            }
+            /// The window and lifetime counts (one call): the header after them.
+            function count(m, h) -> good, out {
+                let window := and(shr(128, h), 0xffffffff)
+                if window {
+                    let index := div(sub(mload(add(m, 0xc0)), mload(add(m, 0xe0))), window)
+                    let last := and(shr(176, h), 0xffffffff)
+                    if lt(index, last) { leave }
+                    let used := 1
+                    if eq(index, last) { used := add(and(shr(208, h), 0xffff), 1) }
+                    if gt(used, and(shr(160, h), 0xffff)) { leave }
+                    if iszero(narrow(m, index, window)) { leave }
+                    h := or(and(h, not(shl(176, 0xffffffffffff))), or(shl(176, index), shl(208, used)))
+                }
+                let left := shr(224, h)
+                if iszero(eq(left, 0xffffffff)) {
+                    if iszero(left) { leave }
+                    h := or(and(h, not(shl(224, 0xffffffff))), shl(224, sub(left, 1)))
+                }
+                out := h
+                good := 1
+            }
+            /// The token's spending state after `amount`, its period claimed (no rollover here).
+            function spend(m, state, amount, perTx) -> good, out {
+                if perTx { if gt(amount, perTx) { leave } }
+                let period := shr(224, state)
+                if period {
+                    let index := div(sub(mload(add(m, 0xc0)), mload(add(m, 0xe0))), period)
+                    if iszero(eq(index, and(shr(192, state), 0xffffffff))) { leave }
+                    if iszero(narrow(m, index, period)) { leave }
+                    let inPeriod := and(shr(96, state), 0xffffffffffffffffffffffff)
+                    if gt(amount, inPeriod) { leave }
+                    state := or(and(state, not(shl(96, 0xffffffffffffffffffffffff))), shl(96, sub(inPeriod, amount)))
+                }
+                let total := and(state, 0xffffffffffffffffffffffff)
+                if iszero(eq(total, 0xffffffffffffffffffffffff)) {
+                    if gt(amount, total) { leave }
+                    state := or(and(state, not(0xffffffffffffffffffffffff)), sub(total, amount))
+                }
+                out := state
+                good := 1
+            }
+            /// The token the call spends, if any: its state after (kept at m + 0x240) and the event's fields.
+            /// The call, then what it spends (pid, generation and the tokens' slot at m + 0x2a0, 0x2c0, 0x2e0).
+            function callAndSpend(m, op, calls) -> good {
+                let known, rule, target, amount := scope(m, op, calls)
+                if iszero(known) { leave }
+                good := spendAll(m, rule, target, amount)
+            }
+            function spendAll(m, rule, target, amount) -> good {
+                let e := add(m, 0x100)
+                mstore(add(e, 0x20), amount)
+                mstore(add(e, 0x40), 0)
+                mstore(add(e, 0x60), not(0))
+                mstore(add(e, 0x80), not(0))
+                mstore(add(m, 0x280), 0)
+                if amount {
+                    mstore(add(m, 0x280), target)
+                    let key := subKey(m, mload(add(m, 0x2a0)), mload(add(m, 0x2c0)), 0x746f6b656e000000000000000000000000000000000000000000000000000000, and(shr(24, rule), 0xff))
+                    let slot := mapSlot(key, mload(add(m, 0x2e0)))
+                    let spent, state := spend(m, sload(slot), amount, shr(48, rule))
+                    if iszero(spent) { leave }
+                    mstore(add(m, 0x240), slot)
+                    mstore(add(m, 0x260), state)
+                    mstore(add(e, 0x40), and(shr(192, state), 0xffffffff))
+                    let total := and(state, 0xffffffffffffffffffffffff)
+                    if iszero(eq(total, 0xffffffffffffffffffffffff)) { mstore(add(e, 0x60), total) }
+                    if shr(224, state) { mstore(add(e, 0x80), and(shr(96, state), 0xffffffffffffffffffffffff)) }
+                }
+                good := 1
+            }
+            /// m + 0x300: the sessions', calls' and tokens' slots and the event's topic.
+            function run(pid, op, m) -> ok, valid {
+                let session := mapSlot(pid, mload(add(m, 0x300)))
+                let h0 := sload(session)
+                // Active; a fee bound and no paymaster.
+                if iszero(eq(and(h0, 0xff), 1)) { leave }
+                if iszero(eq(and(shr(24, h0), 3), 1)) { leave }
+                {
+                    let sigAt := add(op, calldataload(add(op, 0x100)))
+                    if iszero(eq(calldataload(sigAt), 6)) { leave }
+                    let claim := shr(208, calldataload(add(sigAt, 0x20)))
+                    let anchor := and(shr(32, h0), 0xffffffffffff)
+                    if lt(claim, anchor) { leave }
+                    mstore(add(m, 0xc0), claim)
+                    mstore(add(m, 0xe0), anchor)
+                    mstore(add(m, 0x80), anchor)
+                    let until := and(shr(80, h0), 0xffffffffffff)
+                    if iszero(until) { until := 0xffffffffffff }
+                    mstore(add(m, 0xa0), until)
+                }
+                let fees0 := sload(add(session, 1))
+                {
+                    let fine, fees1, feeLeft := fees(op, fees0)
+                    if iszero(fine) { leave }
+                    mstore(add(m, 0x200), fees1)
+                    mstore(add(m, 0x1e0), feeLeft)
+                }
+                mstore(add(m, 0x2a0), pid)
+                mstore(add(m, 0x2c0), and(shr(8, h0), 0xffff))
+                mstore(add(m, 0x2e0), mload(add(m, 0x340)))
+                if iszero(callAndSpend(m, op, mload(add(m, 0x320)))) { leave }
+                let counted, h1 := count(m, h0)
+                if iszero(counted) { leave }
+                let lo := mload(add(m, 0x80))
+                let hi := mload(add(m, 0xa0))
+                if gt(lo, hi) { leave }
+
+                sstore(session, h1)
+                if iszero(eq(mload(add(m, 0x200)), fees0)) { sstore(add(session, 1), mload(add(m, 0x200))) }
+                if mload(add(m, 0x120)) { sstore(mload(add(m, 0x240)), mload(add(m, 0x260))) }
+                let e := add(m, 0x100)
+                mstore(e, calldataload(add(op, 0x20)))
+                mstore(add(e, 0xa0), and(shr(208, h1), 0xffff))
+                mstore(add(e, 0xc0), shr(224, h1))
+                log4(e, 0x100, mload(add(m, 0x360)), caller(), pid, mload(add(m, 0x280)))
+                valid := or(shl(160, hi), shl(208, lo))
+                ok := 1
+            }
+            let m := mload(0x40)
+            mstore(add(m, 0x300), sessionsSlot)
+            mstore(add(m, 0x320), callsSlot)
+            mstore(add(m, 0x340), tokensSlot)
+            mstore(add(m, 0x360), topic)
+            done, range := run(id, userOp, m)
+        }
     }
 
     /// @dev Checks every call against the scope and adds up what each spends.

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {Test} from "forge-std/Test.sol";
 import {StdInvariant} from "forge-std/StdInvariant.sol";
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
-import {SessionPolicy} from "../../contracts/policies/SessionPolicy.sol";
+import {ISessionPolicyModule} from "./ISessionPolicyModule.sol";
 import {
     CallPermission,
     TokenLimit,
@@ -82,14 +82,14 @@ contract SessionPolicyHandler is Test {
 
     error OutsideTimeRange(uint256 validationData, uint256 time);
 
-    SessionPolicy public immutable policy;
+    ISessionPolicyModule public immutable policy;
     /// Real time only moves forward; each call starts from it (the runner may reset the block).
     uint256 public currentTime;
     Violations public violations;
     Tally public tally;
     mapping(uint256 session => Ghost) internal _ghosts;
 
-    constructor(SessionPolicy policy_) {
+    constructor(ISessionPolicyModule policy_) {
         policy = policy_;
         currentTime = 1_700_000_000;
         vm.warp(currentTime);
@@ -386,11 +386,11 @@ contract SessionPolicyHandler is Test {
 /// approvals, claims right and wrong), time jumps, revocations and re-registrations over two
 /// accounts with two sessions each. Only operations the EntryPoint would accept count.
 contract SessionPolicyInvariantTest is Test {
-    SessionPolicy internal policy;
+    ISessionPolicyModule internal policy;
     SessionPolicyHandler internal handler;
 
     function setUp() public {
-        policy = new SessionPolicy();
+        policy = ISessionPolicyModule(deployCode("SessionPolicy.sol:SessionPolicy"));
         handler = new SessionPolicyHandler(policy);
         targetContract(address(handler));
         // Operations three times as often as time jumps or lifecycle changes.

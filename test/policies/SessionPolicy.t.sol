@@ -45,6 +45,12 @@ contract SessionPolicyTest is SessionPolicyFixture {
                              MODULE BASICS
     //////////////////////////////////////////////////////////////*/
 
+    /// What these tests run is what deploys: the policy they deploy is the compiled artifact's
+    /// runtime code, byte for byte (both built through the IR pipeline, hardhat.config.ts).
+    function test_testedCodeIsTheArtifact() public view {
+        assertEq(address(policy).code, vm.getDeployedCode("SessionPolicy.sol:SessionPolicy"));
+    }
+
     function test_isModuleType_onlyPolicy() public view {
         assertTrue(policy.isModuleType(5));
         assertFalse(policy.isModuleType(1));

@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Test} from "forge-std/Test.sol";
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
-import {SessionPolicy} from "../../contracts/policies/SessionPolicy.sol";
+import {ISessionPolicyModule} from "./ISessionPolicyModule.sol";
 import {
     CallPermission,
     TokenLimit,
@@ -55,10 +55,10 @@ abstract contract SessionPolicyFixture is Test {
     uint48 internal constant END = START + 30 days;
     uint32 internal constant DAY = 1 days;
 
-    SessionPolicy internal policy;
+    ISessionPolicyModule internal policy;
 
     function setUp() public virtual {
-        policy = new SessionPolicy();
+        policy = ISessionPolicyModule(deployCode("SessionPolicy.sol:SessionPolicy"));
         vm.warp(START);
     }
 
