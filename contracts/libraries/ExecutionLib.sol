@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
+
 /// @notice Strict decoder of the calldata a Kernel v3 account executes for a user operation:
 /// `execute(bytes32 mode, bytes executionCalldata)` in single or batch mode, default exec type.
 /// @dev Kernel decodes batches loosely (offsets are followed without bounds against the slice), so a
@@ -90,6 +92,55 @@ library ExecutionLib {
     /// @notice After the last element: nothing may trail the batch.
     function batchEnd(bytes calldata execution, uint256 cursor) internal pure {
         if (cursor != execution.length) revert MalformedCallData();
+    }
+
+    /// @notice For hand-written validation paths: the one call of `op` when its calldata is Kernel's
+    /// `execute` in single mode, canonically encoded (as `decode` and `single` accept it), to a target
+    /// other than the account (the caller) and `policy`, with a function other than a module lifecycle
+    /// one (`CallRuleLib.checkNotForbidden`), or no calldata at all. `ok` is false for anything else,
+    /// which the caller leaves to the strict path to decide and name. `data` is the call's calldata
+    /// offset, `selector` 0 for a plain transfer.
+    function commonCall(PackedUserOperation calldata op, address policy)
+        internal
+        view
+        returns (bool ok, address target, uint256 value, uint256 selector, uint256 data, uint256 dataLength)
+    {
+        assembly ("memory-safe") {
+            for {} 1 {} {
+                let cdAt := add(op, calldataload(add(op, 0x60)))
+                let cdLen := calldataload(cdAt)
+                let cd := add(cdAt, 0x20)
+                if lt(cdLen, 152) { break }
+                if gt(add(cd, cdLen), calldatasize()) { break }
+                if iszero(eq(shr(224, calldataload(cd)), 0xe9ae5c53)) { break }
+                // Single mode, default exec type, no selector or payload.
+                if calldataload(add(cd, 4)) { break }
+                if iszero(eq(calldataload(add(cd, 36)), 0x40)) { break }
+                let len := calldataload(add(cd, 68))
+                if gt(len, cdLen) { break }
+                let padded := and(add(len, 31), not(31))
+                if iszero(eq(cdLen, add(100, padded))) { break }
+                if gt(padded, len) {
+                    if and(calldataload(add(cd, sub(cdLen, 32))), sub(shl(shl(3, sub(padded, len)), 1), 1)) { break }
+                }
+                if lt(len, 52) { break }
+                target := shr(96, calldataload(add(cd, 100)))
+                value := calldataload(add(cd, 120))
+                data := add(cd, 152)
+                dataLength := sub(len, 52)
+                if dataLength {
+                    if lt(dataLength, 4) { break }
+                    selector := shr(224, calldataload(data))
+                    // Selector 0 stands for empty calldata only.
+                    if iszero(selector) { break }
+                }
+                if or(eq(target, caller()), eq(target, policy)) { break }
+                // onInstall, onUninstall.
+                if or(eq(selector, 0x6d61fe70), eq(selector, 0x8a91b0e3)) { break }
+                ok := 1
+                break
+            }
+        }
     }
 
     /// @notice The function a call invokes; 0x00000000 for a plain transfer (empty calldata).

@@ -16,15 +16,15 @@ import {AllowedCall, CallScopeConfig} from "../types/PolicyTypes.sol";
 /// native value and arguments. Every call of the operation must be on the list.
 /// @dev Only Kernel `execute` in single or batch mode, default exec type, canonical encoding
 /// (ExecutionLib). The account itself, this policy, the EntryPoint and module lifecycle functions
-/// can never be allowed. State is keyed `... => account` (ERC-7562); the allowlist is keyed by a
-/// generation that every registration bumps, so registering an id again starts from a clean list.
+/// can never be allowed. State is keyed `... => account` (ERC-7562). An operation reads one word per
+/// distinct call, its rule, and nothing else: a rule exists only while its permission is active,
+/// since revoking or registering the id again deletes every rule of the list it replaces.
 contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
     /// @dev Canonical EntryPoint v0.7: a session must not move the account's deposit.
     address private constant ENTRY_POINT = 0x0000000071727De22E5E9d8BAf0edAc6f37da032;
 
     struct Scope {
         uint8 status;
-        uint16 generation;
         uint8 callCount;
     }
 
@@ -38,9 +38,9 @@ contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
     }
 
     mapping(bytes32 id => mapping(address account => Scope)) private _scopes;
-    /// @dev key(id, generation, target, selector).
+    /// @dev key(id, target, selector); deleted with the list that made it.
     mapping(bytes32 key => mapping(address account => CallRecord)) private _calls;
-    /// @dev key(id, generation, "call", index) => key of the call's record.
+    /// @dev key(id, "call", index) => key of the call's record.
     mapping(bytes32 key => mapping(address account => bytes32)) private _callKeyAt;
 
     /*//////////////////////////////////////////////////////////////
@@ -54,18 +54,16 @@ contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
         if (config.calls.length == 0) revert InvalidPolicyConfig("no call permission");
         if (config.calls.length > MAX_CALL_PERMISSIONS) revert InvalidPolicyConfig("too many call permissions");
         address account = msg.sender;
-        Scope memory old = _scopes[id][account];
-        if (old.generation == type(uint16).max) revert InvalidPolicyConfig("too many registrations of this id");
-        uint16 generation = old.generation + 1;
-        previous = old.status;
+        previous = _scopes[id][account].status;
+        _deleteCalls(id, account);
 
         for (uint256 i; i < config.calls.length; ++i) {
             AllowedCall memory entry = config.calls[i];
             string memory reason = CallRuleLib.invalidReason(_asPermission(entry), account, address(this));
             if (bytes(reason).length == 0 && entry.target == ENTRY_POINT) reason = "target is the EntryPoint";
             if (bytes(reason).length != 0) revert InvalidCallPermission(i, reason);
-            bytes32 key = _key(id, generation, bytes32(uint256(uint160(entry.target))), entry.selector);
-            if (_calls[key][account].rule != 0) revert InvalidCallPermission(i, "duplicate target and selector");
+            bytes32 key = _key(id, bytes32(uint256(uint160(entry.target))), entry.selector);
+            if (_calls[key][account].rule & 1 != 0) revert InvalidCallPermission(i, "duplicate target and selector");
             _calls[key][account] = CallRecord({
                 rule: CallRuleLib.encode(
                     CallRuleLib.Rule({
@@ -84,11 +82,10 @@ contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
                 target: entry.target,
                 selector: entry.selector
             });
-            _callKeyAt[_key(id, generation, "call", bytes32(i))][account] = key;
+            _callKeyAt[_key(id, "call", bytes32(i))][account] = key;
         }
         Scope storage scope = _scopes[id][account];
         scope.status = STATUS_ACTIVE;
-        scope.generation = generation;
         scope.callCount = uint8(config.calls.length);
         emit CallScopeRegistered(account, id, config);
     }
@@ -100,8 +97,19 @@ contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
 
     /// @dev See StandalonePolicy.
     function _markRevoked(bytes32 id) internal override {
+        _deleteCalls(id, msg.sender);
         _scopes[id][msg.sender].status = STATUS_REVOKED;
         emit CallScopeRevoked(msg.sender, id);
+    }
+
+    /// @dev Withdraws every call of the list registered for `id` (its "allowed" bit cleared; the rest
+    /// stays for getConfig): no operation can use them after this.
+    function _deleteCalls(bytes32 id, address account) private {
+        uint256 count = _scopes[id][account].callCount;
+        for (uint256 i; i < count; ++i) {
+            CallRecord storage record = _calls[_callKeyAt[_key(id, "call", bytes32(i))][account]][account];
+            record.rule &= ~uint256(1);
+        }
     }
 
     /// @dev The library's registration checks take a CallPermission; this one counts no amount.
@@ -131,13 +139,14 @@ contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
         override
         returns (uint256)
     {
+        if (_fastPath(id, userOp)) return 0;
         Scope memory scope = _scopes[id][msg.sender];
         if (scope.status != STATUS_ACTIVE) revert PolicyNotActive(id, _storedStatus(scope.status));
         (bool batch, bytes calldata execution) = ExecutionLib.decode(userOp.callData);
         uint256 count = 1;
         if (!batch) {
             (address target, uint256 value, bytes calldata data) = ExecutionLib.single(execution);
-            _checkCall(id, scope.generation, target, value, data);
+            _checkCall(id, target, value, data);
         } else {
             uint256 cursor;
             (count, cursor) = ExecutionLib.batchLength(execution);
@@ -146,7 +155,7 @@ contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
                 uint256 value;
                 bytes calldata data;
                 (target, value, data, cursor) = ExecutionLib.batchAt(execution, i, cursor);
-                _checkCall(id, scope.generation, target, value, data);
+                _checkCall(id, target, value, data);
             }
             ExecutionLib.batchEnd(execution, cursor);
         }
@@ -154,7 +163,56 @@ contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
         return 0;
     }
 
-    function _checkCall(bytes32 id, uint16 generation, address target, uint256 value, bytes calldata data)
+    /// @dev The common operation, by hand: one call (Kernel's execute, single mode, canonically
+    /// encoded) that an active rule allows, its conditions met. It reads the rule's word (and a fixed
+    /// argument's, when the rule has one) and emits the same event as the path above; anything else,
+    /// every refusal included, is left to that path, which decides it and names the reason.
+    function _fastPath(bytes32 id, PackedUserOperation calldata userOp) internal virtual returns (bool done) {
+        (bool common, address callTarget, uint256 callValue, uint256 callSelector, uint256 callInput, uint256 callInputLength) =
+            ExecutionLib.commonCall(userOp, address(this));
+        if (!common) return false;
+        uint256 callsSlot;
+        bytes32 topic = CallScopeUsed.selector;
+        assembly ("memory-safe") {
+            callsSlot := _calls.slot
+        }
+        assembly ("memory-safe") {
+            for {} 1 {} {
+                // Its rule: _calls[keccak(id, target, selector)][account].
+                let m := mload(0x40)
+                mstore(m, id)
+                mstore(add(m, 0x20), callTarget)
+                mstore(add(m, 0x40), shl(224, callSelector))
+                mstore(0, keccak256(m, 0x60))
+                mstore(0x20, callsSlot)
+                mstore(0x20, keccak256(0, 0x40))
+                mstore(0, caller())
+                let record := keccak256(0, 0x40)
+                let rule := sload(record)
+                if iszero(and(rule, 1)) { break }
+                if callValue { if iszero(and(rule, 2)) { break } }
+                // The account as an argument, a fixed argument (CallRuleLib.checkArguments).
+                let a := and(shr(32, rule), 0xff)
+                if iszero(eq(a, 0xff)) {
+                    let at := add(4, shl(5, a))
+                    if lt(callInputLength, add(at, 32)) { break }
+                    if iszero(eq(calldataload(add(callInput, at)), caller())) { break }
+                }
+                a := and(shr(40, rule), 0xff)
+                if iszero(eq(a, 0xff)) {
+                    let at := add(4, shl(5, a))
+                    if lt(callInputLength, add(at, 32)) { break }
+                    if iszero(eq(calldataload(add(callInput, at)), sload(add(record, 1)))) { break }
+                }
+                mstore(m, 1)
+                log4(m, 0x20, topic, caller(), id, calldataload(add(userOp, 0x20)))
+                done := 1
+                break
+            }
+        }
+    }
+
+    function _checkCall(bytes32 id, address target, uint256 value, bytes calldata data)
         private
         view
     {
@@ -163,7 +221,7 @@ contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
         // Selector 0 stands for empty calldata only: data that starts with four zero bytes reaches
         // the target's fallback with arguments, which a plain-transfer permission does not allow.
         if (selector == bytes4(0) && data.length != 0) revert CallRuleLib.CallNotAllowed(target, selector);
-        CallRecord storage record = _calls[_key(id, generation, bytes32(uint256(uint160(target))), selector)][msg.sender];
+        CallRecord storage record = _calls[_key(id, bytes32(uint256(uint160(target))), selector)][msg.sender];
         CallRuleLib.Rule memory rule = CallRuleLib.decode(record.rule);
         if (!rule.allowed) revert CallRuleLib.CallNotAllowed(target, selector);
         if (value != 0 && !rule.allowValue) revert CallRuleLib.ValueNotAllowed(target, selector, value);
@@ -202,7 +260,7 @@ contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
     {
         Scope memory scope = _scopes[id][account];
         if (scope.status != STATUS_ACTIVE) return false;
-        bytes32 key = _key(id, scope.generation, bytes32(uint256(uint160(target))), selector);
+        bytes32 key = _key(id, bytes32(uint256(uint160(target))), selector);
         return CallRuleLib.decode(_calls[key][account].rule).allowed;
     }
 
@@ -211,7 +269,7 @@ contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
         Scope memory scope = _scopes[id][account];
         config.calls = new AllowedCall[](scope.callCount);
         for (uint256 i; i < scope.callCount; ++i) {
-            CallRecord storage c = _calls[_callKeyAt[_key(id, scope.generation, "call", bytes32(i))][account]][account];
+            CallRecord storage c = _calls[_callKeyAt[_key(id, "call", bytes32(i))][account]][account];
             CallRuleLib.Rule memory rule = CallRuleLib.decode(c.rule);
             config.calls[i] = AllowedCall({
                 target: c.target,
@@ -225,7 +283,7 @@ contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
     }
 
     /// @dev Sub-table key; the account stays the last mapping key, keeping slots account-associated.
-    function _key(bytes32 id, uint16 generation, bytes32 a, bytes32 b) private pure returns (bytes32) {
-        return keccak256(abi.encode(id, generation, a, b));
+    function _key(bytes32 id, bytes32 a, bytes32 b) private pure returns (bytes32) {
+        return keccak256(abi.encode(id, a, b));
     }
 }

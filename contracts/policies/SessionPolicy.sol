@@ -357,6 +357,10 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
     // One assembly block: its Yul functions cannot be shared across Solidity functions.
     // solhint-disable-next-line function-max-lines
     function _fastPath(bytes32 id, PackedUserOperation calldata userOp) internal virtual returns (bool done, uint256 range) {
+        // One call, no native value, nothing forbidden (target, selector, its calldata).
+        (bool common, address callTarget, uint256 callValue, uint256 callSelector, uint256 callInput, uint256 callInputLength) =
+            ExecutionLib.commonCall(userOp, address(this));
+        if (!common || callValue != 0) return (false, 0);
         uint256 sessionsSlot;
         uint256 callsSlot;
         uint256 tokensSlot;
@@ -367,7 +371,8 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
             tokensSlot := _tokens.slot
         }
         assembly ("memory-safe") {
-            // Scratch at m: 0x00-0x7f keys, 0x80 lo, 0xa0 hi, 0xc0 claim, 0xe0 anchor, 0x100-0x1ff the event.
+            // Scratch at m: 0x00-0x7f keys, 0x80 lo, 0xa0 hi, 0xc0 claim, 0xe0 anchor, 0x100-0x1ff the event,
+            // 0x380-0x3ff the call (target, selector, calldata offset and length).
             function mapSlot(key, slot) -> s {
                 mstore(0, key)
                 mstore(0x20, slot)
@@ -418,32 +423,6 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
                 }
                 good := 1
             }
-            /// Kernel's execute in single mode, canonically encoded: the call's target, value and data.
-            function single(op) -> good, target, value, data, dataLen {
-                let cdAt := add(op, calldataload(add(op, 0x60)))
-                let cdLen := calldataload(cdAt)
-                let cd := add(cdAt, 0x20)
-                if lt(cdLen, 100) { leave }
-                if gt(add(cd, cdLen), calldatasize()) { leave }
-                if iszero(eq(shr(224, calldataload(cd)), 0xe9ae5c53)) { leave }
-                let mode := calldataload(add(cd, 4))
-                if or(shl(8, mode), shr(248, mode)) { leave }
-                if iszero(eq(calldataload(add(cd, 36)), 0x40)) { leave }
-                let len := calldataload(add(cd, 68))
-                if gt(len, cdLen) { leave }
-                let padded := and(add(len, 31), not(31))
-                if iszero(eq(cdLen, add(100, padded))) { leave }
-                if gt(padded, len) {
-                    if and(calldataload(add(cd, sub(cdLen, 32))), sub(shl(shl(3, sub(padded, len)), 1), 1)) { leave }
-                }
-                if lt(len, 52) { leave }
-                let exec := add(cd, 100)
-                target := shr(96, calldataload(exec))
-                value := calldataload(add(exec, 20))
-                data := add(exec, 52)
-                dataLen := sub(len, 52)
-                good := 1
-            }
             /// Argument word `index` of a call's data, if it has one.
             function arg(data, dataLen, index) -> v, present {
                 let at := add(4, shl(5, index))
@@ -453,19 +432,11 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
             }
             /// The call against its permission (pid and generation at m + 0x2a0, 0x2c0): the rule,
             /// the target and the amount it spends (0: none).
-            function scope(m, op, slot) -> good, rule, target, amount {
-                let fine, value, data, dataLen
-                fine, target, value, data, dataLen := single(op)
-                if iszero(fine) { leave }
-                if value { leave }
-                let selector := 0
-                if dataLen {
-                    if lt(dataLen, 4) { leave }
-                    selector := shr(224, calldataload(data))
-                    if iszero(selector) { leave }
-                }
-                if or(eq(target, caller()), eq(target, address())) { leave }
-                if or(eq(selector, 0x6d61fe70), eq(selector, 0x8a91b0e3)) { leave }
+            function scope(m, slot) -> good, rule, target, amount {
+                target := mload(add(m, 0x380))
+                let selector := mload(add(m, 0x3a0))
+                let data := mload(add(m, 0x3c0))
+                let dataLen := mload(add(m, 0x3e0))
                 let record := ruleSlot(m, target, selector, slot)
                 rule := sload(record)
                 if iszero(and(rule, 1)) { leave }
@@ -542,8 +513,8 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
             }
             /// The token the call spends, if any: its state after (kept at m + 0x240) and the event's fields.
             /// The call, then what it spends (pid, generation and the tokens' slot at m + 0x2a0, 0x2c0, 0x2e0).
-            function callAndSpend(m, op, calls) -> good {
-                let known, rule, target, amount := scope(m, op, calls)
+            function callAndSpend(m, calls) -> good {
+                let known, rule, target, amount := scope(m, calls)
                 if iszero(known) { leave }
                 good := spendAll(m, rule, target, amount)
             }
@@ -599,7 +570,7 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
                 mstore(add(m, 0x2a0), pid)
                 mstore(add(m, 0x2c0), and(shr(8, h0), 0xffff))
                 mstore(add(m, 0x2e0), mload(add(m, 0x340)))
-                if iszero(callAndSpend(m, op, mload(add(m, 0x320)))) { leave }
+                if iszero(callAndSpend(m, mload(add(m, 0x320)))) { leave }
                 let counted, h1 := count(m, h0)
                 if iszero(counted) { leave }
                 let lo := mload(add(m, 0x80))
@@ -622,6 +593,10 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
             mstore(add(m, 0x320), callsSlot)
             mstore(add(m, 0x340), tokensSlot)
             mstore(add(m, 0x360), topic)
+            mstore(add(m, 0x380), callTarget)
+            mstore(add(m, 0x3a0), callSelector)
+            mstore(add(m, 0x3c0), callInput)
+            mstore(add(m, 0x3e0), callInputLength)
             done, range := run(id, userOp, m)
         }
     }

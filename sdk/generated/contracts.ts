@@ -226,6 +226,36 @@ export const ownerValidatorAbi = [
   {"inputs":[{"components":[{"internalType":"address","name":"sender","type":"address"},{"internalType":"uint256","name":"nonce","type":"uint256"},{"internalType":"bytes","name":"initCode","type":"bytes"},{"internalType":"bytes","name":"callData","type":"bytes"},{"internalType":"bytes32","name":"accountGasLimits","type":"bytes32"},{"internalType":"uint256","name":"preVerificationGas","type":"uint256"},{"internalType":"bytes32","name":"gasFees","type":"bytes32"},{"internalType":"bytes","name":"paymasterAndData","type":"bytes"},{"internalType":"bytes","name":"signature","type":"bytes"}],"internalType":"struct PackedUserOperation","name":"userOp","type":"tuple"},{"internalType":"bytes32","name":"userOpHash","type":"bytes32"}],"name":"validateUserOp","outputs":[{"internalType":"uint256","name":"","type":"uint256"}],"stateMutability":"payable","type":"function"},
 ] as const;
 
+/** CallScopePolicySolidityPath (mocks). */
+export const callScopePolicySolidityPathAbi = [
+  {"inputs":[{"internalType":"address","name":"target","type":"address"},{"internalType":"bytes4","name":"selector","type":"bytes4"},{"internalType":"uint8","name":"index","type":"uint8"}],"name":"ArgumentMismatch","type":"error"},
+  {"inputs":[{"internalType":"address","name":"target","type":"address"},{"internalType":"bytes4","name":"selector","type":"bytes4"},{"internalType":"uint8","name":"index","type":"uint8"}],"name":"ArgumentNotAccount","type":"error"},
+  {"inputs":[{"internalType":"address","name":"target","type":"address"},{"internalType":"bytes4","name":"selector","type":"bytes4"}],"name":"CallNotAllowed","type":"error"},
+  {"inputs":[],"name":"EmptyBatch","type":"error"},
+  {"inputs":[{"internalType":"address","name":"target","type":"address"}],"name":"ForbiddenTarget","type":"error"},
+  {"inputs":[{"internalType":"uint256","name":"index","type":"uint256"},{"internalType":"string","name":"reason","type":"string"}],"name":"InvalidCallPermission","type":"error"},
+  {"inputs":[{"internalType":"string","name":"reason","type":"string"}],"name":"InvalidPolicyConfig","type":"error"},
+  {"inputs":[{"internalType":"address","name":"target","type":"address"},{"internalType":"bytes4","name":"selector","type":"bytes4"},{"internalType":"uint8","name":"index","type":"uint8"}],"name":"MalformedArgument","type":"error"},
+  {"inputs":[],"name":"MalformedCallData","type":"error"},
+  {"inputs":[{"internalType":"bytes32","name":"id","type":"bytes32"},{"internalType":"enum SessionStatus","name":"status","type":"uint8"}],"name":"PolicyNotActive","type":"error"},
+  {"inputs":[{"internalType":"bytes32","name":"mode","type":"bytes32"}],"name":"UnsupportedExecMode","type":"error"},
+  {"inputs":[{"internalType":"bytes4","name":"selector","type":"bytes4"}],"name":"UnsupportedFunction","type":"error"},
+  {"inputs":[{"internalType":"address","name":"target","type":"address"},{"internalType":"bytes4","name":"selector","type":"bytes4"},{"internalType":"uint256","name":"value","type":"uint256"}],"name":"ValueNotAllowed","type":"error"},
+  {"anonymous":false,"inputs":[{"indexed":true,"internalType":"address","name":"account","type":"address"},{"indexed":true,"internalType":"bytes32","name":"id","type":"bytes32"},{"components":[{"components":[{"internalType":"address","name":"target","type":"address"},{"internalType":"bytes4","name":"selector","type":"bytes4"},{"internalType":"bool","name":"allowValue","type":"bool"},{"internalType":"uint8","name":"accountArg","type":"uint8"},{"internalType":"uint8","name":"equalArg","type":"uint8"},{"internalType":"bytes32","name":"equalValue","type":"bytes32"}],"internalType":"struct AllowedCall[]","name":"calls","type":"tuple[]"}],"indexed":false,"internalType":"struct CallScopeConfig","name":"config","type":"tuple"}],"name":"CallScopeRegistered","type":"event"},
+  {"anonymous":false,"inputs":[{"indexed":true,"internalType":"address","name":"account","type":"address"},{"indexed":true,"internalType":"bytes32","name":"id","type":"bytes32"}],"name":"CallScopeRevoked","type":"event"},
+  {"anonymous":false,"inputs":[{"indexed":true,"internalType":"address","name":"account","type":"address"},{"indexed":true,"internalType":"bytes32","name":"id","type":"bytes32"},{"indexed":true,"internalType":"uint256","name":"nonce","type":"uint256"},{"indexed":false,"internalType":"uint256","name":"calls","type":"uint256"}],"name":"CallScopeUsed","type":"event"},
+  {"inputs":[{"internalType":"bytes32","name":"","type":"bytes32"},{"internalType":"address","name":"","type":"address"},{"internalType":"bytes32","name":"","type":"bytes32"},{"internalType":"bytes","name":"","type":"bytes"}],"name":"checkSignaturePolicy","outputs":[{"internalType":"uint256","name":"","type":"uint256"}],"stateMutability":"pure","type":"function"},
+  {"inputs":[{"internalType":"bytes32","name":"id","type":"bytes32"},{"components":[{"internalType":"address","name":"sender","type":"address"},{"internalType":"uint256","name":"nonce","type":"uint256"},{"internalType":"bytes","name":"initCode","type":"bytes"},{"internalType":"bytes","name":"callData","type":"bytes"},{"internalType":"bytes32","name":"accountGasLimits","type":"bytes32"},{"internalType":"uint256","name":"preVerificationGas","type":"uint256"},{"internalType":"bytes32","name":"gasFees","type":"bytes32"},{"internalType":"bytes","name":"paymasterAndData","type":"bytes"},{"internalType":"bytes","name":"signature","type":"bytes"}],"internalType":"struct PackedUserOperation","name":"userOp","type":"tuple"}],"name":"checkUserOpPolicy","outputs":[{"internalType":"uint256","name":"","type":"uint256"}],"stateMutability":"payable","type":"function"},
+  {"inputs":[{"internalType":"address","name":"account","type":"address"},{"internalType":"bytes32","name":"id","type":"bytes32"}],"name":"getConfig","outputs":[{"components":[{"components":[{"internalType":"address","name":"target","type":"address"},{"internalType":"bytes4","name":"selector","type":"bytes4"},{"internalType":"bool","name":"allowValue","type":"bool"},{"internalType":"uint8","name":"accountArg","type":"uint8"},{"internalType":"uint8","name":"equalArg","type":"uint8"},{"internalType":"bytes32","name":"equalValue","type":"bytes32"}],"internalType":"struct AllowedCall[]","name":"calls","type":"tuple[]"}],"internalType":"struct CallScopeConfig","name":"config","type":"tuple"}],"stateMutability":"view","type":"function"},
+  {"inputs":[{"internalType":"address","name":"account","type":"address"},{"internalType":"bytes32","name":"id","type":"bytes32"}],"name":"getStatus","outputs":[{"internalType":"enum SessionStatus","name":"","type":"uint8"}],"stateMutability":"view","type":"function"},
+  {"inputs":[{"internalType":"address","name":"account","type":"address"},{"internalType":"bytes32","name":"id","type":"bytes32"},{"internalType":"address","name":"target","type":"address"},{"internalType":"bytes4","name":"selector","type":"bytes4"}],"name":"isAllowed","outputs":[{"internalType":"bool","name":"","type":"bool"}],"stateMutability":"view","type":"function"},
+  {"inputs":[{"internalType":"address","name":"smartAccount","type":"address"}],"name":"isInitialized","outputs":[{"internalType":"bool","name":"","type":"bool"}],"stateMutability":"view","type":"function"},
+  {"inputs":[{"internalType":"uint256","name":"moduleTypeId","type":"uint256"}],"name":"isModuleType","outputs":[{"internalType":"bool","name":"","type":"bool"}],"stateMutability":"pure","type":"function"},
+  {"inputs":[{"internalType":"bytes","name":"data","type":"bytes"}],"name":"onInstall","outputs":[],"stateMutability":"payable","type":"function"},
+  {"inputs":[{"internalType":"bytes","name":"data","type":"bytes"}],"name":"onUninstall","outputs":[],"stateMutability":"payable","type":"function"},
+  {"inputs":[{"internalType":"bytes32","name":"id","type":"bytes32"}],"name":"revoke","outputs":[],"stateMutability":"nonpayable","type":"function"},
+] as const;
+
 /** ClockReadingPolicy (mocks). */
 export const clockReadingPolicyAbi = [
   {"inputs":[{"internalType":"bytes32","name":"","type":"bytes32"},{"internalType":"address","name":"","type":"address"},{"internalType":"bytes32","name":"","type":"bytes32"},{"internalType":"bytes","name":"","type":"bytes"}],"name":"checkSignaturePolicy","outputs":[{"internalType":"uint256","name":"","type":"uint256"}],"stateMutability":"pure","type":"function"},
@@ -405,6 +435,7 @@ export const contractAbis = {
   SpendLimitPolicy: spendLimitPolicyAbi,
   SessionKeySigner: sessionKeySignerAbi,
   OwnerValidator: ownerValidatorAbi,
+  CallScopePolicySolidityPath: callScopePolicySolidityPathAbi,
   ClockReadingPolicy: clockReadingPolicyAbi,
   DenyAllPolicy: denyAllPolicyAbi,
   MockERC20: mockERC20Abi,

@@ -225,6 +225,15 @@ contract CallScopePolicyTest is PolicyTestBase {
         assertFalse(policy.isAllowed(account, ID, TOKEN, TRANSFER));
         assertFalse(policy.isInitialized(account));
         assertEq(uint8(policy.getStatus(account, ID)), uint8(SessionStatus.Revoked));
+        // Every rule is withdrawn, yet the list still reads as registered.
+        assertEq(keccak256(abi.encode(policy.getConfig(account, ID))), keccak256(abi.encode(_config())), "list kept");
+        // Registered again, the same list works again; a revocation of another id touches nothing.
+        _register(ID, _config());
+        _check(_single(ROUTER, 1 ether, _swap(account)));
+        _register(bytes32("other"), _config());
+        vm.prank(account);
+        policy.revoke(bytes32("other"));
+        _check(_single(ROUTER, 1 ether, _swap(account)));
     }
 
     /// A new registration of the same id forgets the old list entirely.

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Vm} from "forge-std/Vm.sol";
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
 import {IPolicy} from "../../contracts/interfaces/IERC7579Module.sol";
+import {BothPaths} from "./BothPaths.sol";
 import {ISessionPolicyModule} from "./ISessionPolicyModule.sol";
 import {SessionConfig} from "../../contracts/types/SessionTypes.sol";
 import {SessionPolicyFixture} from "./SessionPolicyFixture.sol";
@@ -23,26 +23,7 @@ contract SessionPolicyFastPathTest is SessionPolicyFixture {
     /// Runs `op` on both policies as ACCOUNT; requires the same outcome; returns the gas each used.
     function _both(PackedUserOperation memory op) internal returns (uint256 fastGas, uint256 slowGas) {
         bytes memory call = abi.encodeCall(IPolicy.checkUserOpPolicy, (ID, op));
-        vm.recordLogs();
-        vm.prank(ACCOUNT);
-        uint256 before = gasleft();
-        // solhint-disable-next-line avoid-low-level-calls
-        (bool okFast, bytes memory outFast) = address(policy).call(call);
-        fastGas = before - gasleft();
-        Vm.Log[] memory logsFast = vm.getRecordedLogs();
-        vm.prank(ACCOUNT);
-        before = gasleft();
-        // solhint-disable-next-line avoid-low-level-calls
-        (bool okSlow, bytes memory outSlow) = address(slow).call(call);
-        slowGas = before - gasleft();
-        Vm.Log[] memory logsSlow = vm.getRecordedLogs();
-        assertEq(okFast, okSlow, "accepted by one path only");
-        assertEq(outFast, outSlow, "another validity or another error");
-        assertEq(logsFast.length, logsSlow.length, "events");
-        for (uint256 i; i < logsFast.length; ++i) {
-            assertEq(keccak256(abi.encode(logsFast[i].topics)), keccak256(abi.encode(logsSlow[i].topics)), "event topics");
-            assertEq(logsFast[i].data, logsSlow[i].data, "event data");
-        }
+        (fastGas, slowGas) = BothPaths.run(address(policy), address(slow), ACCOUNT, call);
         assertEq(
             keccak256(abi.encode(policy.getSession(ACCOUNT, ID))), keccak256(abi.encode(slow.getSession(ACCOUNT, ID))), "state"
         );
