@@ -110,7 +110,9 @@ library ExecutionLib {
                 let cdAt := add(op, calldataload(add(op, 0x60)))
                 let cdLen := calldataload(cdAt)
                 let cd := add(cdAt, 0x20)
+                // Within calldata, as the ABI decoder bounds it (a length past 2^64 would wrap the sum).
                 if lt(cdLen, 152) { break }
+                if gt(cdLen, 0xffffffffffffffff) { break }
                 if gt(add(cd, cdLen), calldatasize()) { break }
                 if iszero(eq(shr(224, calldataload(cd)), 0xe9ae5c53)) { break }
                 // Single mode, default exec type, no selector or payload.

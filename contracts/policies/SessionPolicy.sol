@@ -400,7 +400,10 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
             }
             /// The fee bounds, no paymaster: the fees word after the operation and the budget left.
             function fees(op, word) -> good, rest, left {
-                if calldataload(add(op, calldataload(add(op, 0xe0)))) { leave }
+                // No paymaster: paymasterAndData empty, its length word within calldata.
+                let pmAt := add(op, calldataload(add(op, 0xe0)))
+                if iszero(lt(pmAt, sub(calldatasize(), 0x1f))) { leave }
+                if calldataload(pmAt) { leave }
                 let cap := and(word, 0xffffffffffffffffffffffff)
                 left := and(shr(96, word), 0xffffffffffffffffffffffff)
                 let budget := iszero(eq(left, 0xffffffffffffffffffffffff))
@@ -548,7 +551,9 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
                 if iszero(eq(and(h0, 0xff), 1)) { leave }
                 if iszero(eq(and(shr(24, h0), 3), 1)) { leave }
                 {
+                    // The slice: a 6-byte claim, within calldata.
                     let sigAt := add(op, calldataload(add(op, 0x100)))
+                    if iszero(lt(sigAt, sub(calldatasize(), 0x25))) { leave }
                     if iszero(eq(calldataload(sigAt), 6)) { leave }
                     let claim := shr(208, calldataload(add(sigAt, 0x20)))
                     let anchor := and(shr(32, h0), 0xffffffffffff)

@@ -8,6 +8,32 @@ import {Vm} from "forge-std/Vm.sol";
 library BothPaths {
     Vm private constant VM = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
+    /// @dev Word `at` (a byte offset) of `b`, and setting it: to forge a call's ABI head.
+    function word(bytes memory b, uint256 at) internal pure returns (uint256 v) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            v := mload(add(add(b, 32), at))
+        }
+    }
+
+    function setWord(bytes memory b, uint256 at, uint256 v) internal pure {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(add(add(b, 32), at), v)
+        }
+    }
+
+    /// @dev `checkUserOpPolicy` calldata with its operation's callData length forged past 2^64 (the
+    /// outer length 2^256 - 28, Kernel's execution length 2^256 - 128), so that the sum of its
+    /// position and length wraps around into calldata: the ABI decoder refuses such a length.
+    function wrapCallDataLength(bytes memory call) internal pure returns (bytes memory) {
+        uint256 op = 4 + word(call, 36);
+        uint256 at = op + word(call, op + 0x60);
+        setWord(call, at, type(uint256).max - 27);
+        setWord(call, at + 32 + 68, type(uint256).max - 127);
+        return call;
+    }
+
     /// @dev Calls `call` on `fast`, then on `slow`, as `caller`; requires the same success, the same
     /// return or revert data and the same events; returns the gas each used.
     function run(address fast, address slow, address caller, bytes memory call)

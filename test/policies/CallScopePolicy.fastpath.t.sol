@@ -72,6 +72,19 @@ contract CallScopePolicyFastPathTest is PolicyTestBase {
         _both(_single(TOKEN, 0, abi.encodeWithSelector(APPROVE, FRIEND, 100)));
     }
 
+    /// A forged operation head (a callData length that wraps calldata) is the ABI decoder's to refuse:
+    /// the hand-written path leaves it to the Solidity path, which reverts.
+    function test_aForgedOperationHeadIsLeftToTheSolidityPath() public {
+        _registerBoth(_config(true, NO_ARG, NO_ARG));
+        PackedUserOperation memory op = _op(_single(TOKEN, 0, abi.encodeWithSelector(TRANSFER, FRIEND, 100)), "");
+        bytes memory call = BothPaths.wrapCallDataLength(abi.encodeCall(fast.checkUserOpPolicy, (ID, op)));
+        vm.prank(account);
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok,) = address(fast).call(call);
+        assertFalse(ok, "refused");
+        BothPaths.run(address(fast), address(slow), account, call);
+    }
+
     /// Fuzzed single calls (targets, functions, value, arguments, truncation, stray bytes) and
     /// malformed encodings against lists with and without argument conditions.
     function testFuzz_bothPathsAgree(bool swapValue, bool accountArg, bool equalArg, uint256 seed) public {

@@ -41,6 +41,32 @@ contract SessionPolicyFastPathTest is SessionPolicyFixture {
         assertLt(fastGas + 5_000, slowGas, "the hand-written path ran");
     }
 
+    /// A forged operation head is the ABI decoder's to refuse: a callData length that wraps
+    /// calldata, paymasterAndData or the signature placed past calldata's end. The hand-written path
+    /// leaves each to the Solidity path, which reverts, and nothing is counted.
+    function test_aForgedOperationHeadIsLeftToTheSolidityPath() public {
+        _installBoth(_usdcConfig());
+        bytes memory canonical = abi.encodeCall(IPolicy.checkUserOpPolicy, (ID, _op(_transfer(USDC, 10), START + 5)));
+        uint256 op = 4 + BothPaths.word(canonical, 36);
+        bytes[3] memory forged;
+        forged[0] = BothPaths.wrapCallDataLength(bytes.concat(canonical));
+        forged[1] = bytes.concat(canonical);
+        BothPaths.setWord(forged[1], op + 0xe0, 0x10000);
+        forged[2] = bytes.concat(canonical);
+        BothPaths.setWord(forged[2], op + 0x100, 0x10000);
+        uint256 before = policy.getSession(ACCOUNT, ID).tokens[0].remainingTotal;
+        for (uint256 i; i < forged.length; ++i) {
+            vm.prank(ACCOUNT);
+            // solhint-disable-next-line avoid-low-level-calls
+            (bool ok,) = address(policy).call(forged[i]);
+            assertFalse(ok, "refused");
+            BothPaths.run(address(policy), address(slow), ACCOUNT, forged[i]);
+        }
+        assertEq(policy.getSession(ACCOUNT, ID).tokens[0].remainingTotal, before, "nothing counted");
+        _both(_op(_transfer(USDC, 10), START + 5));
+        assertEq(policy.getSession(ACCOUNT, ID).tokens[0].remainingTotal, before - 10, "the canonical one counts");
+    }
+
     /// Sessions with and without a window, lifetime calls, total, period and budget; operations
     /// with fuzzed claims, amounts and calls, some accepted, some refused.
     function testFuzz_bothPathsAgree(
