@@ -18,6 +18,10 @@ library CallRuleLib {
     bytes4 internal constant ON_INSTALL = 0x6d61fe70; // onInstall(bytes)
     bytes4 internal constant ON_UNINSTALL = 0x8a91b0e3; // onUninstall(bytes)
 
+    /// @notice Where a rule's own bits end: a policy may keep its own in the bits above (SessionPolicy:
+    /// the session's gas bounds); `decode` ignores them.
+    uint256 internal constant POLICY_BITS = 144;
+
     /// @notice A call permission as stored: one word, keyed by (target, selector).
     /// flags (8: bit 0 allowed, bit 1 allowValue, bit 2 targetIsToken) | amountArg | tokenArg | tokenIndex | accountArg |
     /// equalArg (8 each) | perTransaction (96), low to high.

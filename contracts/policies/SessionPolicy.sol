@@ -145,7 +145,7 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
             bytes32 ruleKey = _key(id, generation, bytes32(uint256(uint160(permission.target))), permission.selector);
             if (_calls[ruleKey][account].rule != 0) revert InvalidCallPermission(i, "duplicate target and selector");
             _calls[ruleKey][account] = CallRecord({
-                rule: CallRuleLib.encode(_toRule(id, generation, account, permission, i)),
+                rule: CallRuleLib.encode(_toRule(id, generation, account, permission, i)) | _ruleFees(config),
                 equalValue: permission.equalValue,
                 target: permission.target,
                 selector: permission.selector
@@ -188,6 +188,14 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
             paymaster: config.paymaster
         });
         emit SessionRegistered(account, id, config);
+    }
+
+    /// @dev The session's gas bounds, copied into each of its call rules above the rule's own bits
+    /// (CallRuleLib.POLICY_BITS): the fee cap (96 bits) and whether the session has a budget (bit
+    /// 240). The hand-written path reads the cap there and the fees word only for a budget.
+    function _ruleFees(SessionConfig memory config) private pure returns (uint256) {
+        return (uint256(uint96(config.maxFeePerOperation)) << CallRuleLib.POLICY_BITS)
+            | (config.maxFeeTotal != 0 ? 1 << (CallRuleLib.POLICY_BITS + 96) : 0);
     }
 
     function _checkSessionConfig(SessionConfig memory config) private pure {
@@ -518,6 +526,7 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
             /// The call, then what it spends (pid, generation and the tokens' slot at m + 0x2a0, 0x2c0, 0x2e0).
             function callAndSpend(m, calls) -> good {
                 let known, rule, target, amount := scope(m, calls)
+                mstore(add(m, 0x220), rule)
                 if iszero(known) { leave }
                 good := spendAll(m, rule, target, amount)
             }
@@ -532,7 +541,7 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
                     mstore(add(m, 0x280), target)
                     let key := subKey(m, mload(add(m, 0x2a0)), mload(add(m, 0x2c0)), 0x746f6b656e000000000000000000000000000000000000000000000000000000, and(shr(24, rule), 0xff))
                     let slot := mapSlot(key, mload(add(m, 0x2e0)))
-                    let spent, state := spend(m, sload(slot), amount, shr(48, rule))
+                    let spent, state := spend(m, sload(slot), amount, and(shr(48, rule), 0xffffffffffffffffffffffff))
                     if iszero(spent) { leave }
                     mstore(add(m, 0x240), slot)
                     mstore(add(m, 0x260), state)
@@ -565,17 +574,21 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
                     if iszero(until) { until := 0xffffffffffff }
                     mstore(add(m, 0xa0), until)
                 }
-                let fees0 := sload(add(session, 1))
+                mstore(add(m, 0x2a0), pid)
+                mstore(add(m, 0x2c0), and(shr(8, h0), 0xffff))
+                mstore(add(m, 0x2e0), mload(add(m, 0x340)))
+                if iszero(callAndSpend(m, mload(add(m, 0x320)))) { leave }
+                // The fees word as registered, from the call's rule (RULE_FEES), unless the session
+                // has a budget, whose remainder only the fees word holds.
+                let rule := mload(add(m, 0x220))
+                let fees0 := or(and(shr(144, rule), 0xffffffffffffffffffffffff), shl(96, 0xffffffffffffffffffffffff))
+                if shr(240, rule) { fees0 := sload(add(session, 1)) }
                 {
                     let fine, fees1, feeLeft := fees(op, fees0)
                     if iszero(fine) { leave }
                     mstore(add(m, 0x200), fees1)
                     mstore(add(m, 0x1e0), feeLeft)
                 }
-                mstore(add(m, 0x2a0), pid)
-                mstore(add(m, 0x2c0), and(shr(8, h0), 0xffff))
-                mstore(add(m, 0x2e0), mload(add(m, 0x340)))
-                if iszero(callAndSpend(m, mload(add(m, 0x320)))) { leave }
                 let counted, h1 := count(m, h0)
                 if iszero(counted) { leave }
                 let lo := mload(add(m, 0x80))

@@ -132,6 +132,14 @@ contract CallRuleLibTest is Test {
         assertEq(lib.encode(lib.decode(word)), word & RULE_BITS);
     }
 
+    /// A policy's own bits (POLICY_BITS and above) are never written by encode nor read by decode.
+    function testFuzz_policyBits_areLeftToThePolicy(uint256 word, uint256 own) public view {
+        uint256 mask = type(uint256).max << CallRuleLib.POLICY_BITS;
+        assertEq(RULE_BITS & mask, 0, "the rule's bits end below");
+        assertEq(lib.encode(lib.decode(word)) & mask, 0, "encode writes none");
+        assertEq(keccak256(abi.encode(lib.decode((word & ~mask) | (own & mask)))), keccak256(abi.encode(lib.decode(word & ~mask))), "decode reads none");
+    }
+
     /*//////////////////////////////////////////////////////////////
                                ARGUMENTS
     //////////////////////////////////////////////////////////////*/
