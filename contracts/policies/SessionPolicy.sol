@@ -73,19 +73,17 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
     }
 
     struct CallRecord {
-        /// @dev CallRuleLib.Rule, one word.
+        /// @dev CallRuleLib.Rule, one word, with the session's gas bounds above its own bits.
         uint256 rule;
         bytes32 equalValue;
-        // For enumeration by index.
-        address target;
-        bytes4 selector;
     }
 
     mapping(bytes32 id => mapping(address account => Session)) private _sessions;
-    /// @dev key(id, generation, target, selector) and key(id, generation, "call", index) (same record).
+    /// @dev key(id, generation, target, selector).
     mapping(bytes32 key => mapping(address account => CallRecord)) private _calls;
-    /// @dev key(id, generation, "call", index) => key of the call's record.
-    mapping(bytes32 key => mapping(address account => bytes32)) private _callKeyAt;
+    /// @dev key(id, generation, "call", index) => the call's target (20 bytes) and selector (4), for
+    /// enumeration by index; its record's key follows from them.
+    mapping(bytes32 key => mapping(address account => bytes32)) private _callAtIndex;
     /// @dev key(id, generation, sender) => allowed; key(id, generation, "signer", index) => sender.
     mapping(bytes32 key => mapping(address account => bool)) private _signatureSenderAllowed;
     mapping(bytes32 key => mapping(address account => address)) private _signatureSenderAt;
@@ -146,11 +144,10 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
             if (_calls[ruleKey][account].rule != 0) revert InvalidCallPermission(i, "duplicate target and selector");
             _calls[ruleKey][account] = CallRecord({
                 rule: CallRuleLib.encode(_toRule(id, generation, account, permission, i)) | _ruleFees(config),
-                equalValue: permission.equalValue,
-                target: permission.target,
-                selector: permission.selector
+                equalValue: permission.equalValue
             });
-            _callKeyAt[_key(id, generation, "call", bytes32(i))][account] = ruleKey;
+            _callAtIndex[_key(id, generation, "call", bytes32(i))][account] =
+                bytes32(bytes20(permission.target)) | (bytes32(permission.selector) >> 160);
         }
 
         for (uint256 i; i < config.signatureSenders.length; ++i) {
@@ -862,7 +859,13 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
         }
         config.calls = new CallPermission[](extras.callCount);
         for (uint256 i; i < extras.callCount; ++i) {
-            config.calls[i] = _callPermission(_calls[_callKeyAt[_key(id, gen, "call", bytes32(i))][account]][account], id, gen, account);
+            bytes32 at = _callAtIndex[_key(id, gen, "call", bytes32(i))][account];
+            address target = address(bytes20(at));
+            bytes4 selector = bytes4(at << 160);
+            CallRecord storage c = _calls[_key(id, gen, bytes32(uint256(uint160(target))), selector)][account];
+            config.calls[i] = _callPermission(c, id, gen, account);
+            config.calls[i].target = target;
+            config.calls[i].selector = selector;
         }
     }
 
@@ -872,8 +875,6 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
         returns (CallPermission memory p)
     {
         CallRuleLib.Rule memory rule = CallRuleLib.decode(c.rule);
-        p.target = c.target;
-        p.selector = c.selector;
         p.allowValue = rule.allowValue;
         // ERC-20 spending functions count their own amount: registered without amountArg.
         p.amountArg = rule.targetIsToken ? NO_ARG : rule.amountArg;
