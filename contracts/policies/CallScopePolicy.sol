@@ -17,8 +17,8 @@ import {AllowedCall, CallScopeConfig} from "../types/PolicyTypes.sol";
 /// @dev Only Kernel `execute` in single or batch mode, default exec type, canonical encoding
 /// (ExecutionLib). The account itself, this policy, the EntryPoint and module lifecycle functions
 /// can never be allowed. State is keyed `... => account` (ERC-7562). An operation reads one word per
-/// distinct call, its rule, and nothing else: a rule exists only while its permission is active,
-/// since revoking or registering the id again deletes every rule of the list it replaces.
+/// distinct call, its rule, and nothing else: a rule is allowed only while its permission is active,
+/// since revoking or registering the id again withdraws every rule of the list it replaces.
 contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
     /// @dev Canonical EntryPoint v0.7: a session must not move the account's deposit.
     address private constant ENTRY_POINT = 0x0000000071727De22E5E9d8BAf0edAc6f37da032;
@@ -38,7 +38,7 @@ contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
     }
 
     mapping(bytes32 id => mapping(address account => Scope)) private _scopes;
-    /// @dev key(id, target, selector); deleted with the list that made it.
+    /// @dev key(id, target, selector); withdrawn with the list that made it.
     mapping(bytes32 key => mapping(address account => CallRecord)) private _calls;
     /// @dev key(id, "call", index) => key of the call's record.
     mapping(bytes32 key => mapping(address account => bytes32)) private _callKeyAt;
@@ -55,7 +55,7 @@ contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
         if (config.calls.length > MAX_CALL_PERMISSIONS) revert InvalidPolicyConfig("too many call permissions");
         address account = msg.sender;
         previous = _scopes[id][account].status;
-        _deleteCalls(id, account);
+        _withdrawCalls(id, account);
 
         for (uint256 i; i < config.calls.length; ++i) {
             AllowedCall memory entry = config.calls[i];
@@ -97,14 +97,14 @@ contract CallScopePolicy is StandalonePolicy, ICallScopePolicy {
 
     /// @dev See StandalonePolicy.
     function _markRevoked(bytes32 id) internal override {
-        _deleteCalls(id, msg.sender);
+        _withdrawCalls(id, msg.sender);
         _scopes[id][msg.sender].status = STATUS_REVOKED;
         emit CallScopeRevoked(msg.sender, id);
     }
 
     /// @dev Withdraws every call of the list registered for `id` (its "allowed" bit cleared; the rest
     /// stays for getConfig): no operation can use them after this.
-    function _deleteCalls(bytes32 id, address account) private {
+    function _withdrawCalls(bytes32 id, address account) private {
         uint256 count = _scopes[id][account].callCount;
         for (uint256 i; i < count; ++i) {
             CallRecord storage record = _calls[_callKeyAt[_key(id, "call", bytes32(i))][account]][account];

@@ -377,7 +377,8 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
         }
         assembly ("memory-safe") {
             // Scratch at m: 0x00-0x7f keys, 0x80 lo, 0xa0 hi, 0xc0 claim, 0xe0 anchor, 0x100-0x1ff the event,
-            // 0x380-0x3ff the call (target, selector, calldata offset and length).
+            // 0x200 the fees word after, 0x220 the call's rule, 0x380-0x3ff the call (target, selector,
+            // calldata offset and length).
             function mapSlot(key, slot) -> s {
                 mstore(0, key)
                 mstore(0x20, slot)
@@ -575,7 +576,7 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
                 mstore(add(m, 0x2c0), and(shr(8, h0), 0xffff))
                 mstore(add(m, 0x2e0), mload(add(m, 0x340)))
                 if iszero(callAndSpend(m, mload(add(m, 0x320)))) { leave }
-                // The fees word as registered, from the call's rule (RULE_FEES), unless the session
+                // The fees word as registered, from the call's rule (_ruleFees), unless the session
                 // has a budget, whose remainder only the fees word holds.
                 let rule := mload(add(m, 0x220))
                 let fees0 := or(and(shr(144, rule), 0xffffffffffffffffffffffff), shl(96, 0xffffffffffffffffffffffff))
