@@ -61,6 +61,7 @@ export const sessionQuery = z.object({ registration, chainId }).strict();
 export const historyQuery = z.object({ cursor, limit: limit(50), registration, chainId }).strict();
 export const activityQuery = z.object({ cursor, limit: limit(50), chainId }).strict();
 export const chainQuery = z.object({ chainId }).strict();
+export const chainParams = z.object({ chainId: chainId.unwrap().meta({ description: "Chain id", example: 84532 }) });
 
 export const sessionRequestBody = sessionRequestSchema;
 
@@ -110,6 +111,7 @@ export const idempotencyHeaders = z.object({
 export function errorCodeFor(part: string, field: string): ErrorCode {
   if (part === "body") return "invalid_session_request";
   if (part === "headers") return "invalid_request";
+  if (field === "chainId") return "invalid_chain";
   if (part === "params") return field === "account" ? "invalid_address" : field === "id" ? "invalid_request_id" : "invalid_permission_id";
-  return field === "cursor" ? "invalid_cursor" : field === "chainId" ? "invalid_chain" : "invalid_query";
+  return field === "cursor" ? "invalid_cursor" : "invalid_query";
 }

@@ -5,7 +5,9 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Settings } from "../config.js";
 import { ApiError, describeError } from "../errors.js";
 import type { SharedRedis } from "../redis.js";
-import { chainListSchema, documented, healthSchema, readySchema } from "../responses.js";
+import type { z } from "zod";
+import { chainListSchema, deploymentsResponseSchema, documented, healthSchema, readySchema } from "../responses.js";
+import { chainParams } from "../schemas.js";
 import type { Chains } from "../chains.js";
 import type { IndexerClient } from "../upstream.js";
 
@@ -27,6 +29,19 @@ export const serviceRoutes: FastifyPluginAsync<ServiceRoutesOptions> = async (ap
     async () => ({
       items: chains.list.map(({ chainId, deployments }) => ({ chainId, network: deployments.network, sessionPolicy: deployments.contracts.SessionPolicy.address })),
     }),
+  );
+
+  app.get(
+    "/v1/chains/:chainId/deployments",
+    {
+      schema: {
+        tags: ["service"],
+        summary: "Where Kernel and Leash's contracts are on a chain: what a browser app builds the SDK's chain from",
+        params: chainParams,
+        response: documented("The chain's deployments", deploymentsResponseSchema),
+      },
+    },
+    async (request) => chains.get((request.params as z.output<typeof chainParams>).chainId, "params.chainId").deployments,
   );
 
   app.get(

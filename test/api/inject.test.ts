@@ -57,6 +57,8 @@ describe("api: requests checked before any upstream", function () {
     // The API follows one chain here: another is not followed.
     [`/v1/accounts/${ACCOUNT}/sessions/0x1234abcd/history?chainId=84532`, 404, "chain_not_followed", "query.chainId"],
     [`/v1/accounts/${ACCOUNT}/session-requests?chainId=1`, 404, "chain_not_followed", "query.chainId"],
+    ["/v1/chains/base/deployments", 400, "invalid_chain", "params.chainId"],
+    ["/v1/chains/84532/deployments", 404, "chain_not_followed", "params.chainId"],
   ];
   for (const [url, status, code, field] of cases) {
     it(`${url} -> ${status} ${code} naming ${field}`, async function () {
@@ -135,6 +137,12 @@ describe("api: requests checked before any upstream", function () {
     expect(ready.json().error.message).to.include("indexer").and.include("chain");
   });
 
+  it("GET /v1/chains/:chainId/deployments answers the chain's deployments as the SDK reads them", async function () {
+    const answer = await get("/v1/chains/31337/deployments");
+    expect(answer.statusCode).to.equal(200);
+    expect(answer.json()).to.deep.equal(fakeDeployments);
+  });
+
   it("OpenAPI at /openapi.json lists every route with its parameters; docs at /docs", async function () {
     const spec = (await get("/openapi.json")).json();
     expect(spec.openapi).to.equal("3.1.0");
@@ -146,6 +154,7 @@ describe("api: requests checked before any upstream", function () {
       "/v1/accounts/{account}/sessions/{permissionId}/history",
       "/v1/accounts/{account}/activity",
       "/v1/session-requests",
+      "/v1/chains/{chainId}/deployments",
     ]);
     const list = spec.paths["/v1/accounts/{account}/sessions"].get;
     expect(list.parameters.map((p: { name: string }) => p.name)).to.include.members(["account", "status", "cursor", "limit"]);
