@@ -47,7 +47,7 @@ export function assertAltoPatched(): void {
 /**
  * Starts the alto ERC-4337 bundler on 127.0.0.1 against `rpcUrl`. By default its safe mode is
  * off (Hardhat's node has no JS tracer); `safeMode: true` checks every operation against ERC-7562
- * and needs anvil.
+ * and needs anvil. It answers cross-origin requests, as a bundler a browser app uses must.
  */
 export async function startBundler(opts: BundlerOptions): Promise<Bundler> {
   if (opts.safeMode) assertAltoPatched();
@@ -66,6 +66,8 @@ export async function startBundler(opts: BundlerOptions): Promise<Bundler> {
       "--deploy-simulations-contract", "true",
       "--max-block-range", "1000",
       "--log-level", "info",
+      // Browser apps (the React example) send operations to it from their own origin.
+      "--enable-cors", "true",
     ],
     env: { ALTO_HOST: "127.0.0.1" },
     ready: /alto listening on /,
