@@ -12,6 +12,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   indexer: ["sdk", "ponder.config.js"],
   api: ["sdk"],
   mcp: ["sdk", "api"],
+  react: ["sdk"],
   executor: ["sdk"],
   scripts: ["sdk", "testkit", "ignition"],
   testkit: ["sdk", "api", "indexer", "scripts"],
@@ -22,11 +23,12 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 
 /**
  * Single files a folder may import beyond its rule: the API's queries are typed by the indexer's
- * tables; the executor opens its database as the API does and reads settings with its helpers;
+ * tables; the React hooks type the API's answers with its schemas; the executor opens its database as the API does and reads settings with its helpers;
  * the indexer's configuration before receipts (testkit/indexer/entrypoint-events) extends today's.
  */
 const MAY_IMPORT_FILES: Record<string, readonly string[]> = {
   api: ["indexer/ponder.schema.js"],
+  react: ["api/responses.js"],
   executor: ["api/store/db.js", "api/config.js"],
   testkit: ["ponder.config.js"],
 };
