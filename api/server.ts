@@ -13,6 +13,7 @@ import { SessionRequestError } from "../sdk/request.js";
 import { ApprovalSignatures } from "./approval-signature.js";
 import { type Settings, corsOrigins } from "./config.js";
 import { dashboardRoutes } from "./dashboard.js";
+import { exampleRoutes } from "./example.js";
 import { ApiError, type FieldIssue } from "./errors.js";
 import { RequestExplainer } from "./explain.js";
 import { SharedRedis } from "./redis.js";
@@ -234,6 +235,7 @@ export async function buildServer(opts: ServerOptions): Promise<LeashApi> {
   await app.register(sessionRequestRoutes, { prefix: "/v1", requests });
   await app.register(automationRoutes, { prefix: "/v1", automations });
   await app.register(dashboardRoutes);
+  await app.register(exampleRoutes);
 
   const [first] = chains.list;
   return { app, store, chains, sessions: first!.sessions, indexer, chain: first!.chain, redis };

@@ -11,6 +11,7 @@ import hre from "hardhat";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { build } from "vite";
 import { deploymentsPath } from "../sdk/deployments.js";
 import { recreateDatabase } from "../testkit/indexer/postgres.js";
 import { createAutomation, createTwap, readAutomation, startExecutorProcess } from "../testkit/executor.js";
@@ -102,6 +103,9 @@ async function main() {
   // The chain starts empty every time, so does the index.
   const database = postgres ? { postgresUrl: await recreateDatabase("leash_local") } : { pgliteDir };
 
+  // The React example app, which the API serves at /example/ (it reads the files when it starts).
+  log("      building the React example app (react/example)");
+  await build({ configFile: join(projectRoot, "react", "example", "vite.config.ts"), logLevel: "warn" });
   progress(`starting chain, bundler, indexer (${postgres ? "Postgres" : "PGlite"}), API and executor`);
   const stack: Stack = await startStack({
     network: hre.network,
@@ -202,10 +206,19 @@ async function main() {
 
   progress(`ready in ${elapsed()}`);
   const api = stack.apiUrl;
+  const { margins } = stack.bundler!;
+  const exampleUrl = `${api}/example/?${new URLSearchParams({
+    chainId: String(leash.deployments.chainId),
+    rpc: stack.chain.rpcUrl,
+    bundler: stack.bundler!.url,
+    token: stack.demo.usdc,
+    margins: `${margins.validAfterSeconds},${margins.validUntilSeconds}`,
+  })}`;
   console.log(`
 Leash is running on 127.0.0.1 (${postgres ? "indexer on Postgres, database leash_local" : "indexer on PGlite"}):
 
   dashboard   ${api}/dashboard?account=${account}
+  React app   ${exampleUrl}
   API docs    ${api}/docs           (OpenAPI: ${api}/openapi.json)
   GraphQL     ${stack.indexer.url}/graphql
   chain       ${stack.chain.rpcUrl}   (chain id ${leash.deployments.chainId})
@@ -235,6 +248,12 @@ and a stop-loss on the same account: approve it at
   ${stopLoss.approvalUrl}
 and it watches ETH / USD every ${LIVE_STOP_LOSS.checkIntervalSeconds} s; ${PRICE_MOVES_AFTER} s after it starts, the scenario moves the price to
 $${MOVED_PRICE.toLocaleString("en-US")} and it sells ${LIVE_STOP_LOSS.amount} WETH once. The dashboard shows both on their sessions' cards.
+
+The React app (react/example, the hooks of react/) makes a session key in the page, has the owner sign
+once, then pays USDC with no prompt, showing the calls, spend and time left; revoke it there too. Open
+  ${exampleUrl}
+with a wallet on this chain holding Hardhat's development account #1: the session is for that owner's
+Kernel account ${pending.account}, which holds the scenario's USDC.
 
 MCP server for a chat client: npm run mcp${ports.api === 4000 ? "" : `, with LEASH_API_URL=${api} (the API is not on its default port 4000)`}.
 

@@ -109,6 +109,12 @@ describe("npm start", function () {
     expect(session.display.spend).to.deep.equal(["$121.67 of $1,000.00 spent"]);
     expect(session.display.calls).to.equal("7 / 10 calls remaining this window (per hour)");
     expect((await fetch(`${api}/ready`)).status).to.equal(200);
+    // The React example app, built and served next to the dashboard, its link naming the stack's chain, bundler and token.
+    const [exampleUrl] = out.match(new RegExp(`${api}/example/\\?chainId=31337&rpc=http%3A%2F%2F127\\.0\\.0\\.1%3A${ports.CHAIN_PORT}&bundler=http%3A%2F%2F127\\.0\\.0\\.1%3A${ports.BUNDLER_PORT}&token=0x[0-9a-fA-F]{40}&margins=\\d+%2C\\d+`))!;
+    const example = await fetch(exampleUrl!);
+    expect([example.status, example.headers.get("content-type")]).to.deep.equal([200, "text/html; charset=utf-8"]);
+    const script = (await example.text()).match(/src="(\/example\/assets\/[^"]+\.js)"/)![1];
+    expect((await fetch(`${api}${script}`)).status).to.equal(200);
 
     // The request left waiting: its page, then the owner's approval, then the first operation.
     const [, requestId] = out.match(new RegExp(`approve it at ${api}/approve/([0-9a-f-]{36}) \\(owner: Hardhat's development account #1, (0x[0-9a-fA-F]{40})\\)`))!;
