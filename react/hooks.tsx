@@ -19,7 +19,10 @@ export function LeashProvider({ children, ...settings }: LeashProviderProps) {
   useEffect(() => {
     store.current!.configure(settings);
   });
-  useEffect(() => () => store.current!.stop(), []);
+  useEffect(() => {
+    store.current!.resume();
+    return () => store.current!.stop();
+  }, []);
   return <Context.Provider value={store.current}>{children}</Context.Provider>;
 }
 

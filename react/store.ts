@@ -317,6 +317,12 @@ export class LeashStore {
     this.show(view);
   }
 
+  /** Polls again after stop() (the provider mounted again, as React's StrictMode does in development). */
+  resume() {
+    const { sessionState } = this.snapshot;
+    if (!this.poller && (sessionState === "approved" || sessionState === "active")) this.start();
+  }
+
   /** Stops polling (the provider unmounting); the key stays until the page goes. */
   stop() {
     if (this.poller) clearInterval(this.poller);

@@ -1,7 +1,7 @@
 // The hooks and their store against a fake API, wallet and chain (fakes.ts): each step's requests,
 // each state, each error, and the callbacks.
 import { act, renderHook, waitFor } from "@testing-library/react";
-import type { ReactNode } from "react";
+import { Activity, type ReactNode, StrictMode } from "react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LeashError } from "../errors.js";
 import { LeashProvider, useExecuteWithSession, useLeashSession, useRegisterSession, useSessionStatus } from "../hooks.js";
@@ -213,6 +213,43 @@ describe("useLeashSession: state kept current", () => {
     expect(calls).toBeGreaterThan(2);
     expect(result.current.sessionKey).toBe(key);
     expect(result.current.sessionState).toBe("approved");
+  });
+
+  it("polls while shown; hidden by <Activity> it stops, shown again it polls again with the same session; unmounted it stops", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    let mode: "visible" | "hidden" = "visible";
+    const provider = settings({ pollMs: 5_000 });
+    const wrap = ({ children }: { children: ReactNode }) => (
+      <StrictMode>
+        <Activity mode={mode}>
+          <LeashProvider {...provider}>{children}</LeashProvider>
+        </Activity>
+      </StrictMode>
+    );
+    const { result, rerender, unmount } = renderHook(() => useLeashSession(), { wrapper: wrap });
+    await act(() => result.current.registerSession(REQUEST));
+    const key = result.current.sessionKey;
+    api.session = sessionView({ remaining: 42 });
+    await act(() => vi.advanceTimersByTimeAsync(5_000));
+    expect(result.current.remainingCalls).toBe(42);
+
+    mode = "hidden";
+    rerender();
+    let polled = api.calls.length;
+    await act(() => vi.advanceTimersByTimeAsync(20_000));
+    expect(api.calls.length).toBe(polled);
+
+    mode = "visible";
+    rerender();
+    api.session = sessionView({ remaining: 41 });
+    await act(() => vi.advanceTimersByTimeAsync(5_000));
+    expect(result.current.remainingCalls).toBe(41);
+    expect(result.current.sessionKey).toBe(key);
+
+    unmount();
+    polled = api.calls.length;
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(api.calls.length).toBe(polled);
   });
 
   it("every hook under one provider sees the same session; the per-step hooks show what is under way", async () => {
