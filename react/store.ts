@@ -146,6 +146,8 @@ export class LeashStore {
   private engine: Promise<LeashEngine> | null = null;
   private poller: ReturnType<typeof setInterval> | null = null;
   private ticker: ReturnType<typeof setInterval> | null = null;
+  /** The owner's signature of a stored request, until the API has taken it. */
+  private unsent: { key: Address; asked: string; request: SessionRequestView; signature: Hex } | null = null;
   private warnedLow = false;
   private warnedExpiring = false;
 
@@ -185,6 +187,7 @@ export class LeashStore {
   /** A new session key, in memory only; any previous key of this page is forgotten (not revoked). */
   createSession(): { sessionKey: Address } {
     this.stop();
+    this.unsent = null;
     this.privateKey = generatePrivateKey();
     const sessionKey = privateKeyToAccount(this.privateKey).address;
     this.warnedLow = this.warnedExpiring = false;
@@ -197,7 +200,9 @@ export class LeashStore {
    * Asks the API to explain and store `request` for the session key (made now if there is none),
    * has the owner sign its typed data once in the wallet, and submits the approval. `confirm`, when
    * given, sees the explanation first (what the key CAN and CANNOT do, the warnings) and may stop
-   * there. A refusal in the wallet declines the stored request and leaves the key as it was.
+   * there. A refusal in the wallet declines the stored request and leaves the key as it was. When
+   * the approval cannot reach the API, calling it again with the same request sends the same
+   * signature: the wallet is not asked twice.
    */
   async registerSession(request: SessionRequest, opts: { confirm?: (request: SessionRequestView) => boolean | Promise<boolean> } = {}): Promise<SessionRequestView> {
     if (this.snapshot.sessionState !== "none" && this.snapshot.sessionState !== "created") {
@@ -205,6 +210,11 @@ export class LeashStore {
     }
     if (!this.privateKey) this.createSession();
     return this.step("register", async () => {
+      // A signature the API has not taken yet is sent again for the same request: the owner signs once.
+      const unsent = this.unsent;
+      if (unsent && unsent.key === this.snapshot.sessionKey && unsent.asked === JSON.stringify(request)) return this.submit(unsent.request, unsent.signature);
+      if (unsent) await this.decline(unsent.request.id, "Replaced by another request before its approval reached the API.");
+      this.unsent = null;
       const owner = await this.owner();
       const engine = await this.chainEngine();
       const own = await engine.ownerAccount(owner).catch((error) => {
@@ -231,12 +241,19 @@ export class LeashStore {
         if (error instanceof LeashError && error.kind === "wallet-declined") await this.decline(stored.id, "The owner declined in the wallet.");
         throw error;
       }
-      const approved = await this.api<SessionRequestView>("POST", `/v1/session-requests/${stored.id}/approval`, { signature });
-      this.set({ request: approved, sessionState: "approved" });
-      await this.refresh().catch(() => {});
-      this.start();
-      return approved;
+      this.unsent = { key: this.snapshot.sessionKey!, asked: JSON.stringify(request), request: stored, signature };
+      return this.submit(stored, signature);
     });
+  }
+
+  /** Submits the owner's signature of `stored`; kept (this.unsent) until the API has taken it. */
+  private async submit(stored: SessionRequestView, signature: Hex): Promise<SessionRequestView> {
+    const approved = await this.api<SessionRequestView>("POST", `/v1/session-requests/${stored.id}/approval`, { signature });
+    this.unsent = null;
+    this.set({ request: approved, sessionState: "approved" });
+    await this.refresh().catch(() => {});
+    this.start();
+    return approved;
   }
 
   /**
@@ -383,6 +400,7 @@ export class LeashStore {
   /** Forgets the key: after a revocation ("revoked", its views kept) or before any approval ("none"). */
   private forget(state: "none" | "revoked") {
     this.privateKey = null;
+    this.unsent = null;
     this.stop();
     if (state === "none") this.snapshot = { ...EMPTY };
     this.set({ sessionState: state, sessionKey: state === "none" ? null : this.snapshot.sessionKey });

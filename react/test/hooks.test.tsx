@@ -93,6 +93,20 @@ describe("useLeashSession: the lifecycle", () => {
     expect(result.current.error?.kind).toBe("wallet-declined");
   });
 
+  it("an approval the API could not take is sent again on the next try, with the same signature: the owner signs once", async () => {
+    const { result } = renderHook(() => useLeashSession(), { wrapper: wrapper() });
+    api.failing.set("/v1/session-requests/4b0c6a52-0c43-4c9b-9d0e-0f5b1f1c2a3d/approval", { status: 503, code: "upstream_unavailable", message: "the chain is unreachable" });
+    const error = (await act(() => result.current.registerSession(REQUEST).catch((e: unknown) => e))) as LeashError;
+    expect([error.kind, error.status]).toEqual(["api", 503]);
+    expect(result.current.sessionState).toBe("created");
+    api.failing.clear();
+    await act(() => result.current.registerSession(REQUEST));
+    expect(result.current.sessionState).toBe("approved");
+    expect(wallet.methods().filter((m) => m === "eth_signTypedData_v4")).toHaveLength(1);
+    expect(api.posted("/v1/session-requests")).toHaveLength(1);
+    expect(api.posted("/approval").map((c) => c.body)).toEqual([{ signature: `0x${"ab".repeat(65)}` }, { signature: `0x${"ab".repeat(65)}` }]);
+  });
+
   it("confirm sees the explanation first and may stop before the wallet is asked", async () => {
     const { result } = renderHook(() => useLeashSession(), { wrapper: wrapper() });
     const seen: string[][] = [];
