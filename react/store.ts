@@ -248,7 +248,11 @@ export class LeashStore {
 
   /** Submits the owner's signature of `stored`; kept (this.unsent) until the API has taken it. */
   private async submit(stored: SessionRequestView, signature: Hex): Promise<SessionRequestView> {
-    const approved = await this.api<SessionRequestView>("POST", `/v1/session-requests/${stored.id}/approval`, { signature });
+    const approved = await this.api<SessionRequestView>("POST", `/v1/session-requests/${stored.id}/approval`, { signature }).catch((error: unknown) => {
+      // Refused (a signature that does not verify, a request expired): sending it again would not help.
+      if (error instanceof LeashError && error.status !== null && error.status < 500) this.unsent = null;
+      throw error;
+    });
     this.unsent = null;
     this.set({ request: approved, sessionState: "approved" });
     await this.refresh().catch(() => {});

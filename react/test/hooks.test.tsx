@@ -107,6 +107,17 @@ describe("useLeashSession: the lifecycle", () => {
     expect(api.posted("/approval").map((c) => c.body)).toEqual([{ signature: `0x${"ab".repeat(65)}` }, { signature: `0x${"ab".repeat(65)}` }]);
   });
 
+  it("an approval the API refuses (4xx) is not kept: the next try is a new request, signed anew", async () => {
+    const { result } = renderHook(() => useLeashSession(), { wrapper: wrapper() });
+    api.failing.set("/v1/session-requests/4b0c6a52-0c43-4c9b-9d0e-0f5b1f1c2a3d/approval", { status: 422, code: "invalid_signature", message: "the signature is not the account owner's" });
+    const error = (await act(() => result.current.registerSession(REQUEST).catch((e: unknown) => e))) as LeashError;
+    expect([error.kind, error.code, error.message]).toEqual(["api", "invalid_signature", "the signature is not the account owner's"]);
+    api.failing.clear();
+    await act(() => result.current.registerSession(REQUEST));
+    expect(wallet.methods().filter((m) => m === "eth_signTypedData_v4")).toHaveLength(2);
+    expect(api.posted("/v1/session-requests")).toHaveLength(2);
+  });
+
   it("confirm sees the explanation first and may stop before the wallet is asked", async () => {
     const { result } = renderHook(() => useLeashSession(), { wrapper: wrapper() });
     const seen: string[][] = [];
