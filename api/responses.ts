@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { amountSchema } from "../sdk/describe.js";
 import { automationSummarySchema } from "../sdk/automations.js";
-import { CONTRACT_NAMES, type ContractName } from "../sdk/deployments.js";
+import { deploymentsSchema } from "../sdk/deployments.js";
 import { DERIVED_SESSION_STATUSES } from "../sdk/rules.js";
 
 export { amountSchema };
@@ -282,18 +282,8 @@ export const redisStatusSchema = z
   })
   .meta({ title: "RedisStatus", description: "The Redis the API's processes share (REDIS_URL)" });
 
-const deployedContract = z.object({ address, blockNumber: z.number().int().nonnegative().meta({ description: "The block it was deployed in" }) });
-
-/** A chain's deployments, as the SDK reads them from its deployments file (sdk/deployments.ts): what a browser app builds the SDK's chain from. */
-export const deploymentsResponseSchema = z
-  .object({
-    chainId: z.number().int().positive(),
-    network: z.string().meta({ description: "The network name Leash was deployed with" }),
-    contracts: z.object(Object.fromEntries(CONTRACT_NAMES.map((name) => [name, deployedContract])) as Record<ContractName, typeof deployedContract>),
-    extras: z.record(z.string(), deployedContract).meta({ description: "A local stack's other contracts (mock tokens, router); not part of the product" }),
-    updatedAt: z.string(),
-  })
-  .meta({ title: "Deployments" });
+/** A chain's deployments, as the SDK reads them from its deployments file: what a browser app builds the SDK's chain from. */
+export const deploymentsResponseSchema = deploymentsSchema.meta({ title: "Deployments" });
 
 export const chainListSchema = z
   .object({

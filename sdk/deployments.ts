@@ -25,7 +25,9 @@ export type ContractName = (typeof CONTRACT_NAMES)[number];
 const address = z
   .string()
   .refine((value) => isAddress(value, { strict: false }), { message: "not a 20-byte hex address" })
-  .transform((value) => getAddress(value));
+  .transform((value) => getAddress(value))
+  // What it gives is a checksummed address: said so, the schema also describes answers (the API's OpenAPI).
+  .pipe(z.templateLiteral(["0x", z.string().regex(/^[0-9a-fA-F]{40}$/)]));
 
 const deployedContract = z.object({
   address,
