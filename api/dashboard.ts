@@ -1,7 +1,8 @@
 // The owner's dashboard and the approval page: static files (api/dashboard/) served by the API
 // itself, so that the pages call the JSON routes on their own origin and need no CORS. No build step: the files are sent as
-// they are, read once when the server starts; and the SDK's formatters (sdk/format.ts) with their
-// types stripped, so that the page formats durations and times as everything else does.
+// they are, read once when the server starts; and the SDK's formatters (sdk/format.ts) and wallet
+// words (sdk/wallet.ts) with their types stripped, so that the pages format durations and times, and
+// word a wallet's refusals, as everything else does.
 import { transform } from "esbuild";
 import type { FastifyPluginAsync } from "fastify";
 import { readFile } from "node:fs/promises";
@@ -28,6 +29,9 @@ const FILES = {
   "/dashboard/icon.svg": { file: "icon.svg", type: SVG },
   "/dashboard/shield.svg": { file: "shield.svg", type: SVG },
 } as const;
+
+/** The SDK's modules the pages load, their types stripped: the formatters, and the wallet's refusals in words. */
+const SDK_MODULES = { "/dashboard/format.js": "../sdk/format.ts", "/dashboard/wallet-words.js": "../sdk/wallet.ts" } as const;
 
 /**
  * Scripts and styles from this origin only, no inline code, no other origin to talk to: API data
@@ -56,9 +60,10 @@ export const dashboardRoutes: FastifyPluginAsync = async (app) => {
   const routes: { path: string; type: string; body: Buffer | string }[] = await Promise.all(
     Object.entries(FILES).map(async ([path, { file, type }]) => ({ path, type, body: await readFile(new URL(file, DIR)) })),
   );
-  const format = await readFile(new URL("../sdk/format.ts", import.meta.url), "utf8");
-  const { code } = await transform(format, { loader: "ts", format: "esm", target: "es2022" });
-  routes.push({ path: "/dashboard/format.js", type: JS, body: code });
+  for (const [path, source] of Object.entries(SDK_MODULES)) {
+    const { code } = await transform(await readFile(new URL(source, import.meta.url), "utf8"), { loader: "ts", format: "esm", target: "es2022" });
+    routes.push({ path, type: JS, body: code });
+  }
   for (const { path, type, body } of routes) {
     app.get(path, { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => reply.headers(HEADERS).type(type).send(body));
   }

@@ -41,6 +41,3 @@ export class LeashError extends Error {
     this.status = opts.status ?? null;
   }
 }
-
-/** EIP-1193's "the user rejected the request". */
-export const USER_REJECTED = 4001;

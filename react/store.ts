@@ -12,7 +12,8 @@ import type { BundlerMargins } from "../sdk/claim.js";
 import type { Deployments } from "../sdk/deployments.js";
 import { SessionOperationError } from "../sdk/session.js";
 import type { sessionRequestSchema } from "../sdk/request.js";
-import { LeashError, USER_REJECTED } from "./errors.js";
+import { NO_ACCOUNT_TEXT, NO_WALLET_TEXT, UNKNOWN_CHAIN, unknownChainText, walletErrorWords } from "../sdk/wallet.js";
+import { LeashError } from "./errors.js";
 import type { Call, ChainSettings, ExecutionResult, LeashEngine } from "./engine.js";
 
 /** A session as the API reports it (GET /v1/accounts/:account/sessions/:permissionId). */
@@ -447,7 +448,7 @@ export class LeashStore {
   /** The owner's address, connecting the wallet, on the settings' chain (asking the wallet to switch). */
   private async owner(): Promise<Address> {
     const accounts = (await this.wallet("eth_requestAccounts", undefined, "You declined to connect your wallet.")) as Address[];
-    if (!Array.isArray(accounts) || !accounts[0]) throw new LeashError("wallet-failed", "Your wallet connected no account: unlock it, choose an account, then try again.");
+    if (!Array.isArray(accounts) || !accounts[0]) throw new LeashError("wallet-failed", NO_ACCOUNT_TEXT);
     const chainId = Number(BigInt((await this.wallet("eth_chainId", undefined, "You declined to say which chain your wallet is on.")) as string));
     if (chainId !== this.settings.chain.id) {
       await this.wallet("wallet_switchEthereumChain", [{ chainId: `0x${this.settings.chain.id.toString(16)}` }], `You declined to switch your wallet to chain ${this.settings.chain.id}.`);
@@ -455,17 +456,19 @@ export class LeashStore {
     return accounts[0];
   }
 
+  /** One request to the wallet; its refusal and failures in the words the dashboard uses too (sdk/wallet.ts). */
   private async wallet(method: string, params: unknown[] | undefined, declined: string): Promise<unknown> {
     const provider = this.settings.provider;
-    if (!provider || typeof provider.request !== "function") {
-      throw new LeashError("wallet-missing", "No wallet was given: pass the owner's EIP-1193 provider (e.g. window.ethereum) to LeashProvider.");
-    }
+    if (!provider || typeof provider.request !== "function") throw new LeashError("wallet-missing", `${NO_WALLET_TEXT} (LeashProvider was given no EIP-1193 provider.)`);
     try {
       return await provider.request(params === undefined ? { method } : { method, params });
     } catch (error) {
-      const code = Number((error as { code?: unknown })?.code);
-      if (code === USER_REJECTED) throw new LeashError("wallet-declined", declined, { code: String(code), cause: error });
-      throw new LeashError("wallet-failed", `Your wallet could not do it (${method}): ${messageOf(error)}`, { code: Number.isFinite(code) ? String(code) : null, cause: error });
+      if (Number((error as { code?: unknown })?.code) === UNKNOWN_CHAIN && method === "wallet_switchEthereumChain") {
+        throw new LeashError("wallet-failed", unknownChainText(`chain ${this.settings.chain.id}`), { code: String(UNKNOWN_CHAIN), cause: error });
+      }
+      const words = walletErrorWords(error, declined);
+      const code = words.code === null ? null : String(words.code);
+      throw new LeashError(words.kind === "refused" ? "wallet-declined" : "wallet-failed", words.message, { code, cause: error });
     }
   }
 

@@ -173,6 +173,25 @@ describe("useLeashSession: the lifecycle", () => {
     expect(api.calls).toEqual([]);
   });
 
+  it("a wallet's other failures in the dashboard's words (sdk/wallet.ts): a request already waiting, an unknown chain", async () => {
+    const { result } = renderHook(() => useLeashSession(), { wrapper: wrapper() });
+    const original = wallet.request;
+    wallet.request = async (args) => {
+      if (args.method === "eth_requestAccounts") throw Object.assign(new Error("Request already pending"), { code: -32002 });
+      return original(args);
+    };
+    const pendingError = (await act(() => result.current.registerSession(REQUEST).catch((e: unknown) => e))) as LeashError;
+    expect([pendingError.kind, pendingError.code, pendingError.message]).toEqual(["wallet-failed", "-32002", "Your wallet already has a request waiting: open the wallet, answer it, then try again."]);
+    wallet.chainId = 1;
+    wallet.request = async (args) => {
+      if (args.method === "wallet_switchEthereumChain") throw Object.assign(new Error("Unrecognized chain"), { code: 4902 });
+      return original(args);
+    };
+    const chainError = (await act(() => result.current.registerSession(REQUEST).catch((e: unknown) => e))) as LeashError;
+    expect([chainError.kind, chainError.message]).toEqual(["wallet-failed", "Your wallet does not know chain 31337: add that network in the wallet, then try again."]);
+    expect(api.calls).toEqual([]);
+  });
+
   it("an API error keeps its code and words, and is no 500 in disguise", async () => {
     api.failing.set("/v1/session-requests", { status: 400, code: "invalid_request", message: "permissions.0.maxPerTransaction: must be more than 0" });
     const { result } = renderHook(() => useLeashSession(), { wrapper: wrapper() });

@@ -130,7 +130,7 @@ describe("api: the owner's revocation and the dashboard", function () {
     expect(route?.post.parameters.map((p: { name: string }) => p.name)).to.include.members(["account", "permissionId"]);
     expect(Object.keys(spec.paths).filter((p) => p.startsWith("/dashboard") || p === "/")).to.deep.equal([]);
 
-    const scripts = ["app.js", "approve.js", "dom.js", "wallet.js", "format.js"];
+    const scripts = ["app.js", "approve.js", "dom.js", "wallet.js", "format.js", "wallet-words.js"];
     const types: [string, string][] = [
       ["/dashboard", "text/html; charset=utf-8"],
       // One page for any request id: the page itself says when the id is not one.
