@@ -132,8 +132,13 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
         uint16 generation = old.generation + 1;
         if (old.status != STATUS_ACTIVE) ++_activeSessions[account];
 
-        // Tokens first: call permissions refer to them by index.
-        _registerTokens(id, generation, account, config.tokens);
+        // Tokens first: call permissions refer to them by index. An operation finds an ERC-20 by its
+        // address only through an argument naming it (tokenArg); otherwise its rule carries the index.
+        bool tokenArgs;
+        for (uint256 i; i < config.calls.length; ++i) {
+            if (config.calls[i].tokenArg != NO_ARG) tokenArgs = true;
+        }
+        _registerTokens(id, generation, account, config.tokens, tokenArgs);
 
         for (uint256 i; i < config.calls.length; ++i) {
             CallPermission memory permission = config.calls[i];
@@ -143,7 +148,7 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
             bytes32 ruleKey = _key(id, generation, bytes32(uint256(uint160(permission.target))), permission.selector);
             if (_calls[ruleKey][account].rule != 0) revert InvalidCallPermission(i, "duplicate target and selector");
             _calls[ruleKey][account] = CallRecord({
-                rule: CallRuleLib.encode(_toRule(id, generation, account, permission, i)) | _ruleFees(config),
+                rule: CallRuleLib.encode(_toRule(id, generation, account, config.tokens, permission, i)) | _ruleFees(config),
                 equalValue: permission.equalValue
             });
             _callAtIndex[_key(id, generation, "call", bytes32(i))][account] =
@@ -152,7 +157,7 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
 
         for (uint256 i; i < config.signatureSenders.length; ++i) {
             address sender = config.signatureSenders[i];
-            if (sender == address(0) || _tokenIndexOf(id, generation, account, sender) != CallRuleLib.NO_TOKEN) {
+            if (sender == address(0) || _indexIn(config.tokens, sender) != CallRuleLib.NO_TOKEN) {
                 revert InvalidSessionConfig("a signature sender is zero or a limited token");
             }
             if (sender == PERMIT2) revert InvalidSessionConfig("Permit2 cannot be a signature sender");
@@ -211,11 +216,14 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
 
     /// @dev Resolves a permission's amount counting to a stored rule; ERC-20 spending functions on a
     /// limited token always count their amount, and any other function on it must name one.
-    function _toRule(bytes32 id, uint16 generation, address account, CallPermission memory p, uint256 i)
-        private
-        view
-        returns (CallRuleLib.Rule memory rule)
-    {
+    function _toRule(
+        bytes32 id,
+        uint16 generation,
+        address account,
+        TokenLimit[] memory tokens,
+        CallPermission memory p,
+        uint256 i
+    ) private view returns (CallRuleLib.Rule memory rule) {
         rule = CallRuleLib.Rule({
             allowed: true,
             allowValue: p.allowValue,
@@ -227,10 +235,10 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
             equalArg: p.equalArg,
             perTransaction: 0
         });
-        if (p.allowValue && _tokenIndexOf(id, generation, account, NATIVE_TOKEN) == CallRuleLib.NO_TOKEN) {
+        if (p.allowValue && _indexIn(tokens, NATIVE_TOKEN) == CallRuleLib.NO_TOKEN) {
             revert InvalidCallPermission(i, "value allowed but no limit for the native token");
         }
-        uint8 targetToken = _tokenIndexOf(id, generation, account, p.target);
+        uint8 targetToken = _indexIn(tokens, p.target);
         if (targetToken != CallRuleLib.NO_TOKEN) {
             uint8 standard = CallRuleLib.erc20AmountArg(p.selector);
             if (standard != NO_ARG) {
@@ -248,7 +256,7 @@ contract SessionPolicy is IPolicy, TokenRegistry, ISessionPolicy {
             }
         }
         if (p.amountArg != NO_ARG && p.tokenArg == NO_ARG) {
-            rule.tokenIndex = _tokenIndexOf(id, generation, account, p.amountToken);
+            rule.tokenIndex = _indexIn(tokens, p.amountToken);
             if (rule.tokenIndex == CallRuleLib.NO_TOKEN) revert InvalidCallPermission(i, "amountToken has no limit");
             rule.perTransaction = _perTransaction(id, generation, account, rule.tokenIndex);
         }

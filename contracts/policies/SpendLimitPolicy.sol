@@ -92,7 +92,8 @@ contract SpendLimitPolicy is StandalonePolicy, TokenRegistry, ISpendLimitPolicy 
         previous = old.status;
 
         // Tokens first: rules refer to them by index.
-        _registerTokens(id, generation, account, config.tokens);
+        // Its operations find a call's token by the call's target: every token by address.
+        _registerTokens(id, generation, account, config.tokens, true);
         for (uint256 i; i < config.rules.length; ++i) {
             _registerRule(id, generation, config.rules[i], i);
         }

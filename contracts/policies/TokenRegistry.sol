@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {CallRuleLib} from "../libraries/CallRuleLib.sol";
 import {PeriodLib} from "../libraries/PeriodLib.sol";
 import {SpendLib} from "../libraries/SpendLib.sol";
-import {TokenLimit, TokenRemaining} from "../types/SessionTypes.sol";
+import {NATIVE_TOKEN, TokenLimit, TokenRemaining} from "../types/SessionTypes.sol";
 
 /// @title TokenRegistry
 /// @notice The per-token limits of a permission, as SessionPolicy and SpendLimitPolicy keep them:
@@ -32,15 +32,21 @@ abstract contract TokenRegistry {
     function _refuseTokenLimit(uint256 index, string memory reason) internal pure virtual;
 
     /// @dev Records `limits` for (id, generation) of `account`, in order; a limit that is wrong is
-    /// refused (`_refuseTokenLimit`), and with it the whole registration.
-    function _registerTokens(bytes32 id, uint16 generation, address account, TokenLimit[] memory limits) internal {
+    /// refused (`_refuseTokenLimit`), and with it the whole registration. The native coin's limit can
+    /// always be found by its address (`_tokenIndexOf`); an ERC-20's only when `erc20ByAddress`, for a
+    /// permission whose operations look tokens up by address (an argument naming the token, a call's
+    /// target): one word fewer per token for the others, whose rules carry the token's index.
+    function _registerTokens(bytes32 id, uint16 generation, address account, TokenLimit[] memory limits, bool erc20ByAddress)
+        internal
+    {
         for (uint256 i; i < limits.length; ++i) {
             TokenLimit memory limit = limits[i];
             string memory reason = SpendLib.invalidReason(limit);
             if (bytes(reason).length != 0) _refuseTokenLimit(i, reason);
-            bytes32 slotKey = _key(id, generation, bytes32(uint256(uint160(limit.token))), 0);
-            if (_tokenSlot[slotKey][account] != 0) _refuseTokenLimit(i, "duplicate token");
-            _tokenSlot[slotKey][account] = uint8(i + 1);
+            if (_indexIn(limits, limit.token) != i) _refuseTokenLimit(i, "duplicate token");
+            if (erc20ByAddress || limit.token == NATIVE_TOKEN) {
+                _tokenSlot[_key(id, generation, bytes32(uint256(uint160(limit.token))), 0)][account] = uint8(i + 1);
+            }
             _tokens[_key(id, generation, "token", bytes32(i))][account] = TokenRecord({
                 state: SpendLib.encode(SpendLib.initial(limit.total, limit.perPeriod, limit.period)),
                 limits: SpendLib.encode(
@@ -52,7 +58,17 @@ abstract contract TokenRegistry {
         }
     }
 
-    /// @dev The index of `token` among the limits of (id, generation), or CallRuleLib.NO_TOKEN.
+    /// @dev The index of the first limit of `token` in `limits`, or CallRuleLib.NO_TOKEN: registration
+    /// finds tokens here, whether or not they can be found by address later.
+    function _indexIn(TokenLimit[] memory limits, address token) internal pure returns (uint8) {
+        for (uint256 i; i < limits.length; ++i) {
+            if (limits[i].token == token) return uint8(i);
+        }
+        return CallRuleLib.NO_TOKEN;
+    }
+
+    /// @dev The index of `token` among the limits of (id, generation) that can be found by address
+    /// (see _registerTokens), or CallRuleLib.NO_TOKEN.
     function _tokenIndexOf(bytes32 id, uint16 generation, address account, address token) internal view returns (uint8) {
         uint8 slot = _tokenSlot[_key(id, generation, bytes32(uint256(uint160(token))), 0)][account];
         return slot == 0 ? CallRuleLib.NO_TOKEN : slot - 1;
