@@ -143,7 +143,7 @@ export class LeashStore {
   private snapshot: LeashSnapshot = EMPTY;
   private readonly listeners = new Set<() => void>();
   /** The session key: here only. */
-  private privateKey: Hex | null = null;
+  #privateKey: Hex | null = null;
   private engine: Promise<LeashEngine> | null = null;
   private poller: ReturnType<typeof setInterval> | null = null;
   private ticker: ReturnType<typeof setInterval> | null = null;
@@ -189,8 +189,8 @@ export class LeashStore {
   createSession(): { sessionKey: Address } {
     this.stop();
     this.unsent = null;
-    this.privateKey = generatePrivateKey();
-    const sessionKey = privateKeyToAccount(this.privateKey).address;
+    this.#privateKey = generatePrivateKey();
+    const sessionKey = privateKeyToAccount(this.#privateKey).address;
     this.warnedLow = this.warnedExpiring = false;
     this.snapshot = { ...EMPTY };
     this.set({ sessionState: "created", sessionKey });
@@ -209,7 +209,7 @@ export class LeashStore {
     if (this.snapshot.sessionState !== "none" && this.snapshot.sessionState !== "created") {
       throw this.fail(new LeashError("state", `this page's session is ${this.snapshot.sessionState}: revoke it, or create a new session, before registering another`));
     }
-    if (!this.privateKey) this.createSession();
+    if (!this.#privateKey) this.createSession();
     return this.step("register", async () => {
       // A signature the API has not taken yet is sent again for the same request: the owner signs once.
       const unsent = this.unsent;
@@ -267,7 +267,7 @@ export class LeashStore {
    */
   async executeWithSession(calls: readonly Call[]): Promise<ExecutionResult> {
     const { sessionState, request } = this.snapshot;
-    if (!this.privateKey || !request || (sessionState !== "approved" && sessionState !== "active")) {
+    if (!this.#privateKey || !request || (sessionState !== "approved" && sessionState !== "active")) {
       throw this.fail(
         new LeashError(
           sessionState === "expired" || sessionState === "exhausted" || sessionState === "revoked" ? "refused" : "state",
@@ -278,7 +278,7 @@ export class LeashStore {
         ),
       );
     }
-    const key = this.privateKey;
+    const key = this.#privateKey;
     const first = sessionState === "approved";
     return this.step("execute", async () => {
       const engine = await this.chainEngine();
@@ -404,7 +404,7 @@ export class LeashStore {
 
   /** Forgets the key: after a revocation ("revoked", its views kept) or before any approval ("none"). */
   private forget(state: "none" | "revoked") {
-    this.privateKey = null;
+    this.#privateKey = null;
     this.unsent = null;
     this.stop();
     if (state === "none") this.snapshot = { ...EMPTY };

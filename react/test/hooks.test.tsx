@@ -49,6 +49,15 @@ describe("useLeashSession: the lifecycle", () => {
     expect(wallet.asked).toEqual([]);
   });
 
+  it("the private key is reachable from nowhere: not the snapshot, not the store's properties", () => {
+    const store = new LeashStore(settings());
+    store.createSession();
+    const key = /0x[0-9a-fA-F]{64}/;
+    const seen = [...Object.values(store), ...Object.values(store.getSnapshot())].map((v) => (typeof v === "string" ? v : JSON.stringify(v) ?? ""));
+    expect(seen.filter((v) => key.test(v))).toEqual([]);
+    expect(store.getSnapshot().sessionKey).toMatch(/^0x[0-9a-fA-F]{40}$/);
+  });
+
   it("registerSession: the API explains and stores the request, the wallet signs once, the approval is submitted", async () => {
     const { result } = renderHook(() => useLeashSession(), { wrapper: wrapper() });
     act(() => void result.current.createSession());
