@@ -2,7 +2,7 @@
 // bundler, and waiting for a transaction. It is the SDK's own code (sdk/session.ts, sdk/accounts.ts)
 // on a client the page builds from the chain's RPC URL and the deployments the API serves; the hooks'
 // unit tests replace it with a fake.
-import { type Address, type Chain, type Hex, createWalletClient, defineChain, http, publicActions } from "viem";
+import { type Address, type Chain, type Hex, createPublicClient, createWalletClient, defineChain, http, publicActions } from "viem";
 import { privateKeyToAccount, toAccount } from "viem/accounts";
 import { createOwnerAccount } from "../sdk/accounts.js";
 import type { BundlerMargins } from "../sdk/claim.js";
@@ -61,10 +61,12 @@ function addressOnly(address: Address) {
  */
 export function sdkEngine(opts: { chain: ChainSettings; bundlerUrl: string; bundlerMargins?: BundlerMargins; deployments: Deployments }): LeashEngine {
   const chain = viemChain(opts.chain);
-  const clientFor = (key: Hex | null) =>
-    createWalletClient({ chain, transport: http(opts.chain.rpcUrl), account: key ? privateKeyToAccount(key) : addressOnly("0x0000000000000000000000000000000000000001") }).extend(publicActions);
-  const reader = clientFor(null);
-  const leash = (key: Hex | null): LeashChain => ({ client: clientFor(key) as unknown as LeashChain["client"], deployments: opts.deployments });
+  const reader = createPublicClient({ chain, transport: http(opts.chain.rpcUrl) });
+  // The SDK's chain for the session key: a client holding the key, for reads and signing.
+  const leash = (key: Hex): LeashChain => ({
+    client: createWalletClient({ chain, transport: http(opts.chain.rpcUrl), account: privateKeyToAccount(key) }).extend(publicActions) as unknown as LeashChain["client"],
+    deployments: opts.deployments,
+  });
   return {
     async ownerAccount(owner) {
       const account = await createOwnerAccount({ client: reader, bed: kernelAddresses(opts.deployments), owner: addressOnly(owner) });
